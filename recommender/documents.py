@@ -1,0 +1,178 @@
+"""Parsing of user and knowledge documents: YAML (safe, no aliases, no duplicate keys, bounded depth) and JSON.
+
+Every mapping read from YAML is a `LineDict` that remembers the line it starts on and the line of each
+key, so problems can be reported as `file:line`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from recommender.errors import DocumentError
+
+MAX_DEPTH = 64
+
+
+class LineDict(dict):
+    """A dict that knows where it came from: `line` (1-based) and `key_lines[key]`."""
+
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, *args: Any, line: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, *args: Any, line: int = 0):
+        super().__init__(*args)
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+class _SafeLineLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases, duplicate keys and deep nesting, and records lines."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise DocumentError("YAML aliases are not accepted", event.start_mark.line + 1)
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise DocumentError("YAML anchors are not accepted", event.start_mark.line + 1)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise DocumentError(
+                    f"document nested deeper than {MAX_DEPTH} levels", event.start_mark.line + 1
+                )
+            return super().compose_node(parent, index)  # type: ignore[return-value]
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
+        result = LineDict(line=node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DocumentError("YAML merge keys are not accepted", key_node.start_mark.line + 1)
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise DocumentError(
+                    "a mapping key must be a plain value", key_node.start_mark.line + 1
+                ) from None
+            if key in result:
+                raise DocumentError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[str(key)] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:
+        result = LineList(
+            (self.construct_object(child, deep=True) for child in node.value), line=node.start_mark.line + 1
+        )
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:
+        value = super().construct_yaml_float(node)
+        if math.isnan(value) or math.isinf(value):
+            raise DocumentError("NaN and infinite numbers are not accepted", node.start_mark.line + 1)
+        return value
+
+
+_SafeLineLoader.add_constructor("tag:yaml.org,2002:map", _SafeLineLoader.construct_mapping)
+_SafeLineLoader.add_constructor("tag:yaml.org,2002:seq", _SafeLineLoader.construct_sequence)
+_SafeLineLoader.add_constructor("tag:yaml.org,2002:float", _SafeLineLoader.construct_yaml_float)
+
+
+def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = _SafeLineLoader) -> Any:
+    """Parse one YAML document safely. Raises DocumentError with the line of the problem."""
+    if isinstance(text, bytes):
+        text = _decode(text)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - the loader is a SafeLoader subclass
+    except DocumentError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DocumentError(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise DocumentError(f"{name} is not a valid JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DocumentError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def load_json(text: str | bytes) -> Any:
+    """Parse JSON strictly: no NaN/Infinity, no duplicate keys, bounded depth."""
+    if isinstance(text, bytes):
+        text = _decode(text)
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except DocumentError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(value) > MAX_DEPTH:
+        raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"document is not valid UTF-8 (byte {exc.start})") from None
+
+
+def load_document(data: str | bytes, media_type: str | None = None) -> Any:
+    """Parse JSON or YAML. With no media type, JSON is tried when the text starts like JSON."""
+    if media_type and "json" in media_type:
+        return load_json(data)
+    if media_type and "yaml" in media_type:
+        return load_yaml(data)
+    text = _decode(data) if isinstance(data, bytes) else data
+    if text.lstrip()[:1] in ("{", "["):
+        return load_json(text)
+    return load_yaml(text)

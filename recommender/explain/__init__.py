@@ -1,0 +1,1 @@
+"""See commands.py."""

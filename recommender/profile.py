@@ -1,0 +1,453 @@
+"""The workload profile (shared/spec/profile.md): marshmallow schemas, defaults, and the frozen `Profile`.
+
+The schemas are the single definition of the input: the engine validates with them, the API reuses them,
+and the JSON Schema served to portals is generated from them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from recommender.errors import ProfileError
+from recommender.schema_fields import Label, StrictBoolean, StrictInteger, StrictNumber
+
+LEVELS = validate.Range(min=0, max=5)
+WORKLOAD_KINDS = (
+    "web", "api", "batch", "hpc", "ml_training", "ml_inference", "in_memory_cache", "relational_db",
+    "nosql_db", "analytics", "data_warehouse", "streaming", "dev_test", "graphics",
+)  # fmt: skip
+DATABASE_ENGINES = (
+    "mysql",
+    "mariadb",
+    "postgres",
+    "aurora-mysql",
+    "aurora-postgresql",
+    "sqlserver",
+    "oracle",
+)
+BACKUP_SCOPES = ("whole_server", "volumes", "files", "databases")
+
+
+def _meta(title: str, description: str) -> dict[str, Any]:
+    return {"title": title, "description": description}
+
+
+def _choice(
+    values: tuple[str, ...] | list[str], default: str | None, title: str, description: str, **kw: Any
+) -> Any:
+    if default is None:
+        return fields.String(validate=validate.OneOf(values), metadata=_meta(title, description), **kw)
+    return fields.String(
+        load_default=default, validate=validate.OneOf(values), metadata=_meta(title, description), **kw
+    )
+
+
+def _flag(title: str, description: str) -> Any:
+    return StrictBoolean(load_default=False, metadata=_meta(title, description))
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+def _priority(title: str, description: str) -> Any:
+    return StrictInteger(load_default=3, validate=LEVELS, metadata=_meta(title, description))
+
+
+class PrioritiesSchema(StrictSchema):
+    cost = _priority("Cost", "How much lower cost matters (0 = not at all, 5 = above all).")
+    simplicity = _priority("Simplicity", "How much fewer moving parts and less to operate matter.")
+    portability = _priority("Portability", "How much the ability to move off AWS matters.")
+    security = _priority("Security", "How much isolation and least exposure matter.")
+    performance = _priority("Performance", "How much speed, latency and throughput matter.")
+
+
+class TeamSchema(StrictSchema):
+    kubernetes_experience = _choice(
+        ("none", "some", "expert"), "none", "Kubernetes experience", "How well the team knows Kubernetes."
+    )
+    ops_capacity = _choice(
+        ("minimal", "moderate", "dedicated"), "moderate", "Operations capacity",
+        "People available to run infrastructure: minimal, moderate, or a dedicated platform team.",
+    )  # fmt: skip
+    existing_platform = _choice(
+        ("none", "ecs", "kubernetes"),
+        "none",
+        "Existing platform",
+        "Container platform the team already runs.",
+    )
+
+
+class PlatformSchema(StrictSchema):
+    multi_cloud = _flag("Multi-cloud", "The workload must also run on another cloud.")
+    on_premises = _flag("On premises", "The workload must also run in your own data centre (hybrid).")
+    kubernetes_ecosystem = _flag(
+        "Kubernetes ecosystem", "The workload needs Helm charts, operators, CRDs or a service mesh."
+    )
+    manage_servers = _choice(
+        ("prefer_not", "acceptable", "required"), "acceptable", "Managing servers",
+        "Whether the team may manage hosts: required means host access, daemons or a custom AMI.",
+    )  # fmt: skip
+    service_count = StrictInteger(
+        load_default=1, validate=validate.Range(min=1, max=100000),
+        metadata=_meta("Services", "How many services (deployable units) the platform runs."),
+    )  # fmt: skip
+    privileged_containers = _flag(
+        "Privileged containers", "Containers need privileged mode (for example Docker-in-Docker)."
+    )
+    node_daemons = _flag("Node daemons", "An agent must run on every host (DaemonSet or DAEMON service).")
+
+
+class WorkloadSchema(StrictSchema):
+    kind = _choice(WORKLOAD_KINDS, None, "Workload kind", "What the workload mainly does.", required=True)
+    vcpus = StrictInteger(
+        load_default=1, validate=validate.Range(min=1, max=448),
+        metadata=_meta("vCPUs", "vCPUs one instance (or task) needs."),
+    )  # fmt: skip
+    memory_gib = StrictNumber(
+        load_default=0.5, validate=validate.Range(min=0.5, max=24576),
+        metadata=_meta("Memory (GiB)", "Memory one instance (or task) needs, in GiB."),
+    )  # fmt: skip
+    gpus = StrictInteger(
+        load_default=0, validate=validate.Range(min=0, max=16),
+        metadata=_meta("GPUs", "GPUs (or accelerators) one instance needs."),
+    )  # fmt: skip
+    utilization = _choice(
+        ("steady", "variable", "spiky", "mostly_idle"),
+        "steady",
+        "Utilization",
+        "How busy the CPU is over a day.",
+    )
+    storage = _choice(
+        ("network", "local_nvme", "dense_hdd"), "network", "Storage",
+        "Where the data lives: network (EBS), local NVMe instance store, or dense local HDD.",
+    )  # fmt: skip
+    arm64_ok = _flag("Arm64 ready", "The software runs on Graviton (arm64).")
+    neuron_ok = _flag(
+        "Neuron ready", "The ML code runs on AWS Neuron (Inferentia, Trainium) as well as CUDA."
+    )
+    free_tier = _flag("Free tier", "The workload must stay within the free tier.")
+
+
+class SourceSchema(StrictSchema):
+    type = _choice(
+        ("ec2", "container", "lambda", "on_premises", "internet"), None, "Source type",
+        "Who connects: an EC2 instance, a container, a Lambda function, an on-premises server, or internet clients.",
+        required=True,
+    )  # fmt: skip
+    vpc = Label(
+        validate=validate.Length(max=255),
+        metadata=_meta("VPC", "Label of the VPC; equal labels mean the same VPC."),
+    )
+    subnet = Label(validate=validate.Length(max=255), metadata=_meta("Subnet", "Label of the subnet."))
+    region = Label(validate=validate.Length(max=64), metadata=_meta("Region", "AWS Region, e.g. us-east-1."))
+    account = Label(validate=validate.Length(max=64), metadata=_meta("Account", "AWS account id or label."))
+
+
+class TargetSchema(StrictSchema):
+    type = _choice(
+        ("rds", "ec2", "service"), None, "Target type", "What the source connects to.", required=True
+    )
+    engine = _choice(DATABASE_ENGINES, None, "Database engine", "Engine of the RDS database.")
+    port = StrictInteger(
+        validate=validate.Range(min=1, max=65535),
+        metadata=_meta("Port", "Port the target listens on; defaults to the engine's port."),
+    )
+    vpc = Label(
+        validate=validate.Length(max=255),
+        metadata=_meta("VPC", "Label of the VPC; equal labels mean the same VPC."),
+    )
+    subnet = Label(validate=validate.Length(max=255), metadata=_meta("Subnet", "Label of the subnet."))
+    region = Label(validate=validate.Length(max=64), metadata=_meta("Region", "AWS Region, e.g. us-east-1."))
+    account = Label(validate=validate.Length(max=64), metadata=_meta("Account", "AWS account id or label."))
+
+
+class NetworkSchema(StrictSchema):
+    source = fields.Nested(SourceSchema, required=True, metadata=_meta("Source", "Who connects."))
+    target = fields.Nested(TargetSchema, required=True, metadata=_meta("Target", "What it connects to."))
+    vpc_count = StrictInteger(
+        validate=validate.Range(min=1, max=10000),
+        metadata=_meta("VPCs", "VPCs that must interconnect (default: the distinct VPCs named)."),
+    )
+    overlapping_cidrs = _flag("Overlapping CIDRs", "The VPCs' (or on-premises) address ranges overlap.")
+    transitive_routing = _flag(
+        "Transitive routing", "Other networks must reach each other through this link too."
+    )
+    bandwidth_gbps = StrictNumber(
+        load_default=1, validate=validate.Range(min=0.001, max=400),
+        metadata=_meta("Bandwidth (Gbps)", "Sustained bandwidth the connection needs."),
+    )  # fmt: skip
+    dedicated_link = _flag("Dedicated link", "On premises: consistent latency or a private line is required.")
+    needed_within_days = StrictInteger(
+        load_default=90, validate=validate.Range(min=0, max=3650),
+        metadata=_meta("Needed within (days)", "How soon the connection must work."),
+    )  # fmt: skip
+    internet_exposure_allowed = _flag(
+        "Internet exposure allowed", "The target may have a public endpoint at all."
+    )
+
+
+class BackupSchema(StrictSchema):
+    scope = fields.List(
+        fields.String(validate=validate.OneOf(BACKUP_SCOPES)), required=True,
+        validate=validate.Length(min=1, max=len(BACKUP_SCOPES)),
+        metadata=_meta("Scope", "What must be protected: whole servers, volumes, files, databases."),
+    )  # fmt: skip
+    rpo_minutes = StrictInteger(
+        load_default=1440, validate=validate.Range(min=0, max=525600),
+        metadata=_meta("RPO (minutes)", "Data loss tolerated; 0 means seconds (continuous replication)."),
+    )  # fmt: skip
+    rto_minutes = StrictInteger(
+        load_default=240, validate=validate.Range(min=0, max=525600),
+        metadata=_meta("RTO (minutes)", "Time to restore tolerated."),
+    )  # fmt: skip
+    retention_days = StrictInteger(
+        load_default=30, validate=validate.Range(min=1, max=36500),
+        metadata=_meta("Retention (days)", "How long copies must be kept."),
+    )  # fmt: skip
+    cross_region = _flag("Cross-Region", "Copies must survive a Region outage.")
+    cross_account = _flag("Cross-account", "Copies must survive a compromised account.")
+    compliance = _flag("Compliance", "Immutable (WORM) copies and audit evidence are required.")
+    resource_count = StrictInteger(
+        load_default=1, validate=validate.Range(min=1, max=1000000),
+        metadata=_meta("Resources", "How many servers, volumes or databases are protected."),
+    )  # fmt: skip
+    database_service = _choice(
+        ("rds", "self_managed"), "rds", "Database service",
+        "Where the databases run: RDS, or self-managed on EC2 (used with scope databases).",
+    )  # fmt: skip
+
+    @validates_schema
+    def _unique_scope(self, data: dict[str, Any], **kwargs: Any) -> None:
+        scope = data.get("scope") or []
+        if len(set(scope)) != len(scope):
+            raise ValidationError("Each scope may appear only once.", "scope")
+
+
+class ProfileSchema(StrictSchema):
+    name = fields.String(
+        validate=validate.Length(min=1, max=100), metadata=_meta("Name", "Label echoed back.")
+    )
+    priorities = fields.Nested(
+        PrioritiesSchema, metadata=_meta("Priorities", "How much each concern matters, 0..5.")
+    )
+    team = fields.Nested(TeamSchema, metadata=_meta("Team", "Who will run the workload."))
+    platform = fields.Nested(
+        PlatformSchema, metadata=_meta("Platform", "Answers orchestrator and launch type.")
+    )
+    workload = fields.Nested(WorkloadSchema, metadata=_meta("Workload", "Answers the instance family."))
+    network = fields.Nested(NetworkSchema, metadata=_meta("Network", "Answers connectivity to the database."))
+    backup = fields.Nested(BackupSchema, metadata=_meta("Backup", "Answers the backup strategy."))
+
+
+ALWAYS_DEFAULTED = ("priorities", "team")
+SECTION_DOMAINS = {
+    "platform": ("orchestrator", "launch_type"),
+    "workload": ("instance_family",),
+    "network": ("connectivity",),
+    "backup": ("backup",),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated profile: `data` with every default applied, `facts` flat by dotted path (plus derived facts)."""
+
+    data: Mapping[str, Any]
+    facts: Mapping[str, Any]
+    assumptions: tuple[Mapping[str, Any], ...]
+    name: str | None = None
+    sections: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(d for s, ds in SECTION_DOMAINS.items() if s in self.sections for d in ds)
+
+
+_SCHEMA = ProfileSchema()
+
+
+def load_profile(document: Any, *, schema: Schema = _SCHEMA) -> Profile:
+    """Validate a raw profile document and return the frozen Profile. Raises ProfileError."""
+    if not isinstance(document, Mapping):
+        raise ProfileError("The profile must be a mapping.", {"profile": ["Must be an object."]})
+    try:
+        loaded = schema.load(document)
+    except ValidationError as exc:
+        raise ProfileError("The profile is invalid.", flatten_errors(exc.messages, schema)) from None
+    return build_profile(document, loaded)
+
+
+def build_profile(document: Mapping[str, Any], loaded: dict[str, Any]) -> Profile:
+    sections = frozenset(k for k in ProfileSchema._declared_fields if k in loaded and k != "name")
+    assumptions: list[dict[str, Any]] = []
+    for section in ALWAYS_DEFAULTED:
+        if section not in loaded:
+            loaded[section] = _SCHEMA.fields[section].nested().load({})  # type: ignore[attr-defined]
+    for section, nested in _nested_fields(_SCHEMA).items():
+        if section in loaded:
+            _collect_defaults(section, nested, document.get(section) or {}, loaded[section], assumptions)
+    facts = flatten(loaded)
+    if "network" in loaded:
+        _derive_network(loaded["network"], facts, assumptions)
+    if "workload" in loaded:
+        wl = loaded["workload"]
+        facts["workload.memory_per_vcpu"] = round(wl["memory_gib"] / wl["vcpus"], 3)
+    return Profile(
+        data=loaded, facts=facts, assumptions=tuple(assumptions), name=loaded.get("name"), sections=sections
+    )
+
+
+def _nested_fields(schema: Schema) -> dict[str, Schema]:
+    return {name: f.schema for name, f in schema.fields.items() if isinstance(f, fields.Nested)}
+
+
+def _collect_defaults(
+    path: str, schema: Schema, given: Mapping[str, Any], loaded: Mapping[str, Any], out: list[dict[str, Any]]
+) -> None:
+    for name, fld in schema.fields.items():
+        sub = f"{path}.{name}"
+        if isinstance(fld, fields.Nested):
+            if name in loaded:
+                _collect_defaults(sub, fld.schema, given.get(name) or {}, loaded[name], out)
+        elif name not in given and name in loaded:
+            out.append({"field": sub, "value": loaded[name], "reason": "default"})
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}; lists become tuples."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = tuple(value) if isinstance(value, list) else value
+    return flat
+
+
+def _derive_network(net: dict[str, Any], facts: dict[str, Any], assumptions: list[dict[str, Any]]) -> None:
+    """Facts the connectivity rules need that follow from the labels: same VPC, Region, account."""
+    source, target = net["source"], net["target"]
+    in_aws = source["type"] not in ("on_premises", "internet")
+    facts["network.source.in_aws"] = in_aws
+
+    def same(label: str, what: str, assumed: bool) -> bool | None:
+        if not in_aws:
+            return False
+        a, b = source.get(label), target.get(label)
+        if a is not None and b is not None:
+            return bool(a == b)
+        assumptions.append(
+            {"field": f"network.source.{label}" if a is None else f"network.target.{label}", "value": None,
+             "reason": f"not given: assumed {'the same' if assumed else 'a different'} {what} as the other side"}
+        )  # fmt: skip
+        return assumed
+
+    vpcs = {v for v in (source.get("vpc") if in_aws else None, target.get("vpc")) if v is not None}
+    if "vpc_count" not in net:
+        net["vpc_count"] = max(1, len(vpcs))
+        assumptions.append(
+            {
+                "field": "network.vpc_count",
+                "value": net["vpc_count"],
+                "reason": "default: distinct VPCs named",
+            }
+        )
+        facts["network.vpc_count"] = net["vpc_count"]
+    if in_aws and source["type"] == "lambda" and source.get("vpc") is None:
+        facts["network.same_vpc"] = True
+        assumptions.append(
+            {"field": "network.source.vpc", "value": target.get("vpc"),
+             "reason": "a Lambda function with no VPC is attached to the database's VPC"}
+        )  # fmt: skip
+    else:
+        facts["network.same_vpc"] = same("vpc", "VPC", assumed=net["vpc_count"] <= 1)
+    facts["network.same_region"] = same("region", "Region", assumed=True)
+    facts["network.same_account"] = same("account", "account", assumed=True)
+
+
+def flatten_errors(messages: Any, schema: Schema | None = None, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict -> {"workload.vcpus": ["..."]}, with did-you-mean for unknown fields."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        flat[prefix or "profile"] = [str(m) for m in messages]
+        return flat
+    for key, value in messages.items():
+        key = str(key)
+        path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
+        nested = None
+        if schema is not None and key in schema.fields and isinstance(schema.fields[key], fields.Nested):
+            nested = schema.fields[key].schema  # type: ignore[attr-defined]
+        elif schema is not None and key in schema.fields and isinstance(schema.fields[key], fields.List):
+            inner = schema.fields[key].inner  # type: ignore[attr-defined]
+            nested = inner.schema if isinstance(inner, fields.Nested) else None
+        if isinstance(value, dict):
+            if all(isinstance(k, int) for k in value) and nested is not None:
+                for idx, item in value.items():
+                    flat.update(flatten_errors(item, nested, f"{path}.{idx}"))
+            else:
+                flat.update(flatten_errors(value, nested, path))
+        else:
+            msgs = [str(m) for m in value]
+            if schema is not None and msgs == ["Unknown field."]:
+                guess = difflib.get_close_matches(key, list(schema.fields), n=1)
+                if guess:
+                    msgs = [f"Unknown field. Did you mean '{guess[0]}'?"]
+            flat.setdefault(path or "profile", []).extend(msgs)
+    return flat
+
+
+@dataclass(frozen=True)
+class FactType:
+    """What a condition may compare a fact with: its kind and, for enumerations, the allowed values."""
+
+    kind: str  # enum | bool | int | number | label | list
+    choices: tuple[str, ...] = ()
+
+
+DERIVED_FACTS = {
+    "network.source.in_aws": FactType("bool"),
+    "network.same_vpc": FactType("bool"),
+    "network.same_region": FactType("bool"),
+    "network.same_account": FactType("bool"),
+    "workload.memory_per_vcpu": FactType("number"),
+}
+
+
+def fact_types(schema: Schema = _SCHEMA, prefix: str = "") -> dict[str, FactType]:
+    """Every fact a knowledge-base condition may read, by dotted path."""
+    types: dict[str, FactType] = {}
+    for name, fld in schema.fields.items():
+        path = prefix + name
+        if isinstance(fld, fields.Nested):
+            types.update(fact_types(fld.schema, path + "."))
+        elif isinstance(fld, fields.List):
+            types[path] = FactType("list", _choices(fld.inner))
+        elif isinstance(fld, StrictBoolean):
+            types[path] = FactType("bool")
+        elif isinstance(fld, fields.Integer):
+            types[path] = FactType("int")
+        elif isinstance(fld, fields.Float):
+            types[path] = FactType("number")
+        elif _choices(fld):
+            types[path] = FactType("enum", _choices(fld))
+        else:
+            types[path] = FactType("label")
+    if not prefix:
+        types.update(DERIVED_FACTS)
+    return types
+
+
+def _choices(fld: Any) -> tuple[str, ...]:
+    for v in getattr(fld, "validators", ()):
+        if isinstance(v, validate.OneOf):
+            return tuple(str(c) for c in v.choices)
+    return ()

@@ -1,0 +1,98 @@
+"""Human renderings of a recommendation document: a terminal table and a markdown report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DOMAIN_TITLES = {
+    "orchestrator": "Orchestrator",
+    "launch_type": "Launch type",
+    "instance_family": "Instance family",
+    "connectivity": "Connectivity",
+    "backup": "Backup",
+}
+
+
+def _size(option: dict[str, Any]) -> str:
+    size = option.get("suggested_instance_type")
+    return f" -> {size['name']} ({size['vcpus']} vCPU, {size['memory_gib']:g} GiB)" if size else ""
+
+
+def render_table(doc: dict[str, Any], limit: int = 5) -> str:
+    lines = []
+    head = doc.get("name") or "recommendation"
+    lines.append(f"{head}  (knowledge base {doc['knowledge_base']['version']})")
+    for domain, result in doc["recommendations"].items():
+        lines.append("")
+        lines.append(f"{DOMAIN_TITLES.get(domain, domain)}  [confidence: {result['confidence']}]")
+        lines.append(f"  {'rank':>4}  {'option':<22} {'score':>6}  top reason")
+        for option in result["options"][:limit]:
+            reason = option["rationale"][0]["reason"] if option["rationale"] else "(base score only)"
+            lines.append(
+                f"  {option['rank']:>4}  {option['id']:<22} {option['score']:>6.1f}  {reason}{_size(option)}"
+            )
+        if len(result["options"]) > limit:
+            lines.append(f"        ... {len(result['options']) - limit} more ranked")
+        for item in result["excluded"][:limit]:
+            lines.append(f"     x  {item['id']:<22} {'':>6}  {item['reasons'][0]['reason']}")
+        if len(result["excluded"]) > limit:
+            lines.append(f"        ... {len(result['excluded']) - limit} more excluded")
+    if doc.get("security_group_rules"):
+        lines.append("")
+        lines.append("Security-group rules to create")
+        for rule in doc["security_group_rules"]:
+            peer = rule.get("source") or rule.get("destination")
+            lines.append(
+                f"  {rule['group']:<7} {rule['direction']:<8} {rule['protocol']}/{rule['ports']:<6} {peer}  ({rule['description']})"
+            )
+    if doc.get("findings"):
+        lines.append("")
+        lines.append("Findings")
+        for finding in doc["findings"]:
+            lines.append(f"  [{finding['severity']}] {finding['id']}: {finding['message']}")
+    return "\n".join(lines)
+
+
+def render_markdown(doc: dict[str, Any], limit: int = 5) -> str:
+    out = [f"# Recommendation: {doc.get('name') or 'workload'}", ""]
+    kb = doc["knowledge_base"]
+    out.append(f"Knowledge base {kb['version']} (`{kb['digest']}`).")
+    for domain, result in doc["recommendations"].items():
+        out += ["", f"## {DOMAIN_TITLES.get(domain, domain)}", ""]
+        if result["options"]:
+            top = result["options"][0]
+            out.append(
+                f"**Recommended: {top['name']}** (score {top['score']:g}, confidence {result['confidence']}){_size(top)}."
+            )
+        else:
+            out.append("**No option fits**: every option is excluded by a hard constraint.")
+        out += ["", "| rank | option | score | why |", "| --- | --- | --- | --- |"]
+        for option in result["options"][:limit]:
+            why = (
+                "; ".join(f"{r['reason']} ({r['impact']:+g})" for r in option["rationale"][:3])
+                or "base score"
+            )
+            out.append(f"| {option['rank']} | {option['name']} | {option['score']:g} | {why} |")
+        if result["excluded"]:
+            out += ["", "Excluded:", ""]
+            for item in result["excluded"][:limit]:
+                out.append(f"- **{item['name']}**: {item['reasons'][0]['reason']}")
+            if len(result["excluded"]) > limit:
+                out.append(f"- ... and {len(result['excluded']) - limit} more")
+    if doc.get("security_group_rules"):
+        out += ["", "## Security-group rules", "", "| group | direction | protocol | ports | peer | description |",
+                "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+        for r in doc["security_group_rules"]:
+            peer = r.get("source") or r.get("destination")
+            out.append(
+                f"| {r['group']} | {r['direction']} | {r['protocol']} | {r['ports']} | `{peer}` | {r['description']} |"
+            )
+    if doc.get("findings"):
+        out += ["", "## Findings", ""]
+        out += [
+            f"- **{f['severity']}** `{f['id']}`: {f['message']} {f['remediation']}" for f in doc["findings"]
+        ]
+    if doc.get("assumptions"):
+        out += ["", "## Assumptions", ""]
+        out += [f"- `{a['field']}` = `{a['value']}` ({a['reason']})" for a in doc["assumptions"]]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Generate knowledge/catalogue/ec2-instance-types.json from AWS's DescribeInstanceTypes data shipped in moto.
+
+    .venv/bin/python scripts/generate_catalogue.py [--source PATH.json.gz] [--output PATH]
+
+Only current-generation types are kept. Each family gets AWS's category (hpc_optimized for Hpc*), its
+architectures, accelerator, local storage and sizes. The runtime reads the JSON; it never imports moto.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "knowledge" / "catalogue" / "ec2-instance-types.json"
+
+# Family series prefix -> AWS category (https://aws.amazon.com/ec2/instance-types/). Longest prefix wins.
+CATEGORIES = {
+    "hpc": "hpc_optimized",
+    "inf": "accelerated_computing", "trn": "accelerated_computing", "dl": "accelerated_computing",
+    "vt": "accelerated_computing", "f": "accelerated_computing", "p": "accelerated_computing",
+    "g": "accelerated_computing",
+    "im": "storage_optimized", "is": "storage_optimized", "i": "storage_optimized",
+    "d": "storage_optimized", "h": "storage_optimized",
+    "r": "memory_optimized", "x": "memory_optimized", "u": "memory_optimized", "z": "memory_optimized",
+    "c": "compute_optimized",
+    "m": "general_purpose", "t": "general_purpose", "a": "general_purpose", "mac": "general_purpose",
+}  # fmt: skip
+FAMILY_RE = re.compile(r"^(?P<series>[a-z]+)-?(?P<generation>\d+)(?P<suffix>.*)$")
+
+
+def moto_source() -> Path:
+    import moto  # only the generator needs moto
+
+    return Path(moto.__file__).parent / "ec2" / "resources" / "instance_types.json.gz"
+
+
+def parse_family(family: str) -> tuple[str, int, str]:
+    match = FAMILY_RE.match(family)
+    if not match:
+        raise ValueError(f"unrecognised family name {family!r}")
+    return match["series"], int(match["generation"]), match["suffix"]
+
+
+def category_of(series: str) -> str:
+    for prefix in sorted(CATEGORIES, key=len, reverse=True):
+        if series.startswith(prefix):
+            return CATEGORIES[prefix]
+    raise ValueError(f"no category for series {series!r}")
+
+
+def accelerator_of(info: dict[str, Any]) -> tuple[str, int]:
+    if "GpuInfo" in info:
+        gpus = info["GpuInfo"]["Gpus"]
+        return gpus[0]["Manufacturer"].lower(), sum(g["Count"] for g in gpus)
+    if "NeuronInfo" in info:
+        return "neuron", sum(d["Count"] for d in info["NeuronInfo"]["NeuronDevices"])
+    if "InferenceAcceleratorInfo" in info:
+        return "inferentia", sum(a["Count"] for a in info["InferenceAcceleratorInfo"]["Accelerators"])
+    if "FpgaInfo" in info:
+        return "fpga", 0
+    if "MediaAcceleratorInfo" in info:
+        return "media", 0
+    return "none", 0
+
+
+def build(types: dict[str, Any]) -> dict[str, Any]:
+    families: dict[str, dict[str, Any]] = {}
+    for name in sorted(types):
+        info = types[name]
+        if not info.get("CurrentGeneration"):
+            continue
+        family = name.split(".", 1)[0]
+        if family.startswith("mac"):
+            continue  # macOS hosts are dedicated hosts, not a general workload choice
+        series, generation, suffix = parse_family(family)
+        archs = sorted(a for a in info["ProcessorInfo"]["SupportedArchitectures"] if a in ("x86_64", "arm64"))
+        accelerator, accel_count = accelerator_of(info)
+        storage = "none"
+        if info.get("InstanceStorageSupported"):
+            disks = info.get("InstanceStorageInfo", {}).get("Disks", [])
+            storage = "hdd" if any(d["Type"] == "hdd" for d in disks) else "nvme"
+        entry = families.setdefault(
+            family,
+            {
+                "category": category_of(series),
+                "series": series,
+                "generation": generation,
+                "suffix": suffix,
+                "architectures": archs,
+                "accelerator": accelerator,
+                "gpu_model": (info.get("GpuInfo", {}).get("Gpus") or [{}])[0].get("Name"),
+                "local_storage": storage,
+                "burstable": bool(info.get("BurstablePerformanceSupported")),
+                "sizes": [],
+            },
+        )
+        entry["architectures"] = sorted(set(entry["architectures"]) | set(archs))
+        if entry["local_storage"] == "none" and storage != "none":
+            entry["local_storage"] = storage
+        size = {
+            "name": name,
+            "vcpus": info["VCpuInfo"]["DefaultVCpus"],
+            "memory_gib": round(info["MemoryInfo"]["SizeInMiB"] / 1024, 3),
+            "accelerators": accel_count,
+            "local_storage_gb": info.get("InstanceStorageInfo", {}).get("TotalSizeInGB", 0),
+            "bare_metal": bool(info.get("BareMetal")),
+            "free_tier": bool(info.get("FreeTierEligible")),
+        }
+        entry["sizes"].append(size)
+    for entry in families.values():
+        entry["sizes"].sort(key=lambda s: (s["vcpus"], s["memory_gib"], s["bare_metal"], s["name"]))
+    return families
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=None)
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args()
+    source = args.source or moto_source()
+    types = json.loads(gzip.decompress(source.read_bytes()))
+    families = build(types)
+    document = {
+        "provenance": {
+            "source": "AWS EC2 DescribeInstanceTypes, as shipped in moto's ec2/resources/instance_types.json.gz",
+            "generator": "scripts/generate_catalogue.py",
+            "moto_version": _moto_version(),
+            "instance_types_read": len(types),
+            "current_generation_types": sum(len(f["sizes"]) for f in families.values()),
+            "families": len(families),
+            "categories": "https://aws.amazon.com/ec2/instance-types/",
+        },
+        "families": families,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {args.output}: {len(families)} families")
+
+
+def _moto_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("moto")
+    except Exception:  # noqa: BLE001 - provenance is informative only
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()
