@@ -265,8 +265,16 @@ def decide(
     return facts, outcomes, assumptions
 
 
-def recommend(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
-    """The recommendation document of shared/spec/response.md for one profile."""
+EXPLAIN_LEVELS = ("changes", "full")
+
+
+def recommend(
+    profile: Profile | Mapping[str, Any], kb: KnowledgeBase, *, explain: str | None = None
+) -> dict[str, Any]:
+    """The recommendation document of shared/spec/response.md for one profile.
+
+    explain="changes" adds each domain's `what_would_change`; "full" adds that and the rule trace.
+    """
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     facts, outcomes, extra = decide(profile, kb)
@@ -280,4 +288,8 @@ def recommend(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> dict[s
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)
     document["findings"] = profile_findings(facts, kb)
     document["assumptions"] = [*profile.assumptions, *extra]
+    if explain:
+        from recommender.explain import annotate
+
+        annotate(document, profile, facts, outcomes, kb, explain)
     return document
