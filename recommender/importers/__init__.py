@@ -1,1 +1,86 @@
-"""See commands.py."""
+"""Importers: turn what teams really write (CloudFormation templates, Terraform plans, a live AWS
+account) into an architecture proposal (shared/spec/proposal.md) that the evaluator can check.
+
+Every imported element carries `origin: {file, line, logical_id}`; the proposal's `import` section
+lists the assumptions made and what was skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from recommender.errors import InputError
+
+__all__ = ["KINDS", "import_aws", "import_source", "import_sources", "to_proposal"]
+
+KINDS = {"cfn": "cfn", "cloudformation": "cfn", "terraform": "terraform"}
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InputError(
+            f"unknown import source '{kind}'", {"source": [f"Must be one of: {', '.join(KINDS)}."]}
+        )
+    return KINDS[kind]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def import_sources(
+    kind: str,
+    paths: Sequence[str],
+    regions: Sequence[str | None] | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One proposal from several files of one kind (e.g. the stacks of two regions).
+
+    regions: one per path (CloudFormation only: a template does not say where it is deployed).
+    parameters: CloudFormation parameter values that override the templates' defaults.
+    """
+    if _kind(kind) == "terraform":
+        from recommender.importers.terraform import import_plans
+
+        return import_plans([(path, _read(path)) for path in paths])
+    from recommender.importers.cfn import import_templates
+
+    return import_templates(
+        [(path, _read(path)) for path in paths], list(regions) if regions else None, parameters
+    )
+
+
+def import_source(kind: str, path: str, region: str | None = None) -> dict[str, Any]:
+    """The proposal described by one file: kind "cfn" (template) or "terraform" (`terraform show -json`)."""
+    return import_sources(kind, [path], [region])
+
+
+def to_proposal(
+    kind: str, text_or_document: str | bytes | Mapping[str, Any], filename: str
+) -> dict[str, Any]:
+    """For the API: a template or plan given as text or as an already parsed mapping -> a proposal.
+
+    kind: "cloudformation" | "cfn" | "terraform". Raises InputError (DocumentError for unparsable text).
+    """
+    if _kind(kind) == "terraform":
+        from recommender.importers.terraform import import_plans
+
+        return import_plans([(filename, text_or_document)])
+    from recommender.importers.cfn import import_templates
+
+    return import_templates([(filename, text_or_document)])
+
+
+def import_aws(session_or_client_factory: Any, region: str) -> dict[str, Any]:
+    """The network of one region of a live account, read with describe calls only.
+
+    session_or_client_factory: a boto3 Session, or a callable(service_name, region_name=...) -> client.
+    """
+    from recommender.importers.aws import import_account
+
+    return import_account(session_or_client_factory, region)

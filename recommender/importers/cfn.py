@@ -1,0 +1,782 @@
+"""CloudFormation templates (YAML with short-form tags, or JSON) -> proposal.
+
+Intrinsic functions are resolved where the template alone decides the value (parameters with a default,
+references to resources, static conditions, mappings, Sub/Join/Select/Split/Cidr). Anything that only
+AWS knows at deploy time is left out and said so in `import.assumptions`, never guessed silently.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from recommender.documents import LineDict, LineList, _SafeLineLoader, load_json, load_yaml
+from recommender.errors import DocumentError, InputError
+from recommender.importers.model import (
+    ENGINE_PORTS,
+    Link,
+    NetworkAcl,
+    ProposalBuilder,
+    Route,
+    RouteTable,
+    normalize_engine,
+    port_range,
+    protocol_name,
+)
+
+SHORT_TAGS = (
+    "Ref", "Condition", "GetAtt", "Sub", "Join", "If", "Select", "Split", "FindInMap", "Equals", "Not",
+    "And", "Or", "Base64", "GetAZs", "ImportValue", "Cidr", "Length", "ToJsonString", "Transform",
+)  # fmt: skip
+NO_VALUE = object()  # Ref AWS::NoValue: the property is absent
+
+
+class CfnLoader(_SafeLineLoader):
+    """Safe YAML loader (lines kept, aliases refused) that reads CloudFormation's short-form tags."""
+
+
+def _construct_tag(loader: CfnLoader, suffix: str, node: Node) -> LineDict:
+    line = node.start_mark.line + 1
+    if suffix not in SHORT_TAGS:
+        raise DocumentError(f"unknown CloudFormation tag '!{suffix}'", line)
+    value: Any
+    if isinstance(node, ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = LineList(str(value).split(".", 1), line=line)
+    elif isinstance(node, SequenceNode):
+        value = loader.construct_sequence(node)
+    else:
+        assert isinstance(node, MappingNode)
+        value = loader.construct_mapping(node)
+    key = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    result = LineDict({key: value}, line=line)
+    result.key_lines[key] = line
+    return result
+
+
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(text: str | bytes, filename: str) -> Any:
+    """Parse a template; JSON when it looks like JSON. Raises DocumentError (with its line)."""
+    stripped = text.lstrip()[:1]
+    if stripped in ("{", b"{") or filename.endswith(".json"):
+        return load_json(text)
+    return load_yaml(text, loader=CfnLoader)
+
+
+class Unresolved(Exception):
+    """A value only AWS knows at deploy time (or the template does not define)."""
+
+
+def _line(node: Any, key: str | None = None) -> int | None:
+    if isinstance(node, LineDict):
+        return node.line_of(key) if key else node.line
+    return None
+
+
+def _json_key_lines(text: str, names: list[str]) -> dict[str, int]:
+    """Lines of `"Name":` keys in a JSON template (json does not keep lines): the first after "Resources"."""
+    start = text.find('"Resources"')
+    lines = {}
+    for name in names:
+        match = re.compile(r'"' + re.escape(name) + r'"\s*:').search(text, max(start, 0))
+        if match:
+            lines[name] = text.count("\n", 0, match.start()) + 1
+    return lines
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+class Template:
+    """One template with the values it can decide by itself."""
+
+    def __init__(
+        self,
+        document: Any,
+        file: str,
+        region: str | None,
+        parameters: Mapping[str, str],
+        exports: Mapping[str, Any],
+        json_lines: dict[str, int] | None = None,
+    ):
+        if not isinstance(document, dict):
+            raise DocumentError("a CloudFormation template must be a mapping with a Resources section")
+        resources = document.get("Resources")
+        if not isinstance(resources, dict) or not resources:
+            raise InputError(f"{file}: not a CloudFormation template", {"Resources": ["Missing or empty."]})
+        self.document, self.file, self.region = document, file, region
+        self.resources: dict[str, Any] = resources
+        self.json_lines = json_lines or {}
+        self.exports = exports
+        self.parameters: dict[str, Any] = {}
+        self.missing_parameters: dict[str, str] = {}
+        for name, spec in (document.get("Parameters") or {}).items():
+            if name in parameters:
+                self.parameters[name] = parameters[name]
+            elif isinstance(spec, dict) and "Default" in spec:
+                default = spec["Default"]
+                if str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList":
+                    default = [item.strip() for item in str(default).split(",")]
+                self.parameters[name] = default
+            else:
+                self.missing_parameters[name] = "has no Default and no value was given"
+        self.conditions: dict[str, Any] = document.get("Conditions") or {}
+        self._condition_values: dict[str, bool] = {}
+        self.mappings: dict[str, Any] = document.get("Mappings") or {}
+
+    def resource_line(self, logical_id: str) -> int | None:
+        return _line(self.resources, logical_id) or self.json_lines.get(logical_id)
+
+    # ---- intrinsic functions -----------------------------------------------------------------------
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                key = next(iter(value))
+                if key == "Ref" or key.startswith("Fn::"):
+                    return self._intrinsic(key, value[key])
+                if key == "Condition":
+                    return self.condition(value[key])
+            return {k: v for k, v in ((k, self.resolve(v)) for k, v in value.items()) if v is not NO_VALUE}
+        if isinstance(value, list):
+            return [item for item in (self.resolve(v) for v in value) if item is not NO_VALUE]
+        return value
+
+    def _intrinsic(self, name: str, arg: Any) -> Any:
+        handler = getattr(self, "_fn_" + name.removeprefix("Fn::").lower(), None)
+        if handler is None:
+            raise Unresolved(f"{name} cannot be resolved without deploying the template")
+        return handler(arg)
+
+    def _fn_ref(self, name: Any) -> Any:
+        name = self.resolve(name)
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name == "AWS::Region":
+            if self.region is None:
+                raise Unresolved("AWS::Region is known only at deploy time (give the region to the importer)")
+            return self.region
+        if name == "AWS::Partition":
+            return "aws"
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com"
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.missing_parameters:
+            raise Unresolved(f"parameter {name} {self.missing_parameters[name]}")
+        if name in self.resources:
+            return name
+        if isinstance(name, str) and name.startswith("AWS::"):
+            raise Unresolved(f"{name} is known only at deploy time")
+        raise Unresolved(f"Ref {name}: no parameter or resource of that name")
+
+    def _fn_getatt(self, arg: Any) -> Any:
+        resource, attribute = self.resolve(arg).split(".", 1) if isinstance(arg, str) else self.resolve(arg)
+        if resource not in self.resources:
+            raise Unresolved(f"GetAtt {resource}.{attribute}: no resource of that name")
+        kind = self.resources[resource].get("Type", "")
+        props = self.resources[resource].get("Properties") or {}
+        own_id = {"GroupId", "Id", "SubnetId", "RouteTableId", "NetworkAclId", "TransitGatewayId", "Arn",
+                  "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
+        if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
+            return resource
+        passthrough = {"VpcId": "VpcId", "CidrBlock": "CidrBlock", "Endpoint.Port": "Port"}
+        if attribute in passthrough and passthrough[attribute] in props:
+            return self.resolve(props[passthrough[attribute]])
+        raise Unresolved(f"GetAtt {resource}.{attribute} is known only at deploy time")
+
+    def _fn_sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        values = {k: self.resolve(v) for k, v in variables.items()}
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in values:
+                return str(values[name])
+            if "." in name and name.split(".", 1)[0] in self.resources:
+                return str(self._fn_getatt(name))
+            return str(self._fn_ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", substitute, str(text))
+
+    def _fn_join(self, arg: Any) -> str:
+        delimiter, items = arg
+        return str(delimiter).join(str(item) for item in self._as_list(items))
+
+    def _fn_select(self, arg: Any) -> Any:
+        index, items = arg
+        items = self._as_list(items)
+        index = int(self.resolve(index))
+        if not 0 <= index < len(items):
+            raise Unresolved(f"Select index {index} is outside a list of {len(items)}")
+        return items[index]
+
+    def _fn_split(self, arg: Any) -> list[str]:
+        delimiter, text = arg
+        return str(self.resolve(text)).split(str(delimiter))
+
+    def _fn_findinmap(self, arg: Any) -> Any:
+        names = [self.resolve(part) for part in arg[:3]]
+        try:
+            return self.resolve(self.mappings[names[0]][names[1]][names[2]])
+        except (KeyError, TypeError):
+            raise Unresolved(f"FindInMap {'/'.join(map(str, names))}: no such entry") from None
+
+    def _fn_if(self, arg: Any) -> Any:
+        name, when_true, when_false = arg
+        return self.resolve(when_true if self.condition(name) else when_false)
+
+    def _fn_base64(self, arg: Any) -> Any:
+        return self.resolve(arg)
+
+    def _fn_importvalue(self, arg: Any) -> Any:
+        name = self.resolve(arg)
+        if name in self.exports:
+            return self.exports[name]
+        raise Unresolved(f"ImportValue {name}: exported by a stack that is not part of this import")
+
+    def _fn_getazs(self, arg: Any) -> Any:
+        raise Unresolved("GetAZs: the Availability Zones of a region are known only at deploy time")
+
+    def _fn_cidr(self, arg: Any) -> list[str]:
+        block, count, bits = (self.resolve(part) for part in arg)
+        network = ipaddress.ip_network(str(block), strict=False)
+        subnets = network.subnets(new_prefix=network.max_prefixlen - int(bits))
+        return [str(subnet) for _, subnet in zip(range(int(count)), subnets, strict=False)]
+
+    def _fn_equals(self, arg: Any) -> bool:
+        left, right = (self.resolve(part) for part in arg)
+        return str(left) == str(right)
+
+    def _fn_not(self, arg: Any) -> bool:
+        return not self._truth(arg[0])
+
+    def _fn_and(self, arg: Any) -> bool:
+        return all(self._truth(part) for part in arg)
+
+    def _fn_or(self, arg: Any) -> bool:
+        return any(self._truth(part) for part in arg)
+
+    def _truth(self, value: Any) -> bool:
+        return _truthy(self.resolve(value))
+
+    def _as_list(self, items: Any) -> list[Any]:
+        resolved = self.resolve(items)
+        if not isinstance(resolved, list):
+            raise Unresolved("expected a list")
+        return resolved
+
+    def condition(self, name: Any) -> bool:
+        if name not in self.conditions:
+            raise Unresolved(f"no condition named {name}")
+        if name not in self._condition_values:
+            self._condition_values[name] = False  # a cycle reads as false rather than recursing forever
+            self._condition_values[name] = self._truth(self.conditions[name])
+        return self._condition_values[name]
+
+
+class CfnImporter:
+    """Maps the resources of one or more templates into a ProposalBuilder."""
+
+    def __init__(self, builder: ProposalBuilder):
+        self.b = builder
+        self.internet_gateways: set[str] = set()
+        self.vpn_gateway_vpc: dict[str, str] = {}
+        self.db_subnet_groups: dict[str, list[str]] = {}
+        self.vpn_routes: dict[str, list[str]] = {}
+        self.vpn_connections: dict[str, dict[str, Any]] = {}
+        self.cluster_of_instance: dict[str, str] = {}
+        self.backup_selections = 0
+        self.backup_plans: list[str] = []
+        self.handlers: dict[str, tuple[int, Callable[[Template, str, Any], None]]] = {
+            "AWS::EC2::VPC": (0, self.vpc),
+            "AWS::EC2::InternetGateway": (0, self.internet_gateway),
+            "AWS::EC2::VPNGateway": (0, self.nothing),
+            "AWS::EC2::CustomerGateway": (0, self.nothing),
+            "AWS::EC2::TransitGateway": (0, self.transit_gateway),
+            "AWS::EC2::Subnet": (1, self.subnet),
+            "AWS::EC2::SecurityGroup": (1, self.security_group),
+            "AWS::EC2::RouteTable": (1, self.route_table),
+            "AWS::EC2::NetworkAcl": (1, self.network_acl),
+            "AWS::EC2::VPCGatewayAttachment": (1, self.gateway_attachment),
+            "AWS::EC2::VPCPeeringConnection": (1, self.peering),
+            "AWS::RDS::DBSubnetGroup": (1, self.db_subnet_group),
+            "AWS::RDS::DBCluster": (1, self.db_cluster),
+            "AWS::EC2::VPNConnection": (1, self.vpn_connection),
+            "AWS::EC2::Route": (2, self.route),
+            "AWS::EC2::SubnetRouteTableAssociation": (2, self.route_table_association),
+            "AWS::EC2::SecurityGroupIngress": (2, self.standalone_rule),
+            "AWS::EC2::SecurityGroupEgress": (2, self.standalone_rule),
+            "AWS::EC2::NetworkAclEntry": (2, self.network_acl_entry),
+            "AWS::EC2::SubnetNetworkAclAssociation": (2, self.network_acl_association),
+            "AWS::EC2::TransitGatewayAttachment": (2, self.transit_gateway_attachment),
+            "AWS::EC2::TransitGatewayVpcAttachment": (2, self.transit_gateway_attachment),
+            "AWS::EC2::VPNConnectionRoute": (2, self.vpn_connection_route),
+            "AWS::EC2::Instance": (2, self.instance),
+            "AWS::RDS::DBInstance": (2, self.db_instance),
+            "AWS::ECS::Cluster": (2, self.ecs_cluster),
+            "AWS::ECS::Service": (2, self.ecs_service),
+            "AWS::EKS::Cluster": (2, self.eks_cluster),
+            "AWS::EKS::Nodegroup": (2, self.eks_nodegroup),
+            "AWS::EKS::FargateProfile": (2, self.eks_fargate_profile),
+            "AWS::Lambda::Function": (2, self.lambda_function),
+            "AWS::Backup::BackupPlan": (2, self.backup_plan),
+            "AWS::Backup::BackupSelection": (2, self.backup_selection),
+            "AWS::Backup::BackupVault": (2, self.nothing),
+            "AWS::DLM::LifecyclePolicy": (2, self.lifecycle_policy),
+        }
+
+    # ---- reading properties ------------------------------------------------------------------------
+
+    def get(self, t: Template, lid: str, props: Any, key: str, default: Any = None) -> Any:
+        """A property resolved, or `default` when absent; an unresolvable one is an assumption."""
+        if not isinstance(props, dict) or key not in props:
+            return default
+        try:
+            value = t.resolve(props[key])
+        except Unresolved as exc:
+            line = _line(props, key) or t.resource_line(lid)
+            self.b.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
+            return default
+        return default if value is NO_VALUE else value
+
+    def get_list(self, t: Template, lid: str, props: Any, key: str) -> list[Any]:
+        value = self.get(t, lid, props, key, [])
+        return value if isinstance(value, list) else [value]
+
+    def origin(self, t: Template, lid: str, node: Any = None, index: int | None = None) -> dict[str, Any]:
+        line = None
+        if isinstance(node, LineList) and index is not None and index < len(node.item_lines):
+            line = node.item_lines[index]
+        elif isinstance(node, LineDict):
+            line = node.line
+        return self.b.origin(lid, line or t.resource_line(lid), file=t.file)
+
+    # ---- the import --------------------------------------------------------------------------------
+
+    def add(self, t: Template) -> None:
+        ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
+        for lid, resource in ordered:
+            kind = resource.get("Type") if isinstance(resource, dict) else None
+            if kind not in self.handlers:
+                self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped")
+                continue
+            if "Condition" in resource:
+                try:
+                    created = t.condition(resource["Condition"])
+                except Unresolved as exc:
+                    self.b.assume(f"{t.file}:{t.resource_line(lid)}: {lid} assumed created ({exc})")
+                    created = True
+                if not created:
+                    self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: condition {resource['Condition']} "
+                                "is false, the resource is not created")  # fmt: skip
+                    continue
+            if lid in self.b.resources or lid in self.b.vpcs or lid in self.b.security_groups:
+                raise InputError(f"{t.file}: logical id {lid} is defined by two templates of this import")
+            self.handlers[kind][1](t, lid, resource.get("Properties") or LineDict())
+
+    def _tier(self, resource: Any) -> int:
+        kind = resource.get("Type") if isinstance(resource, dict) else None
+        return self.handlers[kind][0] if kind in self.handlers else 3
+
+    def finish(self) -> None:
+        for vpn_id, vpn in self.vpn_connections.items():
+            cidrs = self.vpn_routes.get(vpn_id) or []
+            if cidrs:
+                vpn["on_premises_cidr"] = cidrs[0]
+                if len(cidrs) > 1:
+                    self.b.assume(f"VPN {vpn_id}: only the first on-premises CIDR ({cidrs[0]}) is kept")
+            else:
+                self.b.assume(
+                    f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)"
+                )
+            vpn["origin"] = vpn.pop("origin")
+            self.b.vpns.append(vpn)
+        if self.backup_selections:
+            self.b.backup.add("aws_backup")
+        elif self.backup_plans:
+            self.b.assume(f"backup plan {', '.join(self.backup_plans)} selects no resources: not counted")
+
+    # ---- handlers ----------------------------------------------------------------------------------
+
+    def nothing(self, t: Template, lid: str, props: Any) -> None:
+        """Understood and used through the resources that reference it."""
+
+    def vpc(self, t: Template, lid: str, props: Any) -> None:
+        if t.region is None:
+            self.b.assume(f"{t.file}: the region is known only at deploy time: VPCs carry no region")
+        self.b.add_vpc(lid, self.get(t, lid, props, "CidrBlock"), self.origin(t, lid), region=t.region)
+
+    def internet_gateway(self, t: Template, lid: str, props: Any) -> None:
+        self.internet_gateways.add(lid)
+
+    def subnet(self, t: Template, lid: str, props: Any) -> None:
+        vpc = self.get(t, lid, props, "VpcId")
+        cidr = self.get(t, lid, props, "CidrBlock")
+        public_ip = _truthy(self.get(t, lid, props, "MapPublicIpOnLaunch", False))
+        self.b.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
+
+    def gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
+        vgw = self.get(t, lid, props, "VpnGatewayId")
+        if vgw:
+            self.vpn_gateway_vpc[vgw] = self.get(t, lid, props, "VpcId")
+
+    def route_table(self, t: Template, lid: str, props: Any) -> None:
+        self.b.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
+
+    def route(self, t: Template, lid: str, props: Any) -> None:
+        table = self.b.route_tables.get(self.get(t, lid, props, "RouteTableId"))
+        if table is None:
+            self.b.skip(
+                f"{t.file}:{t.resource_line(lid)}: {lid}: its route table is not part of this template"
+            )
+            return
+        destination = self.get(t, lid, props, "DestinationCidrBlock") or self.get(
+            t, lid, props, "DestinationIpv6CidrBlock", ""
+        )
+        for key, kind in (("VpcPeeringConnectionId", "pcx"), ("TransitGatewayId", "tgw"), ("GatewayId", "")):
+            target = self.get(t, lid, props, key)
+            if target:
+                if not kind:
+                    igw = target in self.internet_gateways or str(target).startswith("igw-")
+                    kind = "igw" if igw else "vgw" if target in self.vpn_gateway_vpc else "other"
+                table.routes.append(Route(destination, kind, target))
+                return
+        table.routes.append(Route(destination, "other", ""))
+
+    def route_table_association(self, t: Template, lid: str, props: Any) -> None:
+        subnet, table = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "RouteTableId")
+        if subnet and table:
+            self.b.route_table_of[subnet] = table
+
+    def _sg_rule(self, t: Template, lid: str, item: Any, direction: str, origin: dict[str, Any]) -> Any:
+        """One security group rule in proposal form, or None (noted) when its peer is not modelled."""
+        protocol = protocol_name(self.get(t, lid, item, "IpProtocol", "-1"))
+        ports = port_range(protocol, self.get(t, lid, item, "FromPort"), self.get(t, lid, item, "ToPort"))
+        peer_key = "source" if direction == "inbound" else "destination"
+        prefix = "Source" if direction == "inbound" else "Destination"
+        group_key = "SourceSecurityGroupId" if direction == "inbound" else "DestinationSecurityGroupId"
+        for key in ("CidrIp", "CidrIpv6", group_key):
+            peer = self.get(t, lid, item, key)
+            if peer:
+                return {"protocol": protocol, "ports": ports, peer_key: peer, "origin": origin}
+        other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
+        reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
+        self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: a {direction} rule left out: {reason}")
+        return None
+
+    def security_group(self, t: Template, lid: str, props: Any) -> None:
+        group = self.b.add_security_group(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+        for key, direction in (("SecurityGroupIngress", "inbound"), ("SecurityGroupEgress", "outbound")):
+            raw = props.get(key) if isinstance(props, dict) else None
+            items = raw if isinstance(raw, list) else self.get_list(t, lid, props, key)
+            for index, item in enumerate(items):
+                try:
+                    item = t.resolve(item)
+                except Unresolved as exc:
+                    self.b.assume(
+                        f"{t.file}:{t.resource_line(lid)}: {lid}: a {direction} rule left out: {exc}"
+                    )
+                    continue
+                if item is NO_VALUE:
+                    continue
+                rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
+                if rule:
+                    group[direction].append(rule)
+        if "SecurityGroupEgress" not in props:
+            origin = self.origin(t, lid)
+            group["outbound"].append(
+                {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0", "origin": origin}
+            )
+
+    def standalone_rule(self, t: Template, lid: str, props: Any) -> None:
+        direction = "outbound" if t.resources[lid]["Type"].endswith("Egress") else "inbound"
+        group = self.get(t, lid, props, "GroupId")
+        if group is None:
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)")
+            return
+        rule = self._sg_rule(t, lid, props, direction, self.origin(t, lid))
+        if rule:
+            self.b.add_rule(group, direction, rule)
+
+    def network_acl(self, t: Template, lid: str, props: Any) -> None:
+        self.b.acls[lid] = NetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+
+    def network_acl_entry(self, t: Template, lid: str, props: Any) -> None:
+        acl = self.b.acls.get(self.get(t, lid, props, "NetworkAclId"))
+        if acl is None:
+            self.b.skip(
+                f"{t.file}:{t.resource_line(lid)}: {lid}: its network ACL is not part of this template"
+            )
+            return
+        egress = _truthy(self.get(t, lid, props, "Egress", False))
+        protocol = protocol_name(self.get(t, lid, props, "Protocol", "-1"))
+        port_spec = self.get(t, lid, props, "PortRange") or {}
+        peer = self.get(t, lid, props, "CidrBlock") or self.get(t, lid, props, "Ipv6CidrBlock")
+        entry = {
+            "rule": int(self.get(t, lid, props, "RuleNumber", 0)),
+            "protocol": protocol,
+            "ports": port_range(protocol, port_spec.get("From"), port_spec.get("To")),
+            "destination" if egress else "source": peer,
+            "action": str(self.get(t, lid, props, "RuleAction", "deny")).lower(),
+            "origin": self.origin(t, lid),
+        }
+        (acl.outbound if egress else acl.inbound).append(entry)
+        (acl.outbound if egress else acl.inbound).sort(key=lambda e: e["rule"])
+
+    def network_acl_association(self, t: Template, lid: str, props: Any) -> None:
+        subnet, acl = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "NetworkAclId")
+        if subnet and acl:
+            self.b.acl_of[subnet] = acl
+
+    def peering(self, t: Template, lid: str, props: Any) -> None:
+        vpcs = [self.get(t, lid, props, "VpcId"), self.get(t, lid, props, "PeerVpcId")]
+        peer_region = self.get(t, lid, props, "PeerRegion")
+        if peer_region and vpcs[1] in self.b.vpcs and self.b.vpcs[vpcs[1]].get("region") != peer_region:
+            self.b.assume(f"peering {lid}: PeerRegion {peer_region} differs from the region of {vpcs[1]}")
+        self.b.peerings[lid] = Link(lid, self.origin(t, lid), [vpc for vpc in vpcs if vpc])
+
+    def transit_gateway(self, t: Template, lid: str, props: Any) -> None:
+        self.b.transit_gateways[lid] = Link(lid, self.origin(t, lid))
+
+    def transit_gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
+        tgw, vpc = self.get(t, lid, props, "TransitGatewayId"), self.get(t, lid, props, "VpcId")
+        if not tgw or not vpc:
+            return
+        if tgw not in self.b.transit_gateways:
+            self.b.assume(
+                f"{t.file}:{t.resource_line(lid)}: transit gateway {tgw} is not part of this template"
+            )
+            self.b.transit_gateways[tgw] = Link(tgw, self.origin(t, lid))
+        self.b.transit_gateways[tgw].vpcs.append(vpc)
+
+    def vpn_connection(self, t: Template, lid: str, props: Any) -> None:
+        vgw = self.get(t, lid, props, "VpnGatewayId")
+        vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
+        if vpc is None:
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: VPN not attached to a VPC of this template "
+                        "through a virtual private gateway")  # fmt: skip
+            return
+        self.vpn_connections[lid] = {"id": lid, "vpc": vpc, "origin": self.origin(t, lid)}
+
+    def vpn_connection_route(self, t: Template, lid: str, props: Any) -> None:
+        vpn, cidr = (
+            self.get(t, lid, props, "VpnConnectionId"),
+            self.get(t, lid, props, "DestinationCidrBlock"),
+        )
+        if vpn and cidr:
+            self.vpn_routes.setdefault(vpn, []).append(cidr)
+
+    def _placement(self, t: Template, lid: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
+        placement: dict[str, Any] = {}
+        if subnets:
+            placement["subnet"] = subnets[0]
+            if len(subnets) > 1:
+                self.b.assume(f"{lid} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}")
+        placement["security_groups"] = groups
+        return placement
+
+    def instance(self, t: Template, lid: str, props: Any) -> None:
+        subnets = [self.get(t, lid, props, "SubnetId")]
+        groups = self.get_list(t, lid, props, "SecurityGroupIds")
+        interfaces = self.get_list(t, lid, props, "NetworkInterfaces")
+        if interfaces and isinstance(interfaces[0], dict):
+            subnets = [interfaces[0].get("SubnetId")]
+            groups = groups or list(interfaces[0].get("GroupSet") or [])
+        if "SecurityGroups" in props:
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: SecurityGroups by name are not modelled")
+        resource = {"id": lid, "type": "ec2", **self._placement(t, lid, [s for s in subnets if s], groups)}
+        self.b.add_resource({**resource, "origin": self.origin(t, lid)})
+        instance_type = self.get(t, lid, props, "InstanceType")
+        if instance_type is None and "InstanceType" not in props:
+            self.b.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
+            instance_type = "m1.small"
+        if instance_type:
+            self.b.instance_types.add(str(instance_type))
+
+    def db_subnet_group(self, t: Template, lid: str, props: Any) -> None:
+        self.db_subnet_groups[lid] = self.get_list(t, lid, props, "SubnetIds")
+
+    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> dict[str, Any]:
+        engine_text = self.get(t, lid, props, "Engine")
+        engine = normalize_engine(str(engine_text)) if engine_text else None
+        resource: dict[str, Any] = {"id": lid, "type": "rds"}
+        if engine:
+            resource["engine"] = engine
+        port = self.get(t, lid, props, "Port")
+        if port is None and engine:
+            port = ENGINE_PORTS[engine]
+        if port is not None:
+            resource["port"] = int(port)
+        else:
+            self.b.assume(f"{lid}: engine {engine_text} and port unknown: no flows to it are derived")
+        group = self.get(t, lid, props, "DBSubnetGroupName")
+        subnets = self.db_subnet_groups.get(group, []) if group else []
+        if group and group not in self.db_subnet_groups:
+            self.b.assume(f"{lid}: DB subnet group {group} is not part of this template: subnet unknown")
+        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
+        resource.update(self._placement(t, lid, public[:1] + [s for s in subnets if s not in public[:1]],
+                                        self.get_list(t, lid, props, groups_key)))  # fmt: skip
+        accessible = self.get(t, lid, props, "PubliclyAccessible")
+        if accessible is None and not cluster and not group:
+            self.b.assume(f"{lid}: no DBSubnetGroupName and no PubliclyAccessible: the default VPC is used, "
+                          "where the instance is public")  # fmt: skip
+            accessible = True
+        resource["publicly_accessible"] = _truthy(accessible)
+        resource["stateful"] = True
+        retention = self.get(t, lid, props, "BackupRetentionPeriod")
+        if retention is None and "BackupRetentionPeriod" not in props:
+            self.b.assume(f"{lid}: no BackupRetentionPeriod: CloudFormation's default of 1 day assumed")
+            retention = 1
+        if retention is not None and int(retention) > 0:
+            self.b.backup.add("rds_automated_backups")
+        resource["origin"] = self.origin(t, lid)
+        return resource
+
+    def db_instance(self, t: Template, lid: str, props: Any) -> None:
+        cluster = self.get(t, lid, props, "DBClusterIdentifier")
+        if cluster in self.b.resources:
+            if _truthy(self.get(t, lid, props, "PubliclyAccessible", False)):
+                self.b.resources[cluster]["publicly_accessible"] = True
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: instance of cluster {cluster}, "
+                        "evaluated as part of it")  # fmt: skip
+            return
+        self.b.add_resource(self._database(t, lid, props, "VPCSecurityGroups", cluster=False))
+
+    def db_cluster(self, t: Template, lid: str, props: Any) -> None:
+        self.b.add_resource(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+
+    def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
+        self.b.orchestrators.add("ecs")
+
+    def ecs_service(self, t: Template, lid: str, props: Any) -> None:
+        self.b.orchestrators.add("ecs")
+        launch = str(self.get(t, lid, props, "LaunchType", "")).upper()
+        providers = [
+            str(item.get("CapacityProvider", "")).upper()
+            for item in self.get_list(t, lid, props, "CapacityProviderStrategy")
+            if isinstance(item, dict)
+        ]
+        if launch == "FARGATE" or providers and all(p.startswith("FARGATE") for p in providers):
+            self.b.launch_types.add("fargate")
+        elif launch == "EC2" or providers:
+            self.b.launch_types.add("ec2")
+        else:
+            self.b.assume(
+                f"{lid}: no LaunchType or capacity provider: the cluster's default strategy decides"
+            )
+        network = self.get(t, lid, props, "NetworkConfiguration") or {}
+        awsvpc = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
+        if not isinstance(awsvpc, dict):
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: not awsvpc networking: placement unknown")
+            return
+        placement = self._placement(
+            t, lid, list(awsvpc.get("Subnets") or []), list(awsvpc.get("SecurityGroups") or [])
+        )
+        self.b.add_resource({"id": lid, "type": "ecs_service", **placement, "origin": self.origin(t, lid)})
+
+    def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
+        self.b.orchestrators.add("eks")
+        config = self.get(t, lid, props, "ResourcesVpcConfig") or {}
+        placement = self._placement(
+            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
+        )
+        self.b.assume(f"{lid}: its pods are modelled with the cluster's subnets and security groups "
+                      "(the cluster security group EKS creates is not)")  # fmt: skip
+        self.b.add_resource({"id": lid, "type": "eks_pod", **placement, "origin": self.origin(t, lid)})
+
+    def eks_nodegroup(self, t: Template, lid: str, props: Any) -> None:
+        self.b.launch_types.add("ec2")
+        for instance_type in self.get_list(t, lid, props, "InstanceTypes"):
+            self.b.instance_types.add(str(instance_type))
+
+    def eks_fargate_profile(self, t: Template, lid: str, props: Any) -> None:
+        self.b.launch_types.add("fargate")
+
+    def lambda_function(self, t: Template, lid: str, props: Any) -> None:
+        config = self.get(t, lid, props, "VpcConfig")
+        if not isinstance(config, dict):
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Lambda function outside any VPC")
+            return
+        placement = self._placement(
+            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
+        )
+        self.b.add_resource({"id": lid, "type": "lambda", **placement, "origin": self.origin(t, lid)})
+
+    def backup_plan(self, t: Template, lid: str, props: Any) -> None:
+        self.backup_plans.append(lid)
+
+    def backup_selection(self, t: Template, lid: str, props: Any) -> None:
+        self.backup_selections += 1
+
+    def lifecycle_policy(self, t: Template, lid: str, props: Any) -> None:
+        if str(self.get(t, lid, props, "State", "ENABLED")).upper() == "DISABLED":
+            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: lifecycle policy is DISABLED")
+            return
+        self.b.backup.add("ebs_snapshots")
+
+
+def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],
+                   exports: Mapping[str, Any]) -> Template:  # fmt: skip
+    document = load_template(text, file)
+    json_lines = None
+    if not isinstance(document, LineDict) and isinstance(document, dict):
+        source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        json_lines = _json_key_lines(source, list((document.get("Resources") or {}).keys()))
+    return Template(document, file, region, parameters, exports, json_lines)
+
+
+def exports_of(template: Template) -> dict[str, Any]:
+    """Export name -> value for the template's Outputs whose both sides resolve statically."""
+    exports: dict[str, Any] = {}
+    for output in (template.document.get("Outputs") or {}).values():
+        if isinstance(output, dict) and isinstance(output.get("Export"), dict):
+            try:
+                exports[template.resolve(output["Export"].get("Name"))] = template.resolve(
+                    output.get("Value")
+                )
+            except Unresolved:
+                continue
+    return exports
+
+
+def import_templates(
+    sources: list[tuple[str, str | bytes | Any]],
+    regions: list[str | None] | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One proposal from templates [(file name, text or parsed document)], each with its region."""
+    regions = regions or [None] * len(sources)
+    parameters = parameters or {}
+    templates = []
+    for (file, content), region in zip(sources, regions, strict=True):
+        if isinstance(content, (str, bytes)):
+            templates.append(parse_template(content, file, region, parameters, {}))
+        else:
+            templates.append(Template(content, file, region, parameters, {}))
+    by_region: dict[str | None, dict[str, Any]] = {}
+    for template in templates:
+        by_region.setdefault(template.region, {}).update(exports_of(template))
+    for template in templates:
+        template.exports = by_region.get(template.region, {})  # CloudFormation exports are regional
+    first = sources[0][0]
+    builder = ProposalBuilder("cloudformation", first, Path(first).stem)
+    importer = CfnImporter(builder)
+    for template in templates:
+        importer.add(template)
+    importer.finish()
+    proposal = builder.build()
+    if len(sources) > 1:
+        proposal["import"]["files"] = [file for file, _ in sources]
+    return proposal
