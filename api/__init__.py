@@ -1,0 +1,70 @@
+"""The HTTP API (shared/spec/http.md): a thin Flask adapter over the recommender library.
+
+app = create_app()                     # defaults < RECOMMENDER_* environment < mapping passed in
+gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from api import observability, security
+from api.config import ConfigError, resolve_settings
+from api.openapi import OPENAPI_VERSION, Api, register_components
+from api.problems import register_problem_handlers
+from api.resources import docs, register
+from api.state import EXTENSION, KnowledgeHolder
+from recommender.errors import KnowledgeError
+from recommender.knowledge import load_knowledge
+
+__all__ = ["ConfigError", "create_app"]
+
+API_TITLE = "AWS workload recommender"
+API_VERSION = "v1"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB."""
+    settings = resolve_settings(config)
+    app = Flask(__name__, static_folder=None)
+    app.config.update({k: v for k, v in (config or {}).items() if not k.startswith("RECOMMENDER_")})
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION=OPENAPI_VERSION,
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        API_SPEC_OPTIONS={
+            "info": {"description": "How to run a workload on AWS, and why. Errors are RFC 9457 problems."},
+            "security": [{}, {"bearerAuth": []}],
+        },
+        MAX_CONTENT_LENGTH=None,  # api/body.py enforces RECOMMENDER_MAX_BODY_BYTES with a problem answer
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    try:
+        kb = load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"])
+    except KnowledgeError as exc:
+        raise KnowledgeError(exc.problems) from None
+    app.extensions[EXTENSION] = KnowledgeHolder(kb)
+
+    observability.init_observability(app)
+    security.init_security(app)
+
+    api = Api(app)
+    register_components(api)
+    register(api)
+    app.register_blueprint(docs.blueprint)
+    if importlib.util.find_spec("api.portal") is not None:
+        from api.portal import blueprint as portal  # type: ignore[import-not-found,unused-ignore]
+
+        app.register_blueprint(portal)
+    register_problem_handlers(app)
+    return app

@@ -1,0 +1,32 @@
+"""gunicorn settings for `recommender serve` and the container: RECOMMENDER_* variables, safe defaults.
+
+    python -m gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+"""
+
+from __future__ import annotations
+
+import math
+
+from api.config import resolve_settings
+
+_settings = resolve_settings()
+
+bind = [_settings["RECOMMENDER_BIND"]]
+workers = _settings["RECOMMENDER_WORKERS"]
+worker_class = "sync"
+timeout = math.ceil(_settings["RECOMMENDER_TIMEOUT"])
+graceful_timeout = 20
+keepalive = 5
+# Load the app (and its knowledge base) once in the master: a broken knowledge base stops the start with
+# its file:line message, and the workers share the loaded pages.
+preload_app = True
+# Heartbeat files in memory, not on disk: works with a read-only root filesystem.
+worker_tmp_dir = "/dev/shm"
+# The app writes one JSON access-log line per request; gunicorn's own log goes to stderr.
+accesslog = None
+errorlog = "-"
+loglevel = _settings["RECOMMENDER_LOG_LEVEL"].lower()
+# No ~/.gunicorn/gunicorn.ctl: one per user would collide between instances, and $HOME may be read-only.
+control_socket_disable = True
+limit_request_line = 8190
+limit_request_fields = 100

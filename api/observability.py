@@ -1,0 +1,137 @@
+"""Request ids, one JSON access-log line per request, and Prometheus metrics.
+
+Metrics live in a registry of their own per app. Under gunicorn each worker process counts its own
+requests (no multiprocess mode): scrape through a load balancer sums nothing, so see docs/api.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from api.state import holder
+
+REQUEST_ID_HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+LOGGER_NAME = "recommender"
+METRICS_EXTENSION = "recommender_metrics"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "recommender_http_requests_total",
+            "HTTP requests answered, by endpoint (route pattern), method and status.",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "recommender_http_request_duration_seconds",
+            "Time to answer an HTTP request, by endpoint (route pattern) and status.",
+            ["endpoint", "status"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.decisions = Counter(
+            "recommender_decisions_total",
+            "Recommendations made, by domain and winning option ('none' when every option was excluded).",
+            ["domain", "winner"],
+            registry=self.registry,
+        )
+
+    def count_decisions(self, document: dict[str, Any]) -> None:
+        for domain, answer in document.get("recommendations", {}).items():
+            options = answer.get("options") or []
+            self.decisions.labels(domain, options[0]["id"] if options else "none").inc()
+
+
+def metrics(app: Flask | None = None) -> Metrics:
+    return (app or current_app).extensions[METRICS_EXTENSION]  # type: ignore[no-any-return,unused-ignore]
+
+
+def request_id() -> str:
+    return g.get("request_id", "-") if has_request_context() else "-"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; the request id of the current request on every line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or request_id(),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+JsonFormatter.converter = time.gmtime
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for the 'recommender' loggers; idempotent (apps may be created many times)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(level)
+    logger.propagate = False
+    if not any(getattr(h, "recommender_json", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler.recommender_json = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+access_log = logging.getLogger(LOGGER_NAME + ".access")
+
+
+def _start_request() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    trusted = current_app.config["RECOMMENDER_TRUST_REQUEST_ID"]
+    g.request_id = given if trusted and VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def _finish_request(response: Response) -> Response:
+    digest = holder().kb.digest
+    response.headers[REQUEST_ID_HEADER] = request_id()
+    response.headers["X-Knowledge-Digest"] = digest
+    started = g.get("started", time.perf_counter())
+    duration = time.perf_counter() - started
+    endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    status = str(response.status_code)
+    m = metrics()
+    m.requests.labels(endpoint, request.method, status).inc()
+    m.latency.labels(endpoint, status).observe(duration)
+    access_log.info(
+        "request",
+        extra={
+            "fields": {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 3),
+                "kb_digest": digest,
+            }
+        },
+    )
+    return response
+
+
+def init_observability(app: Flask) -> None:
+    configure_logging(app.config["RECOMMENDER_LOG_LEVEL"])
+    app.extensions[METRICS_EXTENSION] = Metrics()
+    app.before_request(_start_request)
+    app.after_request(_finish_request)

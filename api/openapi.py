@@ -1,0 +1,344 @@
+"""The OpenAPI description (flask-smorest + apispec) and JSON Schemas generated from the marshmallow schemas.
+
+Request bodies are documented here rather than parsed by webargs: the API reads JSON and YAML itself
+(api/body.py) so that both give the same answers and the same problems.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+import flask_smorest
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from api.body import JSON_TYPES, YAML_TYPES
+from api.problems import PROBLEM_MEDIA_TYPE
+from recommender.profile import ProfileSchema
+
+OPENAPI_VERSION = "3.0.3"
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details: every error this API returns."""
+
+    type = fields.String(required=True, metadata={"description": "URI identifying the kind of problem."})
+    title = fields.String(required=True, metadata={"description": "Short summary of the kind of problem."})
+    status = fields.Integer(required=True, metadata={"description": "HTTP status code."})
+    detail = fields.String(required=True, metadata={"description": "What went wrong with this request."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Validation messages by field path, e.g. workload.vcpus."},
+    )
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api without its own error payload: errors are documented per operation as problems."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+    ERROR_SCHEMA = ProblemSchema
+
+
+def problem_responses(*statuses: int) -> dict[str, Any]:
+    """OpenAPI responses for these error statuses, each an application/problem+json Problem."""
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {
+        str(status): {"description": HTTPStatus(status).phrase, "content": content} for status in statuses
+    }
+
+
+def request_body(schema_ref: str, description: str) -> dict[str, Any]:
+    """An OpenAPI requestBody accepting the same schema as JSON or YAML."""
+    schema = {"$ref": f"#/components/schemas/{schema_ref}"}
+    content = {media: {"schema": schema} for media in sorted(JSON_TYPES | YAML_TYPES)}
+    return {"requestBody": {"required": True, "description": description, "content": content}}
+
+
+def json_response(description: str, schema: dict[str, Any], headers: Iterable[str] = ()) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if headers:
+        response["headers"] = {name: {"schema": {"type": "string"}} for name in headers}
+    return response
+
+
+def json_schema(schema: type[Schema] | Schema, title: str) -> dict[str, Any]:
+    """A self-contained JSON Schema (draft 2020-12) of a marshmallow schema: nested schemas under $defs."""
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
+    spec = APISpec(title, "1", OPENAPI_VERSION, plugins=[plugin])
+    spec.components.schema(title, schema=schema)
+    components = copy.deepcopy(spec.to_dict()["components"]["schemas"])
+    root = _rewrite_refs(components.pop(title))
+    document: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        **{k: v for k, v in root.items() if k != "title"},
+    }
+    if components:
+        document["$defs"] = {name: _rewrite_refs(body) for name, body in sorted(components.items())}
+    return document
+
+
+def _schema_name(schema: type[Schema] | Schema) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__
+    return name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name
+
+
+def _rewrite_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: ("#/$defs/" + v.rsplit("/", 1)[-1] if k == "$ref" and isinstance(v, str) else _rewrite_refs(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_refs(item) for item in node]
+    return node
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_KB_IDENTITY = {
+    "type": "object",
+    "required": ["version", "digest"],
+    "properties": {"version": {"type": "string"}, "digest": {"type": "string", "pattern": "^sha256:"}},
+}
+_RATIONALE = {
+    "type": "object",
+    "required": ["rule", "impact", "reason", "sources"],
+    "properties": {
+        "rule": {"type": "string"},
+        "impact": {"type": "number"},
+        "reason": {"type": "string"},
+        "sources": _STRINGS,
+    },
+}
+_FINDING = {
+    "type": "object",
+    "required": ["id", "severity", "message"],
+    "properties": {
+        "id": {"type": "string"},
+        "severity": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
+        "resource": {"type": "string"},
+        "message": {"type": "string"},
+        "remediation": {"type": "string"},
+        "sources": _STRINGS,
+    },
+}
+_BATCH_ERROR = {
+    "type": "object",
+    "description": "Stands in for an invalid item: its index and the problem (422, or 400).",
+    "required": ["index", "error"],
+    "properties": {"index": {"type": "integer", "minimum": 0}, "error": _ref("Problem")},
+}
+
+# Schemas of the responses (the inputs come from the marshmallow schemas). Registered as components.
+RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "KnowledgeBaseIdentity": _KB_IDENTITY,
+    "Finding": _FINDING,
+    "Recommendation": {
+        "type": "object",
+        "description": "shared/spec/response.md: per answered domain, options ranked with every point explained.",
+        "required": ["api_version", "name", "knowledge_base", "recommendations", "findings", "assumptions"],
+        "properties": {
+            "api_version": {"type": "string", "enum": ["v1"]},
+            "name": {"type": "string", "nullable": True},
+            "knowledge_base": _ref("KnowledgeBaseIdentity"),
+            "recommendations": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["options", "excluded", "confidence"],
+                    "properties": {
+                        "options": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "name", "rank", "score", "base", "rationale", "caveats"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "rank": {"type": "integer", "minimum": 1},
+                                    "score": {"type": "number", "minimum": 0, "maximum": 100},
+                                    "base": {"type": "number"},
+                                    "rationale": {"type": "array", "items": _RATIONALE},
+                                    "caveats": _STRINGS,
+                                },
+                            },
+                        },
+                        "excluded": {"type": "array", "items": {"type": "object"}},
+                        "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
+                    },
+                },
+            },
+            "security_group_rules": {"type": "array", "items": {"type": "object"}},
+            "findings": {"type": "array", "items": _ref("Finding")},
+            "assumptions": {"type": "array", "items": {"type": "object", "required": ["field", "reason"]}},
+        },
+    },
+    "RecommendationBatch": {
+        "type": "object",
+        "required": ["results", "summary"],
+        "properties": {
+            "results": {"type": "array", "items": {"oneOf": [_ref("Recommendation"), _BATCH_ERROR]}},
+            "summary": {
+                "type": "object",
+                "required": ["total", "succeeded", "errors"],
+                "properties": {
+                    "total": {"type": "integer"},
+                    "succeeded": {"type": "integer"},
+                    "errors": {"type": "integer"},
+                    "winners": {
+                        "type": "object",
+                        "description": "Per domain, how many profiles each option won.",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "Evaluation": {
+        "type": "object",
+        "description": "shared/spec/proposal.md: verdict, score, choices, flows and findings.",
+        "required": ["verdict", "findings"],
+        "properties": {
+            "name": {"type": "string", "nullable": True},
+            "verdict": {"type": "string", "enum": ["pass", "warn", "fail"]},
+            "score": {"type": "number"},
+            "knowledge_base": _ref("KnowledgeBaseIdentity"),
+            "choices": {"type": "array", "items": {"type": "object"}},
+            "flows": {"type": "array", "items": {"type": "object"}},
+            "findings": {"type": "array", "items": _ref("Finding")},
+        },
+    },
+    "EvaluationBatch": {
+        "type": "object",
+        "required": ["results", "summary"],
+        "properties": {
+            "results": {"type": "array", "items": {"oneOf": [_ref("Evaluation"), _BATCH_ERROR]}},
+            "summary": {
+                "type": "object",
+                "required": ["total", "pass", "warn", "fail", "errors", "findings_by_severity"],
+                "properties": {
+                    "total": {"type": "integer"},
+                    "pass": {"type": "integer"},
+                    "warn": {"type": "integer"},
+                    "fail": {"type": "integer"},
+                    "errors": {"type": "integer"},
+                    "findings_by_severity": {"type": "object", "additionalProperties": {"type": "integer"}},
+                },
+            },
+        },
+    },
+    "KnowledgeSummary": {
+        "type": "object",
+        "required": ["version", "digest", "domains"],
+        "properties": {
+            "version": {"type": "string"},
+            "digest": {"type": "string"},
+            "domains": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "section", "options", "rule_count"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "section": {"type": "string"},
+                        "options": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "name"],
+                                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                            },
+                        },
+                        "rule_count": {"type": "integer"},
+                    },
+                },
+            },
+            "finding_count": {"type": "integer"},
+        },
+    },
+    "KnowledgeDomain": {
+        "type": "object",
+        "required": ["id", "name", "section", "base", "options", "rules"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "section": {"type": "string"},
+            "base": {"type": "number"},
+            "options": {"type": "array", "items": {"type": "object", "required": ["id", "name", "summary"]}},
+            "rules": {
+                "type": "array",
+                "items": {"type": "object", "required": ["id", "targets", "effect", "reason", "sources"]},
+            },
+        },
+    },
+    "JsonSchema": {"type": "object", "description": "A JSON Schema (draft 2020-12) document."},
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string"},
+            "knowledge_base": _ref("KnowledgeBaseIdentity"),
+        },
+    },
+}
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Needed on /v1 and /metrics only when the server sets RECOMMENDER_API_KEYS.",
+    }
+}
+
+
+def proposal_schema_class() -> type[Schema] | None:
+    """recommender.evaluation's ProposalSchema, or None while that module does not provide it."""
+    try:
+        from recommender.evaluation import ProposalSchema  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return ProposalSchema  # type: ignore[no-any-return,unused-ignore]
+
+
+def _batch_request(key: str, item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [key],
+        "additionalProperties": False,
+        "properties": {key: {"type": "array", "minItems": 1, "items": _ref(item)}},
+    }
+
+
+def register_components(api: Api) -> None:
+    """Inputs from the marshmallow schemas, outputs from RESPONSE_SCHEMAS, and the bearer scheme."""
+    api.spec.components.schema("Profile", schema=ProfileSchema)
+    proposal = proposal_schema_class()
+    if proposal is not None:
+        api.spec.components.schema("Proposal", schema=proposal)
+    else:
+        api.spec.components.schema(
+            "Proposal", component={"type": "object", "description": "proposal.md (schema not available yet)."}
+        )
+    api.spec.components.schema("RecommendationBatchRequest", component=_batch_request("profiles", "Profile"))
+    api.spec.components.schema("EvaluationBatchRequest", component=_batch_request("proposals", "Proposal"))
+    for name, schema in RESPONSE_SCHEMAS.items():
+        api.spec.components.schema(name, component=schema)
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)

@@ -1,0 +1,23 @@
+"""GET /metrics: Prometheus text format (per worker process; see docs/api.md)."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.observability import metrics
+from api.openapi import problem_responses
+
+blp = Blueprint("metrics", __name__, description="Prometheus metrics.")
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.doc(
+    summary="Prometheus metrics: requests, latency, decisions",
+    responses={"200": {"description": "Prometheus text exposition format.",
+                       "content": {"text/plain": {"schema": {"type": "string"}}}},
+               **problem_responses(401, 500)},
+)  # fmt: skip
+def get_metrics() -> Response:
+    return Response(generate_latest(metrics().registry), mimetype=None, content_type=CONTENT_TYPE_LATEST)

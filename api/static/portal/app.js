@@ -1,0 +1,233 @@
+// The portal's entry point: views, URL state (#profile=, #view=, ?embed=1), submissions and the
+// postMessage protocol for host pages that embed the portal in an iframe.
+import {h, post, getJSON, encodeState, decodeState, ProblemError} from "./dom.js";
+import {buildQuestionnaire} from "./form.js";
+import {renderRecommendation, skeleton} from "./results.js";
+import {renderEvaluation, contentTypeOf} from "./evaluate.js";
+
+const $ = id => document.getElementById(id);
+const embedded = new URLSearchParams(location.search).get("embed") === "1";
+document.documentElement.classList.toggle("embed", embedded);
+
+let questionnaire = null;
+let embedOrigins = [];
+
+function hashParams() {
+  return new URLSearchParams(location.hash.replace(/^#/, ""));
+}
+
+function setHash(params) {
+  const text = params.toString();
+  history.replaceState(null, "", text ? `#${text}` : location.pathname + location.search);
+}
+
+function showView(view) {
+  const evaluate = view === "evaluate";
+  $("recommend-view").hidden = evaluate;
+  $("evaluate-view").hidden = !evaluate;
+  $("tab-recommend").toggleAttribute("aria-current", !evaluate);
+  $("tab-evaluate").toggleAttribute("aria-current", evaluate);
+  if (evaluate) $("tab-evaluate").setAttribute("aria-current", "page");
+  else $("tab-recommend").setAttribute("aria-current", "page");
+}
+
+for (const [id, view] of [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]]) {
+  $(id).addEventListener("click", event => {
+    event.preventDefault();
+    const params = hashParams();
+    if (view === "recommend") params.delete("view"); else params.set("view", view);
+    setHash(params);
+    showView(view);
+  });
+}
+
+// Keep the result area's height while it reloads, so nothing below it jumps.
+function busy(area, on) {
+  area.setAttribute("aria-busy", String(on));
+  if (on) {
+    area.style.minHeight = `${Math.max(area.offsetHeight, 240)}px`;
+    area.replaceChildren(h("h2", {class: "visually-hidden"}, "Loading"), skeleton());
+  } else {
+    area.style.minHeight = "";
+  }
+}
+
+function problemView(problem, title = "The request failed") {
+  return h("div", {class: "card problem", role: "alert"},
+    h("h2", {}, problem.title || title),
+    problem.detail ? h("p", {}, problem.detail) : null,
+    problem.status ? h("p", {class: "muted"}, `Status ${problem.status}`) : null);
+}
+
+function errorSummary(entries) {
+  const box = $("error-summary");
+  if (!entries.length) { box.hidden = true; box.replaceChildren(); return; }
+  box.replaceChildren(
+    h("h2", {}, entries.length === 1 ? "One answer needs fixing" : `${entries.length} answers need fixing`),
+    h("ul", {}, entries.map(e => h("li", {},
+      e.target ? h("a", {href: `#${e.target}`, onclick: event => {
+        event.preventDefault();
+        const control = questionnaire.fieldFor(e.path);
+        if (control) control.focus();
+      }}, `${e.path}: ${e.messages.join(" ")}`) : `${e.path}: ${e.messages.join(" ")}`))));
+  box.hidden = false;
+  box.focus();
+}
+
+// Validate, post, render. Resolves with the result document; rejects with a ProblemError.
+async function recommend(profile) {
+  const area = $("result");
+  questionnaire.clearErrors();
+  errorSummary([]);
+  $("form-status").textContent = "Working\u2026";
+  $("submit-profile").disabled = true;
+  busy(area, true);
+  try {
+    const result = await post("/v1/recommendations", JSON.stringify(profile));
+    area.replaceChildren(...renderRecommendation(result).flat().filter(Boolean));
+    $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
+    const params = hashParams();
+    params.set("profile", encodeState(profile));
+    setHash(params);
+    $("share").disabled = false;
+    return result;
+  } catch (err) {
+    const problem = err instanceof ProblemError ? err.problem : {title: String(err)};
+    if (problem.errors) {
+      area.replaceChildren(h("h2", {id: "result-title"}, "Result"),
+        h("p", {class: "placeholder"}, "Fix the highlighted answers and submit again."));
+      errorSummary(questionnaire.showErrors(problem.errors));
+    } else {
+      area.replaceChildren(problemView(problem));
+    }
+    $("form-status").textContent = problem.title || "The request failed.";
+    throw new ProblemError(problem);
+  } finally {
+    busy(area, false);
+    $("submit-profile").disabled = false;
+  }
+}
+
+$("profile-form").addEventListener("submit", event => {
+  event.preventDefault();
+  if (!questionnaire) return;
+  const {profile, problems} = questionnaire.read();
+  if (Object.keys(problems).length) {
+    errorSummary(questionnaire.showErrors(problems));
+    return;
+  }
+  recommend(profile).then(() => { if (window.matchMedia("(max-width: 900px)").matches) $("result").focus(); },
+    () => { /* shown in the page */ });
+});
+
+$("share").addEventListener("click", async () => {
+  try {
+    const url = new URL(location.href);
+    url.searchParams.delete("embed");
+    await navigator.clipboard.writeText(url.toString());
+    $("form-status").textContent = "Share link copied.";
+  } catch {
+    $("form-status").textContent = "Copy the address bar to share this result.";
+  }
+});
+
+$("proposal-file").addEventListener("change", async event => {
+  const file = event.target.files[0];
+  if (file) $("proposal-text").value = await file.text();
+});
+
+$("proposal-form").addEventListener("submit", async event => {
+  event.preventDefault();
+  const text = $("proposal-text").value;
+  const area = $("evaluation");
+  const errors = $("proposal-errors");
+  errors.replaceChildren();
+  $("proposal-text").removeAttribute("aria-invalid");
+  if (!text.trim()) {
+    errors.append(h("p", {}, "Paste a proposal or upload a file first."));
+    $("proposal-text").setAttribute("aria-invalid", "true");
+    return;
+  }
+  $("proposal-status").textContent = "Evaluating\u2026";
+  busy(area, true);
+  try {
+    const result = await post("/v1/evaluations", text, contentTypeOf(text));
+    area.replaceChildren(...renderEvaluation(result).flat().filter(Boolean));
+    $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
+  } catch (err) {
+    const problem = err.problem || {title: String(err)};
+    area.replaceChildren(problemView(problem, "The proposal could not be evaluated"));
+    if (problem.errors) {
+      $("proposal-text").setAttribute("aria-invalid", "true");
+      errors.append(...Object.entries(problem.errors).map(([path, msgs]) =>
+        h("p", {}, h("code", {}, path), `: ${[].concat(msgs).join(" ")}`)));
+    }
+    $("proposal-status").textContent = problem.title || "The evaluation failed.";
+  } finally {
+    busy(area, false);
+  }
+});
+
+// Apply the URL: the view, and a shared profile (filled in and recommended at once).
+function applyHash() {
+  const params = hashParams();
+  showView(params.get("view") || "recommend");
+  const encoded = params.get("profile");
+  if (!encoded || !questionnaire) return;
+  let profile;
+  try {
+    profile = decodeState(encoded);
+  } catch {
+    $("result").replaceChildren(problemView({title: "The shared link is damaged",
+      detail: "The profile in the address could not be decoded. Fill in the questionnaire instead."}));
+    return;
+  }
+  questionnaire.fill(profile);
+  recommend(profile).catch(() => { /* shown in the page */ });
+}
+
+window.addEventListener("hashchange", () => {
+  if (location.hash.includes("=")) applyHash();
+});
+
+// postMessage: {type: "recommender:profile", profile} from an allowed origin is answered, to that
+// origin only, with {type: "recommender:result", result} or {type: "recommender:error", problem}.
+function onMessage(event) {
+  const data = event.data;
+  if (!data || typeof data !== "object" || typeof data.type !== "string" || !data.type.startsWith("recommender:")) return;
+  if (!embedOrigins.includes(event.origin)) {
+    console.warn(`recommender: ignored a message from ${event.origin}: not in the embed allow-list`);
+    return;
+  }
+  if (data.type !== "recommender:profile") return;
+  const reply = message => event.source.postMessage(message, event.origin);
+  questionnaire.fill(data.profile);
+  recommend(data.profile).then(
+    result => reply({type: "recommender:result", result}),
+    err => reply({type: "recommender:error", problem: err.problem || {title: String(err)}}));
+}
+
+function parentOrigin() {
+  const ancestors = location.ancestorOrigins;
+  if (ancestors && ancestors.length) return ancestors[0];
+  try { return new URL(document.referrer).origin; } catch { return null; }
+}
+
+async function start() {
+  showView(hashParams().get("view") || "recommend");
+  try {
+    const [config, schema] = await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
+    embedOrigins = config.embed_origins || [];
+    questionnaire = buildQuestionnaire(schema, $("questions"));
+  } catch (err) {
+    $("questions").replaceChildren(problemView(err.problem || {title: String(err)}, "The questionnaire could not be loaded"));
+    $("questions").removeAttribute("aria-busy");
+    return;
+  }
+  window.addEventListener("message", onMessage);
+  applyHash();
+  const origin = window.parent !== window ? parentOrigin() : null;
+  if (origin && embedOrigins.includes(origin)) window.parent.postMessage({type: "recommender:ready"}, origin);
+}
+
+start();

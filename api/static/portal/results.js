@@ -1,0 +1,125 @@
+// The result view of a recommendation (response.md): one card per domain, then network rules,
+// findings and assumptions.
+import {h, humanize, signed, sources, copyButton} from "./dom.js";
+
+const DOMAIN_TITLES = {
+  orchestrator: "Container orchestrator", launch_type: "Launch type", instance_family: "EC2 instance family",
+  connectivity: "App to database connectivity", backup: "Backup",
+};
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
+
+export function renderRecommendation(doc) {
+  const domains = Object.entries(doc.recommendations || {});
+  return [
+    h("div", {class: "result-head"},
+      h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
+      doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`) : null),
+    domains.length ? null : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
+    domains.map(([id, outcome]) => domainCard(id, outcome)),
+    doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
+    doc.findings && doc.findings.length ? findingsBlock(doc.findings, "Findings", "h3") : null,
+    assumptions(doc.assumptions || []),
+  ];
+}
+
+function domainCard(id, outcome) {
+  const options = outcome.options || [];
+  const top = options[0];
+  return h("article", {class: "card domain", "data-domain": id, "aria-labelledby": `d-${id}`},
+    h("header", {class: "card-head"},
+      h("h3", {id: `d-${id}`}, DOMAIN_TITLES[id] || humanize(id)),
+      outcome.confidence ? h("span", {class: `badge confidence-${outcome.confidence}`}, `${humanize(outcome.confidence)} confidence`) : null),
+    top ? h("p", {class: "verdict"}, "Recommended: ", h("strong", {}, top.name || top.id)) :
+      h("p", {class: "verdict"}, "Every option is excluded by a hard constraint."),
+    h("ol", {class: "options"}, options.map(o => optionItem(o, top))),
+    (outcome.excluded || []).length ? h("div", {class: "excluded"},
+      h("h4", {}, "Excluded"),
+      h("ul", {}, outcome.excluded.map(x => h("li", {"data-option": x.id},
+        h("strong", {}, x.name || x.id), x.category ? ` (${humanize(x.category)})` : "",
+        h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", sources(r.sources)))))))) : null,
+    outcome.what_would_change ? whatWouldChange(outcome.what_would_change) : null);
+}
+
+function optionItem(o, top) {
+  const score = Number(o.score) || 0;
+  const bar = h("span", {class: "bar-fill"});
+  bar.style.width = `${Math.max(0, Math.min(100, score))}%`;
+  const size = o.suggested_instance_type;
+  return h("li", {class: `option${o === top ? " top" : ""}`, "data-option": o.id},
+    h("div", {class: "option-head"},
+      h("span", {class: "rank", "aria-label": `Rank ${o.rank}`}, `#${o.rank}`),
+      h("span", {class: "option-name"}, o.name || o.id, o.category ? h("small", {}, ` ${humanize(o.category)}`) : null),
+      h("span", {class: "score"}, score.toFixed(1))),
+    h("div", {class: "bar", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(score),
+      "aria-label": `Score of ${o.name || o.id}`}, bar),
+    size ? h("p", {class: "size"}, "Suggested size: ", h("code", {}, size.name),
+      ` \u2014 ${size.vcpus} vCPU, ${size.memory_gib} GiB`, size.gpus ? `, ${size.gpus} GPU` : "") : null,
+    h("details", {class: "why", open: o === top},
+      h("summary", {}, `Why ${o.score} points (base ${o.base}${o.rationale && o.rationale.length ? ` and ${o.rationale.length} rule${o.rationale.length > 1 ? "s" : ""}` : ""})`),
+      rationale(o.rationale || []),
+      (o.caveats || []).length ? h("div", {class: "caveats"}, h("h5", {}, "Caveats"), h("ul", {}, o.caveats.map(c => h("li", {}, c)))) : null),
+    (o.versus_top || []).length ? h("details", {class: "why-not"},
+      h("summary", {}, `Why not ${o.name || o.id}? (${(top.score - score).toFixed(1)} points behind)`),
+      h("ul", {class: "rationale"}, o.versus_top.map(v => h("li", {},
+        h("span", {class: `impact ${v.favours === o.id ? "up" : "down"}`},
+          `${Math.abs(v.impact).toFixed(1)} to ${v.favours === top.id ? top.name || top.id : v.favours === o.id ? o.name || o.id : v.favours}`),
+        " ", v.reason, " ", ruleTag(v.rule))))) : null);
+}
+
+function rationale(items) {
+  if (!items.length) return h("p", {class: "muted"}, "No rule changed this option's base score.");
+  return h("ul", {class: "rationale"}, items.map(r => h("li", {},
+    h("span", {class: `impact ${r.impact >= 0 ? "up" : "down"}`}, signed(r.impact)), " ",
+    r.reason, " ", ruleTag(r.rule), " ", sources(r.sources))));
+}
+
+function whatWouldChange(changes) {
+  if (!Array.isArray(changes) || !changes.length) return null;
+  return h("details", {class: "changes"}, h("summary", {}, "What would change the answer"),
+    h("ul", {}, changes.map(c => h("li", {}, typeof c === "string" ? c : c.reason || c.message || JSON.stringify(c)))));
+}
+
+const ruleTag = id => (id ? h("code", {class: "rule"}, id) : null);
+
+function securityGroupRules(rules) {
+  const text = () => JSON.stringify(rules, null, 2);
+  return h("section", {class: "card", "aria-labelledby": "sg-title"},
+    h("header", {class: "card-head"}, h("h3", {id: "sg-title"}, "Security-group rules to create"),
+      rules.length ? copyButton("Copy rules", text) : null),
+    rules.length ? h("div", {class: "table-wrap"}, h("table", {},
+      h("thead", {}, h("tr", {}, ["Group", "Direction", "Protocol", "Ports", "Source", "Description"].map(t => h("th", {scope: "col"}, t)))),
+      h("tbody", {}, rules.map(r => h("tr", {},
+        [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description].map(v => h("td", {}, v ?? "")))))))
+      : h("p", {class: "muted"}, "No rule needed for this connectivity."));
+}
+
+export function findingsBlock(findings, title, level = "h3") {
+  const bySeverity = SEVERITIES.map(s => [s, findings.filter(f => f.severity === s)])
+    .concat([["other", findings.filter(f => !SEVERITIES.includes(f.severity))]])
+    .filter(([, list]) => list.length);
+  return h("section", {class: "card findings", "aria-label": title},
+    h("header", {class: "card-head"}, h(level, {}, title)),
+    bySeverity.map(([severity, list]) => h("div", {class: "severity-group"},
+      h("h4", {}, h("span", {class: `badge sev-${severity}`}, humanize(severity)), ` ${list.length}`),
+      h("ul", {}, list.map(f => h("li", {class: "finding", "data-finding": f.id},
+        h("p", {}, h("strong", {}, f.message), " ", h("code", {}, f.id), f.resource ? h("span", {class: "muted"}, ` on ${f.resource}`) : null),
+        f.remediation ? h("p", {}, h("span", {class: "label"}, "Fix: "), f.remediation) : null,
+        f.acknowledged ? h("p", {class: "ack"}, `Accepted risk: ${f.acknowledged.reason}`,
+          f.acknowledged.expires ? ` (until ${f.acknowledged.expires})` : "", f.acknowledged.expired ? " \u2014 expired, counts again" : "") : null,
+        sources(f.sources)))))));
+}
+
+function assumptions(list) {
+  if (!list.length) return null;
+  return h("details", {class: "card assumptions"},
+    h("summary", {}, `Assumptions and defaults applied (${list.length})`),
+    h("div", {class: "table-wrap"}, h("table", {},
+      h("thead", {}, h("tr", {}, ["Field", "Value", "Why"].map(t => h("th", {scope: "col"}, t)))),
+      h("tbody", {}, list.map(a => h("tr", {}, h("td", {}, h("code", {}, a.field)),
+        h("td", {}, a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value)), h("td", {}, a.reason)))))));
+}
+
+export function skeleton(lines = 3) {
+  return h("div", {class: "loading", "aria-hidden": "true"},
+    Array.from({length: lines}, () => h("div", {class: "skeleton card-sized"})));
+}
