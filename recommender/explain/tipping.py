@@ -1,0 +1,460 @@
+"""Tipping points: the smallest single changes to a profile that would make a different option win.
+
+The search space per domain is finite and comes from the knowledge base, not from hand-written hints:
+- each priority a rule of the domain is weighed by, moved to another level 0..5 (step = levels moved);
+- each enum or boolean field the domain's rules read, set to another allowed value (step 1); for a list
+  field (backup.scope), one value added or removed (step 1);
+- each numeric field the rules compare with literals (or with option attributes), moved to the nearest
+  value on the other side of 1, 2, ... of those thresholds (step = thresholds crossed).
+A field the rules read only through a derived fact (network.same_vpc, workload.memory_per_vcpu) counts too:
+the changed profile is rebuilt with recommender.profile.build_profile, so derived facts stay consistent.
+
+Only the rules that read a changed fact (or whose priority moved) are evaluated again; the other rules'
+contributions are reused from the engine's outcome, and the scores are totalled the way the engine does.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import fields, validate
+
+from recommender.engine import DomainOutcome, complete_facts, rule_weight, score_domain
+from recommender.knowledge import Domain, KnowledgeBase, Rule
+from recommender.profile import (
+    ALWAYS_DEFAULTED,
+    DERIVED_FACTS,
+    Profile,
+    ProfileSchema,
+    build_profile,
+    fact_types,
+)
+
+MAX_PER_DOMAIN = 5
+PRIORITY_LEVELS = range(0, 6)
+# Sections whose facts feed derived or completed facts: a change there rebuilds the profile's facts.
+DERIVING_SECTIONS = ("workload", "network")
+# Input fields behind each derived (or completed) fact a rule may read.
+DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "workload.memory_per_vcpu": ("workload.vcpus", "workload.memory_gib"),
+    "network.source.in_aws": ("network.source.type",),
+    "network.same_vpc": ("network.source.type", "network.vpc_count"),
+    "network.same_region": ("network.source.type",),
+    "network.same_account": ("network.source.type",),
+    "network.target.port": ("network.target.engine",),
+}
+_COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
+    "gte": operator.ge, "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
+}  # fmt: skip
+_FACT_TYPES = fact_types()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of the profile set to another value; `step` says how far that is from the current value."""
+
+    field: str
+    value: Any
+    step: int
+
+
+@dataclass(frozen=True)
+class NumericLever:
+    kind: str  # int | number
+    low: float
+    high: float
+    comparisons: tuple[tuple[str, Any], ...]  # (op, threshold) pairs the rules test the field with
+
+
+@dataclass(frozen=True)
+class Levers:
+    """What may tip one domain: the priorities its rules are weighed by and the input fields they read."""
+
+    priorities: tuple[str, ...]
+    choices: Mapping[str, tuple[Any, ...]]  # enum and boolean fields -> allowed values
+    lists: Mapping[str, tuple[str, ...]]  # list fields -> allowed members
+    numbers: Mapping[str, NumericLever]
+    readers: Mapping[str, tuple[int, ...]]  # fact -> indexes of the rules that read it
+    priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
+    # Per changeable field: the most it can move the gap between two options, or None when it feeds an
+    # exclusion (then it can always change the winner).
+    swing: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class TippingPoint:
+    change: Change
+    current: Any
+    winner: str
+    margin: float | None  # lead of the new winner over the runner-up; None when it is the only one left
+    excluded: tuple[str, ...]  # options the change newly excludes
+
+
+_LEVERS: dict[tuple[str, str], Levers] = {}
+
+
+def levers(domain: Domain, kb: KnowledgeBase) -> Levers:
+    """The domain's levers, computed once per knowledge base (keyed by its digest)."""
+    key = (kb.digest, domain.id)
+    if key not in _LEVERS:
+        if len(_LEVERS) > 64:
+            _LEVERS.clear()
+        _LEVERS[key] = _build_levers(domain, max(kb.priority_weights.values(), default=1.0))
+    return _LEVERS[key]
+
+
+def _build_levers(domain: Domain, max_weight: float) -> Levers:
+    readers: dict[str, list[int]] = {}
+    by_priority: dict[str, list[int]] = {}
+    comparisons: dict[str, set[tuple[str, Any]]] = {}
+    for index, rule in enumerate(domain.rules):
+        for fact in rule.condition.fields:
+            readers.setdefault(fact, []).append(index)
+        if rule.priority != "fit" and not rule.exclude and rule.score:
+            by_priority.setdefault(rule.priority, []).append(index)
+        for path, op, threshold in _leaves(rule, domain):
+            comparisons.setdefault(path, set()).add((op, threshold))
+    inputs: set[str] = set()
+    for fact in readers:
+        if fact.startswith("priorities."):
+            continue  # priorities are moved level by level above
+        inputs.update(DERIVED_INPUTS.get(fact, (fact,) if fact not in DERIVED_FACTS else ()))
+    choices: dict[str, tuple[Any, ...]] = {}
+    lists: dict[str, tuple[str, ...]] = {}
+    numbers: dict[str, NumericLever] = {}
+    for path in sorted(inputs):
+        ftype = _FACT_TYPES[path]
+        if ftype.kind == "bool":
+            choices[path] = (False, True)
+        elif ftype.kind == "enum":
+            choices[path] = ftype.choices
+        elif ftype.kind == "list":
+            lists[path] = ftype.choices
+        elif ftype.kind in ("int", "number") and comparisons.get(path):
+            low, high = _range(path)
+            numbers[path] = NumericLever(ftype.kind, low, high, tuple(sorted(comparisons[path], key=repr)))
+    moved_by: dict[str, set[int]] = {f"priorities.{p}": set(rules) for p, rules in by_priority.items()}
+    for fact, rules in readers.items():
+        for path in DERIVED_INPUTS.get(fact, (fact,)):
+            moved_by.setdefault(path, set()).update(rules)
+    swing: dict[str, float | None] = {}
+    for path, rules in moved_by.items():
+        if any(domain.rules[i].exclude for i in rules):
+            swing[path] = None
+        else:
+            weights = [1.0 if domain.rules[i].priority == "fit" else max(max_weight, 1.0) for i in rules]
+            swing[path] = sum(2 * abs(domain.rules[i].score) * w for i, w in zip(rules, weights, strict=True))
+    return Levers(
+        swing=swing,
+        priorities=tuple(sorted(by_priority)),
+        choices=choices,
+        lists=lists,
+        numbers=numbers,
+        readers={k: tuple(v) for k, v in readers.items()},
+        priority_readers={k: tuple(v) for k, v in by_priority.items()},
+    )
+
+
+def _leaves(rule: Rule, domain: Domain) -> Iterator[tuple[str, str, Any]]:
+    """(field, op, threshold) of every numeric comparison in the rule's condition."""
+    stack = [rule.condition.source]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        if "all" in node or "any" in node:
+            stack.extend(node.get("all") or node.get("any") or [])
+        elif "not" in node:
+            stack.append(node["not"])
+        elif node.get("op") in _COMPARE and _FACT_TYPES[str(node["field"])].kind in ("int", "number"):
+            path, op = str(node["field"]), str(node["op"])
+            if "option" in node:
+                for option_id in rule.targets:
+                    option = domain.option(option_id)
+                    if option is not None and option.attributes.get(node["option"]) is not None:
+                        yield path, op, option.attributes[node["option"]]
+            elif isinstance(node.get("value"), list):
+                yield path, op, frozenset(node["value"])
+            else:
+                yield path, op, node.get("value")
+
+
+def _range(path: str) -> tuple[float, float]:
+    schema: Any = ProfileSchema()
+    *sections, name = path.split(".")
+    for section in sections:
+        schema = schema.fields[section].schema
+    fld: fields.Field = schema.fields[name]
+    for validator in fld.validators:
+        if isinstance(validator, validate.Range):
+            return (validator.min, validator.max)  # type: ignore[return-value]
+    return (float("-inf"), float("inf"))
+
+
+def changeable_fields(levers: Levers) -> list[str]:
+    """Every field a change may touch, in a fixed order: priorities, choices, lists, numbers."""
+    return [
+        *(f"priorities.{p}" for p in levers.priorities), *levers.choices, *levers.lists, *levers.numbers,
+    ]  # fmt: skip
+
+
+def candidate_changes(levers: Levers, facts: Mapping[str, Any], sections: frozenset[str]) -> Iterator[Change]:
+    """Every change in the searched space, for the facts of one profile."""
+    for path in changeable_fields(levers):
+        yield from field_changes(levers, path, facts, sections)
+
+
+def field_changes(
+    levers: Levers, path: str, facts: Mapping[str, Any], sections: frozenset[str]
+) -> list[Change]:
+    """The changes of one field, nearest first."""
+    section = path.split(".")[0]
+    if section not in sections and section not in ALWAYS_DEFAULTED:
+        return []  # the profile does not answer that section: setting one field of it is not enough
+    current = facts.get(path)
+    if path.startswith("priorities."):
+        return sorted(
+            (Change(path, level, abs(level - current)) for level in PRIORITY_LEVELS if level != current),
+            key=lambda c: c.step,
+        )
+    if path in levers.choices:
+        return [Change(path, value, 1) for value in levers.choices[path] if value != current]
+    if path in levers.lists:
+        members, have = levers.lists[path], tuple(current or ())
+        return [
+            Change(path, [m for m in have if m != member], 1)
+            if member in have
+            else Change(path, [m for m in members if m in have or m == member], 1)
+            for member in members
+            if member not in have or len(have) > 1
+        ]
+    if current is None:
+        return []
+    return sorted(_numeric_changes(path, levers.numbers[path], current), key=lambda c: c.step)
+
+
+def _numeric_changes(path: str, lever: NumericLever, current: float) -> Iterator[Change]:
+    """The nearest value in each region the thresholds cut the field's range into, step = regions crossed."""
+
+    def region(value: float) -> tuple[bool, ...]:
+        return tuple(_COMPARE[op](value, threshold) for op, threshold in lever.comparisons)
+
+    points: set[float] = set()
+    for _, threshold in lever.comparisons:
+        for t in threshold if isinstance(threshold, frozenset) else (threshold,):
+            unit = _unit(t, lever.kind)
+            points.update(p for p in (t - unit, t, t + unit) if lever.low <= p <= lever.high)
+    here = region(current)
+    for side in (
+        sorted(p for p in points if p > current),
+        sorted((p for p in points if p < current), reverse=True),
+    ):
+        seen, step = here, 0
+        for value in side:
+            if region(value) != seen:
+                seen, step = region(value), step + 1
+                yield Change(path, _tidy(value, lever.kind), step)
+
+
+def _unit(threshold: float, kind: str) -> float:
+    """The smallest move across a threshold: 1 for integers, else one unit of the threshold's last decimal."""
+    if kind == "int" or float(threshold).is_integer():
+        return 1
+    decimals = len(repr(float(threshold)).split(".")[1])
+    return 10.0**-decimals
+
+
+def _tidy(value: float, kind: str) -> float | int:
+    if kind == "int" or float(value).is_integer():
+        return int(value)
+    return round(value, 9)
+
+
+class Search:
+    """Tipping points of every domain of one recommendation; changed facts are shared between domains."""
+
+    def __init__(self, profile: Profile, facts: Mapping[str, Any], kb: KnowledgeBase):
+        self.profile, self.facts, self.kb = profile, facts, kb
+        self._changed: dict[tuple[str, str], tuple[Mapping[str, Any], frozenset[str]]] = {}
+
+    def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
+        lever = levers(outcome.domain, self.kb)
+        baseline = _Baseline(outcome)
+        gap = _gap(outcome)
+        found: list[TippingPoint] = []
+        for path in changeable_fields(lever):
+            swing = lever.swing.get(path)
+            if swing is not None and swing + _TOLERANCE < gap:
+                continue  # moving this field cannot close the gap between the winner and the runner-up
+            changes = field_changes(lever, path, self.facts, self.profile.sections)
+            if not changes:
+                continue
+            if path.startswith("priorities.") and path not in lever.readers:
+                changes = self._plausible_sides(changes, baseline, lever)
+            best: TippingPoint | None = None
+            for change in changes:  # nearest first: stop after the first step that flips
+                if best is not None and change.step > best.change.step:
+                    break
+                point = self._try(change, baseline, lever)
+                if point is not None and (best is None or _strength(point) > _strength(best)):
+                    best = point
+            if best is not None:
+                found.append(best)
+        found.sort(key=lambda p: (p.change.step, -_strength(p), p.change.field))
+        return found[:MAX_PER_DOMAIN]
+
+    def _plausible_sides(self, changes: list[Change], baseline: _Baseline, lever: Levers) -> list[Change]:
+        """A priority only scales the weight of its rules, so every score is linear in that weight and a
+        level between the current one and an extreme cannot flip the winner unless the extreme can."""
+        current = self.facts[changes[0].field]
+        kept: list[Change] = []
+        for side in ([c for c in changes if c.value > current], [c for c in changes if c.value < current]):
+            if side and self._may_flip(max(side, key=lambda c: c.step), baseline, lever):
+                kept += side
+        return kept
+
+    def _may_flip(self, change: Change, baseline: _Baseline, lever: Levers) -> bool:
+        facts, changed = self.changed_facts(change)
+        affected: set[int] = set()
+        for fact in changed:
+            affected.update(lever.readers.get(fact, ()))
+        if change.field.startswith("priorities."):
+            affected.update(lever.priority_readers.get(change.field.split(".", 1)[1], ()))
+        return bool(affected) and baseline.may_flip(affected, facts, self.kb)
+
+    def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
+        if not self._may_flip(change, baseline, lever):
+            return None
+        facts, _ = self.changed_facts(change)
+        exact = score_domain(baseline.domain, facts, self.kb)  # the engine decides, not the estimate
+        if exact.winner is None or exact.winner.option.id == baseline.winner:
+            return None
+        margin = round(exact.ranked[0].score - exact.ranked[1].score, 2) if len(exact.ranked) > 1 else None
+        excluded = sorted({i.option.id for i in exact.excluded} - baseline.excluded)
+        return TippingPoint(
+            change, self.facts.get(change.field), exact.winner.option.id, margin, tuple(excluded)
+        )
+
+    def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
+        """The completed facts of the profile with `change` applied, and which facts differ."""
+        key = (change.field, repr(change.value))
+        if key not in self._changed:
+            if change.field.split(".")[0] in DERIVING_SECTIONS:
+                facts = self._rebuilt(change)
+                keys = set(facts) | set(self.facts)
+                diff = frozenset(k for k in keys if facts.get(k, _ABSENT) != self.facts.get(k, _ABSENT))
+            else:
+                facts = dict(self.facts)
+                facts[change.field] = tuple(change.value) if isinstance(change.value, list) else change.value
+                diff = frozenset((change.field,))
+            self._changed[key] = (facts, diff)
+        return self._changed[key]
+
+    def _rebuilt(self, change: Change) -> dict[str, Any]:
+        """Apply the change to a copy of the profile's data and derive every fact again."""
+        section, *path = change.field.split(".")
+        data = dict(self.profile.data)
+        data[section] = copy_section(data[section])
+        if section == "network" and any(
+            a["field"] == "network.vpc_count" and str(a["reason"]).startswith("default")
+            for a in self.profile.assumptions
+        ):
+            data["network"].pop("vpc_count", None)  # it was derived from the labels: derive it again
+        node = data[section]
+        for name in path[:-1]:
+            node = node.setdefault(name, {})
+        node[path[-1]] = change.value
+        facts, _ = complete_facts(build_profile(data, data), self.kb)
+        return facts
+
+
+def _gap(outcome: DomainOutcome) -> float:
+    """How far ahead the winner is; infinite when nothing else is ranked (only an exclusion can change it)."""
+    if outcome.winner is None:
+        return 0.0
+    return outcome.ranked[0].score - outcome.ranked[1].score if len(outcome.ranked) > 1 else float("inf")
+
+
+def copy_section(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: copy_section(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return list(value)
+    return value
+
+
+def _strength(point: TippingPoint) -> float:
+    return float("inf") if point.margin is None else point.margin
+
+
+_ABSENT = object()
+# Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
+# estimate within this of the winner is confirmed by the engine.
+_TOLERANCE = 0.05
+
+
+class _Baseline:
+    """The engine's outcome as per-rule contributions, to estimate cheaply what a change does to it."""
+
+    def __init__(self, outcome: DomainOutcome):
+        self.domain = outcome.domain
+        self.winner = outcome.winner.option.id if outcome.winner else None
+        self.excluded = frozenset(item.option.id for item in outcome.excluded)
+        self.order = [item.option.id for item in outcome.ranked]
+        self.attributes = {option.id: option.attributes for option in self.domain.options}
+        index = {rule.id: i for i, rule in enumerate(self.domain.rules)}
+        self.raw: dict[str, float] = {}
+        self.impacts: dict[int, dict[str, float]] = {}  # rule index -> option -> impact
+        self.exclusions: dict[str, set[int]] = {}
+        for item in (*outcome.ranked, *outcome.excluded):
+            option_id = item.option.id
+            self.raw[option_id] = self.domain.base + sum(impact for _, impact in item.impacts)
+            for rule, impact in item.impacts:
+                per_option = self.impacts.setdefault(index[rule.id], {})
+                per_option[option_id] = per_option.get(option_id, 0.0) + impact
+            self.exclusions[option_id] = {index[rule.id] for rule in item.exclusions}
+
+    def may_flip(self, affected: set[int], facts: Mapping[str, Any], kb: KnowledgeBase) -> bool:
+        """Whether re-evaluating the `affected` rules under `facts` could give the domain another winner."""
+        delta: dict[str, float] = {}
+        excluded: dict[str, int] = {}
+        for i in affected:
+            rule = self.domain.rules[i]
+            hits = rule_hits(rule, facts, self.attributes)
+            if rule.exclude:
+                for option_id in self.exclusions:
+                    now = option_id in hits
+                    if now != (i in self.exclusions[option_id]):
+                        excluded[option_id] = excluded.get(option_id, 0) + (1 if now else -1)
+                continue
+            for option_id, impact in self.impacts.get(i, {}).items():
+                delta[option_id] = delta.get(option_id, 0.0) - impact
+            if hits:
+                impact = round(rule.score * rule_weight(rule, facts, kb), 2)
+                for option_id in hits:
+                    delta[option_id] = delta.get(option_id, 0.0) + impact
+        touched = set(delta) | set(excluded)
+        low, high = kb.score_bounds
+
+        def estimate(option_id: str) -> float | None:
+            if len(self.exclusions[option_id]) + excluded.get(option_id, 0) > 0:
+                return None
+            return min(max(self.raw[option_id] + delta.get(option_id, 0.0), low), high)
+
+        untouched = next((o for o in self.order if o not in touched), None)
+        contenders = {o: s for o in (*touched, untouched) if o is not None and (s := estimate(o)) is not None}
+        if self.winner is None or self.winner not in contenders:
+            return bool(contenders)
+        top = contenders[self.winner]
+        return any(s >= top - _TOLERANCE for o, s in contenders.items() if o != self.winner)
+
+
+def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The options a rule applies to under `facts` (as score_domain decides it)."""
+    if rule.condition.uses_option:
+        return [option_id for option_id in rule.targets if rule.condition(facts, attributes[option_id])]
+    return list(rule.targets) if rule.condition(facts) else []
