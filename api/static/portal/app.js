@@ -25,10 +25,9 @@ function showView(view) {
   const evaluate = view === "evaluate";
   $("recommend-view").hidden = evaluate;
   $("evaluate-view").hidden = !evaluate;
-  $("tab-recommend").toggleAttribute("aria-current", !evaluate);
-  $("tab-evaluate").toggleAttribute("aria-current", evaluate);
-  if (evaluate) $("tab-evaluate").setAttribute("aria-current", "page");
-  else $("tab-recommend").setAttribute("aria-current", "page");
+  $("tab-recommend").removeAttribute("aria-current");
+  $("tab-evaluate").removeAttribute("aria-current");
+  $(evaluate ? "tab-evaluate" : "tab-recommend").setAttribute("aria-current", "page");
 }
 
 for (const [id, view] of [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]]) {

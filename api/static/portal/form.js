@@ -19,8 +19,8 @@ export function buildQuestionnaire(schema, container) {
     else general.push(field(name, spec, (root.required || []).includes(name)));
   }
   container.replaceChildren(
-    general.length ? h("fieldset", {class: "section general"}, h("legend", {}, "About"), general) : null,
-    blocks);
+    ...(general.length ? [h("fieldset", {class: "section general"}, h("legend", {}, "About"), general)] : []),
+    ...blocks);
   container.removeAttribute("aria-busy");
 
   function section(path, spec, toggleable) {
