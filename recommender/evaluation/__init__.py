@@ -1,1 +1,7 @@
-"""See commands.py."""
+"""Evaluating architecture proposals (shared/spec/proposal.md): choice review, security findings,
+reachability of flows, acknowledgements and the verdict. The CLI verb is in commands.py."""
+
+from recommender.evaluation.evaluate import BatchSummary, evaluate, evaluate_many
+from recommender.evaluation.proposal import Proposal, ProposalSchema, load_proposal
+
+__all__ = ["BatchSummary", "Proposal", "ProposalSchema", "evaluate", "evaluate_many", "load_proposal"]
