@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from recommender.errors import InputError
+from recommender.errors import DocumentError, InputError
 
 __all__ = ["KINDS", "import_aws", "import_source", "import_sources", "to_proposal"]
 
@@ -31,6 +31,14 @@ def _read(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def located(file: str, exc: DocumentError) -> DocumentError:
+    """The same parse error, its message starting with file:line as compilers print it."""
+    where = f"{file}:{exc.line}" if exc.line else file
+    result = DocumentError(f"{where}: {exc.message}")
+    result.line = exc.line
+    return result
 
 
 def import_sources(

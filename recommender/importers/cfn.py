@@ -109,7 +109,9 @@ class Template:
         json_lines: dict[str, int] | None = None,
     ):
         if not isinstance(document, dict):
-            raise DocumentError("a CloudFormation template must be a mapping with a Resources section")
+            raise DocumentError(
+                f"{file}: a CloudFormation template must be a mapping with a Resources section"
+            )
         resources = document.get("Resources")
         if not isinstance(resources, dict) or not resources:
             raise InputError(f"{file}: not a CloudFormation template", {"Resources": ["Missing or empty."]})
@@ -304,6 +306,8 @@ class CfnImporter:
             "AWS::EC2::InternetGateway": (0, self.internet_gateway),
             "AWS::EC2::VPNGateway": (0, self.nothing),
             "AWS::EC2::CustomerGateway": (0, self.nothing),
+            "AWS::EC2::NatGateway": (0, self.nothing),
+            "AWS::EC2::EIP": (0, self.nothing),
             "AWS::EC2::TransitGateway": (0, self.transit_gateway),
             "AWS::EC2::Subnet": (1, self.subnet),
             "AWS::EC2::SecurityGroup": (1, self.security_group),
@@ -445,7 +449,13 @@ class CfnImporter:
         destination = self.get(t, lid, props, "DestinationCidrBlock") or self.get(
             t, lid, props, "DestinationIpv6CidrBlock", ""
         )
-        for key, kind in (("VpcPeeringConnectionId", "pcx"), ("TransitGatewayId", "tgw"), ("GatewayId", "")):
+        targets = (
+            ("VpcPeeringConnectionId", "pcx"),
+            ("TransitGatewayId", "tgw"),
+            ("NatGatewayId", "nat"),
+            ("GatewayId", ""),
+        )
+        for key, kind in targets:
             target = self.get(t, lid, props, key)
             if target:
                 if not kind:
@@ -729,7 +739,12 @@ class CfnImporter:
 
 def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],
                    exports: Mapping[str, Any]) -> Template:  # fmt: skip
-    document = load_template(text, file)
+    from recommender.importers import located
+
+    try:
+        document = load_template(text, file)
+    except DocumentError as exc:
+        raise located(file, exc) from None
     json_lines = None
     if not isinstance(document, LineDict) and isinstance(document, dict):
         source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text

@@ -9,6 +9,7 @@ an `import` section that lists every assumption made and everything skipped.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,7 @@ def port_range(protocol: str, low: Any, high: Any) -> str:
 @dataclass
 class Route:
     destination: str  # a CIDR, or "" when unknown
-    target_kind: str  # igw | pcx | tgw | vgw | other
+    target_kind: str  # igw | nat | pcx | tgw | vgw | other
     target: str
 
 
@@ -178,12 +179,11 @@ class ProposalBuilder:
         table = self.route_tables.get(table_id) if table_id else None
         return table.routes if table else []
 
+    def _default_route_to(self, subnet_id: str, kind: str) -> bool:
+        return any(r.target_kind == kind and r.destination in WORLD for r in self._subnet_routes(subnet_id))
+
     def _is_public(self, subnet_id: str) -> bool:
-        default_to_igw = any(
-            route.target_kind == "igw" and route.destination in WORLD
-            for route in self._subnet_routes(subnet_id)
-        )
-        return default_to_igw or subnet_id in self.map_public_ip
+        return self._default_route_to(subnet_id, "igw") or subnet_id in self.map_public_ip
 
     def _has_route(self, vpc: str, target: str) -> bool:
         return any(route.target == target for route in self._routes_of_vpc(vpc))
@@ -208,7 +208,7 @@ class ProposalBuilder:
         ]
         if flows:
             self.assume(
-                f"{self.source} declares no traffic flows: every compute resource is assumed to connect to "
+                f"a {self.source} source declares no traffic flows: every compute resource is assumed to connect to "
                 "every database on the database's port"
             )
         return flows
@@ -260,12 +260,14 @@ class ProposalBuilder:
     def build(self) -> dict[str, Any]:
         for subnet_id, subnet in self.subnets.items():
             subnet["public"] = self._is_public(subnet_id)
+            if not subnet["public"] and self._default_route_to(subnet_id, "nat"):
+                subnet["nat_gateway"] = True
             subnet["origin"] = subnet.pop("origin")
-        for vpc in {s.get("vpc") for s in self.subnets.values()} | {
-            g.get("vpc") for g in self.security_groups.values()
-        }:
-            if vpc and vpc not in self.vpcs:
-                self.assume(f"VPC {vpc} is not part of this source; its CIDR, region and account are unknown")
+        referenced = [s.get("vpc") for s in self.subnets.values()]
+        referenced += [g.get("vpc") for g in self.security_groups.values()]
+        for vpc in sorted({vpc for vpc in referenced if vpc and vpc not in self.vpcs}):
+            self.assume(f"VPC {vpc} is not part of this source: its CIDR, region and account are unknown")
+            self.vpcs[vpc] = {"id": vpc}
         peerings = [
             {"id": link.id, "vpcs": link.vpcs, "routes": self._link_routes(link, "peering"), **link.extra,
              "origin": link.origin}
@@ -282,9 +284,13 @@ class ProposalBuilder:
             if acl is None:
                 self.skip(f"subnet {subnet_id}: network ACL {acl_id} is not part of this source")
                 continue
-            network_acls.append(
-                {"subnet": subnet_id, "inbound": acl.inbound, "outbound": acl.outbound, "origin": acl.origin}
-            )
+            entry = {
+                "subnet": subnet_id,
+                "inbound": acl.inbound,
+                "outbound": acl.outbound,
+                "origin": acl.origin,
+            }
+            network_acls.append(copy.deepcopy(entry))
         flows = self._derive_flows()
         topology: dict[str, Any] = {
             "vpcs": list(self.vpcs.values()),

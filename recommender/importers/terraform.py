@@ -1,0 +1,681 @@
+"""Terraform plans (`terraform show -json PLANFILE`) -> proposal.
+
+Known values come from `planned_values` (root module and child modules). A value that is unknown until
+apply (the id of a VPC created by the same plan) is found through `configuration`: the expression's
+`references` name the resource it comes from, and that resource's address becomes the id. Locations
+are resource addresses, with the line of the address in the plan file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from recommender.documents import load_json
+from recommender.errors import DocumentError, InputError
+from recommender.importers.model import (
+    ENGINE_PORTS,
+    Link,
+    NetworkAcl,
+    ProposalBuilder,
+    Route,
+    RouteTable,
+    normalize_engine,
+    port_range,
+    protocol_name,
+)
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def _config_address(address: str) -> str:
+    """'module.net[0].aws_subnet.a["x"]' -> 'module.net.aws_subnet.a' (the address in configuration)."""
+    return _INDEX.sub("", address)
+
+
+def proposal_id(address: str) -> str:
+    """A Terraform address as a proposal id: 'aws_subnet.a[0]' -> 'aws_subnet.a.0', '["x"]' -> '.x'."""
+    text = re.sub(
+        r'\[(?:"([^"]*)"|([^\]]*))\]', lambda m: "." + (m[1] if m[1] is not None else m[2]), address
+    )
+    return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
+
+
+class Resource:
+    """One planned resource instance with the configuration expressions it was written with."""
+
+    def __init__(
+        self, address: str, kind: str, values: dict[str, Any], module: str, expressions: dict[str, Any]
+    ):
+        self.address, self.kind, self.values, self.module = address, kind, values, module
+        self.id = proposal_id(address)
+        self.expressions = expressions
+        self.index = address[len(_INDEX.sub("", address)) :] if address.endswith("]") else ""
+
+
+class Plan:
+    """The resources of a plan and how to resolve a reference between them."""
+
+    def __init__(self, document: Any, file: str, text: str):
+        if not isinstance(document, dict) or not isinstance(document.get("planned_values"), dict):
+            raise InputError(
+                f"{file}: not a Terraform plan in JSON (run `terraform show -json PLANFILE`)",
+                {"planned_values": ["Missing."]},
+            )
+        self.file, self.text = file, text
+        self.providers: dict[str, Any] = (document.get("configuration") or {}).get("provider_config") or {}
+        self.variables = {
+            k: v.get("value") for k, v in (document.get("variables") or {}).items() if isinstance(v, dict)
+        }
+        self.config: dict[str, dict[str, Any]] = {}  # config address -> configuration resource
+        self.module_calls: dict[str, dict[str, Any]] = {}  # "module.net" -> module call
+        self._read_config((document.get("configuration") or {}).get("root_module") or {}, "")
+        self.resources: list[Resource] = []
+        self._read_planned(document["planned_values"].get("root_module") or {})
+        self.by_config: dict[str, list[Resource]] = {}
+        self.by_id: dict[str, str] = {}
+        for resource in self.resources:
+            self.by_config.setdefault(_config_address(resource.address), []).append(resource)
+            known_id = resource.values.get("id")
+            if isinstance(known_id, str) and known_id:
+                self.by_id[known_id] = resource.id
+        self.unresolved: list[str] = []
+
+    def _read_config(self, module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources") or []:
+            self.config[prefix + resource["address"]] = resource
+        for name, call in (module.get("module_calls") or {}).items():
+            self.module_calls[f"{prefix}module.{name}"] = call
+            self._read_config(call.get("module") or {}, f"{prefix}module.{name}.")
+
+    def _read_planned(self, module: dict[str, Any]) -> None:
+        for item in module.get("resources") or []:
+            if item.get("mode", "managed") != "managed":
+                continue
+            address = item["address"]
+            config = self.config.get(_config_address(address)) or {}
+            module_path = address.rsplit(item["type"] + ".", 1)[0].rstrip(".")
+            self.resources.append(
+                Resource(
+                    address,
+                    item["type"],
+                    item.get("values") or {},
+                    module_path,
+                    config.get("expressions") or {},
+                )
+            )
+            if config:
+                self.resources[-1].values.setdefault("__provider", config.get("provider_config_key", "aws"))
+        for child in module.get("child_modules") or []:
+            self._read_planned(child)
+
+    def line_of(self, address: str) -> int | None:
+        position = self.text.find(f'"address": "{address}"')
+        if position < 0:
+            position = self.text.find(f'"address":"{address}"')
+        return self.text.count("\n", 0, position) + 1 if position >= 0 else None
+
+    def region_of(self, resource: Resource) -> str | None:
+        if resource.values.get("region"):
+            return str(resource.values["region"])
+        key = str(resource.values.get("__provider", "aws"))
+        provider = self.providers.get(key) or self.providers.get(key.rsplit(":", 1)[-1]) or {}
+        region = (provider.get("expressions") or {}).get("region") or {}
+        if "constant_value" in region:
+            return str(region["constant_value"])
+        values = self.values_of(region, "")
+        return str(values[0]) if len(values) == 1 else None
+
+    # ---- references ------------------------------------------------------------------------------
+
+    def values_of(self, expression: Any, module: str, like: Resource | None = None) -> list[Any]:
+        """What an expression stands for: its constant, or the resources / variables it references."""
+        if not isinstance(expression, dict):
+            return []
+        if "constant_value" in expression:
+            value = expression["constant_value"]
+            return value if isinstance(value, list) else [value]
+        found: list[Any] = []
+        references = expression.get("references") or []
+        indexed: set[str] = set()
+        for reference in references:
+            parts = reference.split(".")
+            if len(parts) > 1 and "[" in parts[1]:
+                indexed.add(parts[0] + "." + _INDEX.sub("", parts[1]))
+            elif ".".join(parts[:2]) in indexed:
+                continue  # Terraform also lists the whole resource of an indexed reference
+            for value in self._reference(reference, module, like):
+                if value not in found:
+                    found.append(value)
+        return found
+
+    def _reference(self, reference: str, module: str, like: Resource | None) -> list[Any]:
+        prefix = f"{module}." if module else ""
+        if reference.startswith("var."):
+            name = reference.split(".")[1]
+            if not module:
+                value = self.variables.get(name)
+                return value if isinstance(value, list) else [] if value is None else [value]
+            call = self.module_calls.get(module) or {}
+            parent = module.rsplit(".module.", 1)[0] if ".module." in module else ""
+            return self.values_of((call.get("expressions") or {}).get(name), parent, like)
+        if reference.startswith("module."):
+            parts = reference.split(".")
+            if len(parts) < 3:
+                return []
+            call = self.module_calls.get(f"{prefix}module.{parts[1]}") or {}
+            output = ((call.get("module") or {}).get("outputs") or {}).get(parts[2]) or {}
+            return self.values_of(output.get("expression"), f"{prefix}module.{parts[1]}", like)
+        parts = reference.split(".")
+        if len(parts) < 2 or reference.startswith(("data.", "local.", "each.", "count.", "path.", "self.")):
+            return []
+        address = prefix + parts[0] + "." + _INDEX.sub("", parts[1])
+        instances = self.by_config.get(address) or []
+        if len(parts) > 2 and parts[2] not in ("id", "arn", "name"):
+            return []  # another attribute (a CIDR, a port): not an identity
+        if not instances:
+            return []
+        index = parts[1][len(_INDEX.sub("", parts[1])) :]
+        if index or like is not None:
+            wanted = index or (like.index if like else "")
+            match = [r for r in instances if r.index == wanted]
+            if match:
+                return [match[0].id]
+        return [instances[0].id] if len(instances) == 1 else [r.id for r in instances]
+
+    def known(self, value: Any) -> Any:
+        """A known id of a resource of this plan becomes its address; other values stay as they are."""
+        return self.by_id.get(value, value) if isinstance(value, str) else value
+
+
+class TerraformImporter:
+    def __init__(self, builder: ProposalBuilder):
+        self.b = builder
+        self.internet_gateways: set[str] = set()
+        self.vpn_gateway_vpc: dict[str, str] = {}
+        self.db_subnet_groups: dict[str, list[str]] = {}
+        self.vpn_routes: dict[str, list[str]] = {}
+        self.vpns: dict[str, dict[str, Any]] = {}
+        self.backup_selections = 0
+        self.handlers: dict[str, tuple[int, Callable[[Plan, Resource], None]]] = {
+            "aws_vpc": (0, self.vpc),
+            "aws_internet_gateway": (0, self.internet_gateway),
+            "aws_vpn_gateway": (0, self.vpn_gateway),
+            "aws_customer_gateway": (0, self.nothing),
+            "aws_ec2_transit_gateway": (0, self.transit_gateway),
+            "aws_subnet": (1, self.subnet),
+            "aws_security_group": (1, self.security_group),
+            "aws_route_table": (1, self.route_table),
+            "aws_network_acl": (1, self.network_acl),
+            "aws_vpc_peering_connection": (1, self.peering),
+            "aws_vpc_peering_connection_accepter": (1, self.nothing),
+            "aws_db_subnet_group": (1, self.db_subnet_group),
+            "aws_rds_cluster": (1, self.rds_cluster),
+            "aws_vpn_connection": (1, self.vpn_connection),
+            "aws_vpn_gateway_attachment": (1, self.vpn_gateway_attachment),
+            "aws_route": (2, self.route),
+            "aws_route_table_association": (2, self.route_table_association),
+            "aws_main_route_table_association": (2, self.main_route_table_association),
+            "aws_security_group_rule": (2, self.security_group_rule),
+            "aws_vpc_security_group_ingress_rule": (2, self.vpc_security_group_rule),
+            "aws_vpc_security_group_egress_rule": (2, self.vpc_security_group_rule),
+            "aws_network_acl_rule": (2, self.network_acl_rule),
+            "aws_network_acl_association": (2, self.network_acl_association),
+            "aws_ec2_transit_gateway_vpc_attachment": (2, self.transit_gateway_attachment),
+            "aws_vpn_connection_route": (2, self.vpn_connection_route),
+            "aws_instance": (2, self.instance),
+            "aws_db_instance": (2, self.db_instance),
+            "aws_rds_cluster_instance": (2, self.rds_cluster_instance),
+            "aws_ecs_cluster": (2, self.ecs_cluster),
+            "aws_ecs_service": (2, self.ecs_service),
+            "aws_eks_cluster": (2, self.eks_cluster),
+            "aws_eks_node_group": (2, self.eks_node_group),
+            "aws_eks_fargate_profile": (2, self.eks_fargate_profile),
+            "aws_lambda_function": (2, self.lambda_function),
+            "aws_backup_plan": (2, self.nothing),
+            "aws_backup_vault": (2, self.nothing),
+            "aws_backup_selection": (2, self.backup_selection),
+            "aws_dlm_lifecycle_policy": (2, self.lifecycle_policy),
+        }
+
+    # ---- reading attributes ----------------------------------------------------------------------
+
+    def one(
+        self, p: Plan, r: Resource, name: str, block: tuple[dict[str, Any], dict[str, Any]] | None = None
+    ) -> Any:
+        """One attribute: its planned value, else what its expression references; unknown -> noted, None."""
+        values, expressions = block if block else (r.values, r.expressions)
+        value = values.get(name)
+        if value not in (None, ""):
+            return p.known(value)
+        found = p.values_of(expressions.get(name), r.module, r)
+        if found:
+            if len(found) > 1:
+                self.b.assume(f"{r.address}.{name} references several resources: {found[0]} kept")
+            return found[0]
+        if name in expressions:
+            self.b.assume(f"{r.address}.{name} is known only after apply: left out")
+        return None
+
+    def many(
+        self, p: Plan, r: Resource, name: str, block: tuple[dict[str, Any], dict[str, Any]] | None = None
+    ) -> list[Any]:
+        values, expressions = block if block else (r.values, r.expressions)
+        value = values.get(name)
+        if (
+            isinstance(value, list)
+            and all(item is not None for item in value)
+            and (value or name not in expressions)
+        ):
+            return [p.known(item) for item in value]
+        found = p.values_of(expressions.get(name), r.module, r)
+        if not found and expressions.get(name, {}).get("references"):
+            self.b.assume(f"{r.address}.{name} is known only after apply: left out")
+        return [p.known(item) for item in found]
+
+    def blocks(self, r: Resource, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Nested blocks (ingress, route, ...) as (planned values, expressions) pairs."""
+        planned = r.values.get(name)
+        written = r.expressions.get(name)
+        written = written if isinstance(written, list) else []
+        if isinstance(planned, list) and planned:
+            if len(written) == len(planned):
+                return list(zip(planned, written, strict=True))
+            return [(item, {}) for item in planned]
+        return [({}, item) for item in written]
+
+    def origin(self, p: Plan, r: Resource) -> dict[str, Any]:
+        return self.b.origin(r.address, p.line_of(r.address), file=p.file)
+
+    # ---- the import ------------------------------------------------------------------------------
+
+    def add(self, p: Plan) -> None:
+        for r in sorted(p.resources, key=lambda r: self.handlers.get(r.kind, (3, None))[0]):
+            if r.kind not in self.handlers:
+                self.b.skip(f"{r.address}: resource type {r.kind} not mapped")
+                continue
+            if r.id in self.b.resources or r.id in self.b.vpcs:
+                raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
+            self.handlers[r.kind][1](p, r)
+
+    def finish(self) -> None:
+        for vpn_id, vpn in self.vpns.items():
+            cidrs = self.vpn_routes.get(vpn_id) or vpn.pop("_local", [])
+            vpn.pop("_local", None)
+            if cidrs:
+                vpn["on_premises_cidr"] = cidrs[0]
+                if len(cidrs) > 1:
+                    self.b.assume(f"VPN {vpn_id}: only the first on-premises CIDR ({cidrs[0]}) is kept")
+            else:
+                self.b.assume(
+                    f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)"
+                )
+            vpn["origin"] = vpn.pop("origin")
+            self.b.vpns.append(vpn)
+        if self.backup_selections:
+            self.b.backup.add("aws_backup")
+
+    # ---- handlers --------------------------------------------------------------------------------
+
+    def nothing(self, p: Plan, r: Resource) -> None:
+        """Understood and used through the resources that reference it."""
+
+    def vpc(self, p: Plan, r: Resource) -> None:
+        region = p.region_of(r)
+        if region is None:
+            self.b.assume(f"{r.address}: region unknown (the provider's region is not a constant)")
+        self.b.add_vpc(r.id, self.one(p, r, "cidr_block"), self.origin(p, r), region=region)
+
+    def internet_gateway(self, p: Plan, r: Resource) -> None:
+        self.internet_gateways.add(r.id)
+
+    def vpn_gateway(self, p: Plan, r: Resource) -> None:
+        vpc = self.one(p, r, "vpc_id")
+        self.vpn_gateway_vpc[r.id] = vpc
+
+    def vpn_gateway_attachment(self, p: Plan, r: Resource) -> None:
+        vgw, vpc = self.one(p, r, "vpn_gateway_id"), self.one(p, r, "vpc_id")
+        if vgw and vpc:
+            self.vpn_gateway_vpc[vgw] = vpc
+
+    def subnet(self, p: Plan, r: Resource) -> None:
+        public_ip = bool(r.values.get("map_public_ip_on_launch"))
+        self.b.add_subnet(
+            r.id, self.one(p, r, "vpc_id"), self.one(p, r, "cidr_block"), self.origin(p, r), public_ip
+        )
+
+    def _route(self, p: Plan, r: Resource, block: Any = None) -> Route:
+        destination = self.one(p, r, "cidr_block" if block else "destination_cidr_block", block) or ""
+        targets = (
+            ("vpc_peering_connection_id", "pcx"),
+            ("transit_gateway_id", "tgw"),
+            ("nat_gateway_id", "nat"),
+            ("gateway_id", ""),
+        )
+        for key, kind in targets:
+            target = self.one(p, r, key, block)
+            if target:
+                if not kind:
+                    igw = target in self.internet_gateways or str(target).startswith("igw-")
+                    kind = "igw" if igw else "vgw" if target in self.vpn_gateway_vpc else "other"
+                return Route(destination, kind, target)
+        return Route(destination, "other", "")
+
+    def route_table(self, p: Plan, r: Resource) -> None:
+        table = RouteTable(r.id, self.one(p, r, "vpc_id"))
+        table.routes = [self._route(p, r, block) for block in self.blocks(r, "route")]
+        self.b.route_tables[r.id] = table
+
+    def route(self, p: Plan, r: Resource) -> None:
+        table = self.b.route_tables.get(self.one(p, r, "route_table_id"))
+        if table is None:
+            self.b.skip(f"{r.address}: its route table is not part of this plan")
+            return
+        table.routes.append(self._route(p, r))
+
+    def route_table_association(self, p: Plan, r: Resource) -> None:
+        subnet, table = self.one(p, r, "subnet_id"), self.one(p, r, "route_table_id")
+        if subnet and table:
+            self.b.route_table_of[subnet] = table
+
+    def main_route_table_association(self, p: Plan, r: Resource) -> None:
+        table = self.b.route_tables.get(self.one(p, r, "route_table_id"))
+        if table:
+            table.main = True
+
+    def _rule(self, p: Plan, r: Resource, block: Any, direction: str, peer: Any) -> dict[str, Any]:
+        protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
+        ports = port_range(protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block))
+        key = "source" if direction == "inbound" else "destination"
+        return {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
+
+    def _block_peers(self, p: Plan, r: Resource, block: Any, group_key: str, is_self: bool) -> list[Any]:
+        peers = self.many(p, r, "cidr_blocks", block) + self.many(p, r, "ipv6_cidr_blocks", block)
+        peers += self.many(p, r, group_key, block)
+        if is_self:
+            peers.append(r.id)
+        if self.many(p, r, "prefix_list_ids", block):
+            self.b.skip(f"{r.address}: prefix list peers are not modelled")
+        return peers
+
+    def security_group(self, p: Plan, r: Resource) -> None:
+        group = self.b.add_security_group(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+        for name, direction in (("ingress", "inbound"), ("egress", "outbound")):
+            for block in self.blocks(r, name):
+                self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
+                for peer in self._block_peers(p, r, block, "security_groups", self_ref):
+                    group[direction].append(self._rule(p, r, block, direction, peer))
+
+    def security_group_rule(self, p: Plan, r: Resource) -> None:
+        direction = "inbound" if r.values.get("type") == "ingress" else "outbound"
+        group = self.one(p, r, "security_group_id")
+        block = (r.values, r.expressions)
+        peers = self.many(p, r, "cidr_blocks") + self.many(p, r, "ipv6_cidr_blocks")
+        source = self.one(p, r, "source_security_group_id")
+        peers += [source] if source else []
+        peers += [group] if r.values.get("self") else []
+        for peer in peers:
+            self.b.add_rule(group, direction, self._rule(p, r, block, direction, peer))
+
+    def vpc_security_group_rule(self, p: Plan, r: Resource) -> None:
+        direction = "inbound" if r.kind.endswith("ingress_rule") else "outbound"
+        protocol = protocol_name(self.one(p, r, "ip_protocol") or "-1")
+        ports = port_range(protocol, self.one(p, r, "from_port"), self.one(p, r, "to_port"))
+        peer = (
+            self.one(p, r, "cidr_ipv4")
+            or self.one(p, r, "cidr_ipv6")
+            or self.one(p, r, "referenced_security_group_id")
+        )
+        if not peer:
+            self.b.skip(f"{r.address}: its peer (a prefix list, or unknown) is not modelled")
+            return
+        key = "source" if direction == "inbound" else "destination"
+        rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
+        self.b.add_rule(self.one(p, r, "security_group_id"), direction, rule)
+
+    def _acl_entry(
+        self, p: Plan, r: Resource, block: Any, egress: bool, number_key: str, action_key: str
+    ) -> dict[str, Any]:
+        protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
+        return {
+            "rule": int(self.one(p, r, number_key, block) or 0),
+            "protocol": protocol,
+            "ports": port_range(
+                protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block)
+            ),
+            "destination" if egress else "source": self.one(p, r, "cidr_block", block)
+            or self.one(p, r, "ipv6_cidr_block", block),
+            "action": str(self.one(p, r, action_key, block) or "deny").lower(),
+            "origin": self.origin(p, r),
+        }
+
+    def network_acl(self, p: Plan, r: Resource) -> None:
+        acl = NetworkAcl(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+        for name, egress in (("ingress", False), ("egress", True)):
+            entries = [
+                self._acl_entry(p, r, block, egress, "rule_no", "action") for block in self.blocks(r, name)
+            ]
+            (acl.outbound if egress else acl.inbound).extend(sorted(entries, key=lambda e: e["rule"]))
+        self.b.acls[r.id] = acl
+        for subnet in self.many(p, r, "subnet_ids"):
+            self.b.acl_of[subnet] = r.id
+
+    def network_acl_rule(self, p: Plan, r: Resource) -> None:
+        acl = self.b.acls.get(self.one(p, r, "network_acl_id"))
+        if acl is None:
+            self.b.skip(f"{r.address}: its network ACL is not part of this plan")
+            return
+        egress = bool(r.values.get("egress"))
+        entries = acl.outbound if egress else acl.inbound
+        entries.append(self._acl_entry(p, r, None, egress, "rule_number", "rule_action"))
+        entries.sort(key=lambda e: e["rule"])
+
+    def network_acl_association(self, p: Plan, r: Resource) -> None:
+        subnet, acl = self.one(p, r, "subnet_id"), self.one(p, r, "network_acl_id")
+        if subnet and acl:
+            self.b.acl_of[subnet] = acl
+
+    def peering(self, p: Plan, r: Resource) -> None:
+        vpcs = [self.one(p, r, "vpc_id"), self.one(p, r, "peer_vpc_id")]
+        self.b.peerings[r.id] = Link(r.id, self.origin(p, r), [vpc for vpc in vpcs if vpc])
+
+    def transit_gateway(self, p: Plan, r: Resource) -> None:
+        self.b.transit_gateways[r.id] = Link(r.id, self.origin(p, r))
+
+    def transit_gateway_attachment(self, p: Plan, r: Resource) -> None:
+        tgw, vpc = self.one(p, r, "transit_gateway_id"), self.one(p, r, "vpc_id")
+        if not tgw or not vpc:
+            return
+        if tgw not in self.b.transit_gateways:
+            self.b.assume(f"{r.address}: transit gateway {tgw} is not part of this plan")
+            self.b.transit_gateways[tgw] = Link(tgw, self.origin(p, r))
+        self.b.transit_gateways[tgw].vpcs.append(vpc)
+
+    def vpn_connection(self, p: Plan, r: Resource) -> None:
+        vgw = self.one(p, r, "vpn_gateway_id")
+        vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
+        if vpc is None:
+            self.b.skip(
+                f"{r.address}: VPN not attached to a VPC of this plan through a virtual private gateway"
+            )
+            return
+        local = r.values.get("local_ipv4_network_cidr")
+        self.vpns[r.id] = {
+            "id": r.id,
+            "vpc": vpc,
+            "_local": [local] if local and local != "0.0.0.0/0" else [],
+            "origin": self.origin(p, r),
+        }
+
+    def vpn_connection_route(self, p: Plan, r: Resource) -> None:
+        vpn, cidr = self.one(p, r, "vpn_connection_id"), self.one(p, r, "destination_cidr_block")
+        if vpn and cidr:
+            self.vpn_routes.setdefault(vpn, []).append(cidr)
+
+    def _placement(self, r: Resource, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
+        placement: dict[str, Any] = {}
+        if subnets:
+            placement["subnet"] = subnets[0]
+            if len(subnets) > 1:
+                self.b.assume(
+                    f"{r.address} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}"
+                )
+        placement["security_groups"] = groups
+        return placement
+
+    def instance(self, p: Plan, r: Resource) -> None:
+        subnet = self.one(p, r, "subnet_id")
+        groups = self.many(p, r, "vpc_security_group_ids")
+        placement = self._placement(r, [subnet] if subnet else [], groups)
+        self.b.add_resource({"id": r.id, "type": "ec2", **placement, "origin": self.origin(p, r)})
+        if r.values.get("instance_type"):
+            self.b.instance_types.add(str(r.values["instance_type"]))
+
+    def db_subnet_group(self, p: Plan, r: Resource) -> None:
+        subnets = self.many(p, r, "subnet_ids")
+        self.db_subnet_groups[r.id] = subnets
+        if r.values.get("name"):
+            self.db_subnet_groups[str(r.values["name"])] = subnets
+
+    def _database(self, p: Plan, r: Resource, default_retention: int | None) -> dict[str, Any]:
+        engine_text = self.one(p, r, "engine")
+        engine = normalize_engine(str(engine_text)) if engine_text else None
+        resource: dict[str, Any] = {"id": r.id, "type": "rds"}
+        if engine:
+            resource["engine"] = engine
+        port = self.one(p, r, "port") or (ENGINE_PORTS[engine] if engine else None)
+        if port:
+            resource["port"] = int(port)
+        else:
+            self.b.assume(f"{r.address}: engine and port unknown: no flows to it are derived")
+        group = self.one(p, r, "db_subnet_group_name")
+        subnets = self.db_subnet_groups.get(group, []) if group else []
+        if group and group not in self.db_subnet_groups:
+            self.b.assume(f"{r.address}: DB subnet group {group} is not part of this plan: subnet unknown")
+        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
+        ordered = public[:1] + [s for s in subnets if s not in public[:1]]
+        resource.update(self._placement(r, ordered, self.many(p, r, "vpc_security_group_ids")))
+        resource["publicly_accessible"] = bool(r.values.get("publicly_accessible"))
+        resource["stateful"] = True
+        retention = r.values.get("backup_retention_period")
+        if retention is None:
+            self.b.assume(f"{r.address}: backup_retention_period not set: AWS's default of 1 day assumed")
+            retention = default_retention
+        if retention and int(retention) > 0:
+            self.b.backup.add("rds_automated_backups")
+        resource["origin"] = self.origin(p, r)
+        return resource
+
+    def db_instance(self, p: Plan, r: Resource) -> None:
+        self.b.add_resource(self._database(p, r, 1))
+
+    def rds_cluster(self, p: Plan, r: Resource) -> None:
+        self.b.add_resource(self._database(p, r, 1))
+
+    def rds_cluster_instance(self, p: Plan, r: Resource) -> None:
+        cluster = self.one(p, r, "cluster_identifier")
+        if cluster in self.b.resources:
+            if r.values.get("publicly_accessible"):
+                self.b.resources[cluster]["publicly_accessible"] = True
+            self.b.skip(f"{r.address}: instance of cluster {cluster}, evaluated as part of it")
+        else:
+            self.b.skip(f"{r.address}: instance of a cluster that is not part of this plan")
+
+    def ecs_cluster(self, p: Plan, r: Resource) -> None:
+        self.b.orchestrators.add("ecs")
+
+    def ecs_service(self, p: Plan, r: Resource) -> None:
+        self.b.orchestrators.add("ecs")
+        launch = str(r.values.get("launch_type") or "").upper()
+        providers = [
+            str(b[0].get("capacity_provider", "")).upper()
+            for b in self.blocks(r, "capacity_provider_strategy")
+        ]
+        if launch == "FARGATE" or providers and all(p_.startswith("FARGATE") for p_ in providers):
+            self.b.launch_types.add("fargate")
+        elif launch == "EC2" or providers:
+            self.b.launch_types.add("ec2")
+        else:
+            self.b.assume(
+                f"{r.address}: no launch_type or capacity provider: the cluster's default strategy decides"
+            )
+        network = self.blocks(r, "network_configuration")
+        if not network:
+            self.b.skip(f"{r.address}: not awsvpc networking: placement unknown")
+            return
+        placement = self._placement(
+            r, self.many(p, r, "subnets", network[0]), self.many(p, r, "security_groups", network[0])
+        )
+        self.b.add_resource({"id": r.id, "type": "ecs_service", **placement, "origin": self.origin(p, r)})
+
+    def eks_cluster(self, p: Plan, r: Resource) -> None:
+        self.b.orchestrators.add("eks")
+        config = self.blocks(r, "vpc_config")
+        block = config[0] if config else ({}, {})
+        placement = self._placement(
+            r, self.many(p, r, "subnet_ids", block), self.many(p, r, "security_group_ids", block)
+        )
+        self.b.assume(f"{r.address}: its pods are modelled with the cluster's subnets and security groups "
+                      "(the cluster security group EKS creates is not)")  # fmt: skip
+        self.b.add_resource({"id": r.id, "type": "eks_pod", **placement, "origin": self.origin(p, r)})
+
+    def eks_node_group(self, p: Plan, r: Resource) -> None:
+        self.b.launch_types.add("ec2")
+        for instance_type in r.values.get("instance_types") or []:
+            self.b.instance_types.add(str(instance_type))
+
+    def eks_fargate_profile(self, p: Plan, r: Resource) -> None:
+        self.b.launch_types.add("fargate")
+
+    def lambda_function(self, p: Plan, r: Resource) -> None:
+        config = self.blocks(r, "vpc_config")
+        if not config:
+            self.b.skip(f"{r.address}: Lambda function outside any VPC")
+            return
+        placement = self._placement(
+            r, self.many(p, r, "subnet_ids", config[0]), self.many(p, r, "security_group_ids", config[0])
+        )
+        self.b.add_resource({"id": r.id, "type": "lambda", **placement, "origin": self.origin(p, r)})
+
+    def backup_selection(self, p: Plan, r: Resource) -> None:
+        self.backup_selections += 1
+
+    def lifecycle_policy(self, p: Plan, r: Resource) -> None:
+        if str(r.values.get("state") or "ENABLED").upper() == "DISABLED":
+            self.b.skip(f"{r.address}: lifecycle policy is DISABLED")
+            return
+        self.b.backup.add("ebs_snapshots")
+
+
+def parse_plan(content: str | bytes | Any, file: str) -> Plan:
+    from recommender.importers import located
+
+    if isinstance(content, (str, bytes)):
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        if text.lstrip()[:1] != "{":
+            raise DocumentError(
+                f"{file}: a Terraform plan must be the JSON of `terraform show -json PLANFILE` (a binary plan file "
+                "or HCL is not accepted)",
+            )
+        try:
+            document = load_json(text)
+        except DocumentError as exc:
+            raise located(file, exc) from None
+        return Plan(document, file, text)
+    return Plan(content, file, "")
+
+
+def import_plans(sources: list[tuple[str, str | bytes | Any]]) -> dict[str, Any]:
+    """One proposal from plans [(file name, JSON text or parsed document)]."""
+    first = sources[0][0]
+    builder = ProposalBuilder("terraform", first, Path(first).stem)
+    importer = TerraformImporter(builder)
+    for file, content in sources:
+        importer.add(parse_plan(content, file))
+    importer.finish()
+    proposal = builder.build()
+    if len(sources) > 1:
+        proposal["import"]["files"] = [file for file, _ in sources]
+    return proposal
