@@ -8,6 +8,7 @@ scripts/validate-deploy renders the Kubernetes overlays and passes them here; te
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 import botocore.session
 import yaml
-from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,13 +62,18 @@ def api_calls(path: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def input_problems(service: str, operation: str, params: dict[str, Any]) -> list[str]:
     """What botocore would refuse in this input before sending it, plus values outside an enum."""
-    model = botocore.session.get_session().get_service_model(service)
+    model = _service_model(service)
     if operation not in model.operation_names:
         return [f"{service} has no operation {operation}"]
     shape = model.operation_model(operation).input_shape
     report = ParamValidator().validate(params, shape)
     problems = report.generate_report().splitlines() if report.has_errors() else []
     return problems + list(_enum_problems(shape, params, ""))
+
+
+@functools.cache
+def _service_model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
 
 
 def _enum_problems(shape: Shape, value: Any, path: str) -> Iterator[str]:
