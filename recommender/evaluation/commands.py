@@ -1,10 +1,171 @@
-"""Command-line verbs of this part (registered by recommender.cli)."""
+"""`recommender evaluate FILE... [--format ...] [--fail-on ...] [--kb PATH]` (shared/spec/cli.md).
+
+A file holds one proposal or a list of them. Exit codes: 2 when any file or item is invalid (reported on
+stderr with field paths; the other proposals are still evaluated and reported), else 1 when a counted
+finding at or above --fail-on exists, else 0. Results are written as they are produced.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
+
+from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, read_text
+from recommender.documents import load_document
+from recommender.errors import DocumentError, InputError
+from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
+from recommender.evaluation.proposal import load_proposal
+from recommender.evaluation.report import WRITERS, at_or_above
+
+# How a FILE becomes proposal documents, by --from. Importers (CloudFormation, Terraform) add theirs here:
+# a reader takes the path and returns (is_list, iterator of documents); it raises InputError when unreadable.
+Reader = Callable[[str], tuple[bool, Iterator[Any]]]
+READERS: dict[str, Reader] = {}
+
+
+def read_proposals(path: str) -> tuple[bool, Iterator[Any]]:
+    """Proposal documents (YAML or JSON). A JSON list is decoded one item at a time."""
+    data = read_text(path)
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    if text.lstrip()[:1] == "[" and not path.endswith((".yaml", ".yml")):
+        return True, iter_json_array(text)
+    document = load_document(text, "application/json" if path.endswith(".json") else None)
+    if isinstance(document, list):
+        return True, iter(document)
+    return False, iter([document])
+
+
+READERS["proposal"] = read_proposals
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DocumentError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise DocumentError(f"{name} is not a valid JSON number")
+
+
+def iter_json_array(text: str) -> Iterator[Any]:
+    """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once)."""
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    ws = " \t\r\n"
+    pos = text.index("[") + 1
+    expect_item = True
+    while True:
+        while pos < len(text) and text[pos] in ws:
+            pos += 1
+        if pos >= len(text):
+            raise DocumentError("invalid JSON: the list is not closed", text.count("\n", 0, pos) + 1)
+        char = text[pos]
+        if char == "]":
+            return
+        if char == "," and not expect_item:
+            pos, expect_item = pos + 1, True
+            continue
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise DocumentError("document nested too deeply") from None
+        expect_item = False
+        yield item
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from recommender.cli import load_kb
+
+    kb = load_kb(args.kb)
+    today = date.today()
+    reader = READERS[args.source]
+    files: list[str] = args.files
+
+    def open_file(path: str) -> tuple[bool, Iterator[Any]] | InputError:
+        try:
+            return reader(path)
+        except InputError as exc:
+            return exc
+
+    first = open_file(files[0])
+    if isinstance(first, InputError) and len(files) == 1:
+        _report_invalid(files[0], None, first)
+        return EXIT_USAGE
+    batch = len(files) > 1 or (not isinstance(first, InputError) and first[0])
+
+    def documents() -> Iterator[tuple[str, int | None, Any]]:
+        for n, path in enumerate(files):
+            opened = first if n == 0 else open_file(path)
+            if isinstance(opened, InputError):
+                yield path, None, opened
+                continue
+            is_list, items = opened
+            try:
+                for index, document in enumerate(items):
+                    yield path, index if is_list else None, document
+            except InputError as exc:  # a JSON list that breaks part-way
+                yield path, None, exc
+
+    writer = WRITERS[args.format](sys.stdout.buffer, kb, args.fail_on, batch)
+    summary = BatchSummary()
+    invalid = threshold_hit = False
+    progress = sys.stderr.isatty() and len(files) > 1
+    writer.begin()
+    for count, (path, index, document) in enumerate(documents(), start=1):
+        try:
+            if isinstance(document, InputError):
+                raise document
+            proposal = load_proposal(document, finding_ids=kb.findings)
+        except InputError as exc:
+            invalid = True
+            _report_invalid(path, index, exc)
+            if not batch:
+                return EXIT_USAGE
+            result = error_result(index, exc)
+        else:
+            result = evaluate(proposal, kb, today=today)
+            threshold_hit = threshold_hit or any(
+                f["counted"] and at_or_above(f["severity"], args.fail_on) for f in result["findings"]
+            )
+        summary.add(result)
+        writer.result(result, path)
+        if progress and count % 100 == 0:
+            print(f"\revaluated {count} proposals", end="", file=sys.stderr, flush=True)
+    writer.end(summary.as_dict())
+    sys.stdout.flush()
+    if progress:
+        print(f"\revaluated {summary.counts['total']} proposals", file=sys.stderr)
+    if invalid:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if threshold_hit else EXIT_OK
+
+
+def _report_invalid(path: str, index: int | None, exc: InputError) -> None:
+    where = path + (f" item {index}" if index is not None else "")
+    lines = [f"recommender: error: {where}: {exc.detail}"]
+    lines += [f"  {field}: {msg}" for field, msgs in exc.errors.items() for msg in msgs]
+    print("\n".join(lines), file=sys.stderr)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add this part's verbs to the `recommender` parser (none yet)."""
+    """Add `evaluate` to the `recommender` parser."""
+    p = sub.add_parser(
+        "evaluate", parents=[common], help="evaluate architecture proposals: findings, reachability, choices",
+        description="Evaluate one or more architecture proposals (a file may hold one proposal or a list).",
+    )  # fmt: skip
+    p.add_argument("files", nargs="+", metavar="FILE", help="proposal files, YAML or JSON ('-' for stdin)")
+    p.add_argument("--format", choices=list(WRITERS), default="table", help="output format (default: table)")
+    p.add_argument("--fail-on", choices=list(SEVERITIES), default="high",
+                   help="exit 1 when a counted finding at or above this severity exists (default: high)")  # fmt: skip
+    p.add_argument("--from", dest="source", choices=list(READERS), default="proposal",
+                   help="what the files are (default: proposal documents)")  # fmt: skip
+    p.set_defaults(handler=cmd_evaluate)

@@ -167,7 +167,7 @@ def acknowledge(findings: list[dict[str, Any]], proposal: Proposal, today: date)
             finding["message"] += f" (acknowledgement expired on {expires}: counted again)"
 
 
-def error_result(index: int, exc: InputError) -> dict[str, Any]:
+def error_result(index: int | None, exc: InputError) -> dict[str, Any]:
     """The result of an invalid batch item: its index and the field errors (RFC 9457 members)."""
     status = 400 if isinstance(exc, DocumentError) else 422
     error = {"type": "about:blank", "title": "Invalid proposal", "status": status, "detail": exc.detail,
