@@ -18,7 +18,6 @@ from api.openapi import OPENAPI_VERSION, Api, register_components
 from api.problems import register_problem_handlers
 from api.resources import docs, register
 from api.state import EXTENSION, KnowledgeHolder
-from recommender.errors import KnowledgeError
 from recommender.knowledge import load_knowledge
 
 __all__ = ["ConfigError", "create_app"]
@@ -28,10 +27,13 @@ API_VERSION = "v1"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB."""
+    """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB.
+
+    `config` may also hold KNOWLEDGE_BASE: an already loaded KnowledgeBase (tests, embedding), used as is.
+    """
     settings = resolve_settings(config)
     app = Flask(__name__, static_folder=None)
-    app.config.update({k: v for k, v in (config or {}).items() if not k.startswith("RECOMMENDER_")})
+    app.config.update(config or {})  # keys other than the settings (e.g. the portal's) pass through
     app.config.update(settings)
     app.config.update(
         API_TITLE=API_TITLE,
@@ -49,10 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    try:
-        kb = load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"])
-    except KnowledgeError as exc:
-        raise KnowledgeError(exc.problems) from None
+    kb = app.config.get("KNOWLEDGE_BASE") or load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"])
     app.extensions[EXTENSION] = KnowledgeHolder(kb)
 
     observability.init_observability(app)

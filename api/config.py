@@ -102,12 +102,9 @@ SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 def resolve_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """Defaults < environment < overrides, each parsed; an unknown RECOMMENDER_* override is an error."""
+    """The settings of SETTINGS: defaults < environment < overrides, each parsed (ConfigError if invalid)."""
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
-    unknown = sorted(k for k in overrides if k.startswith("RECOMMENDER_") and k not in SETTING_NAMES)
-    if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
     resolved: dict[str, Any] = {}
     for setting in SETTINGS:
         if setting.name in overrides:

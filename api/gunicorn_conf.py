@@ -1,11 +1,12 @@
 """gunicorn settings for `recommender serve` and the container: RECOMMENDER_* variables, safe defaults.
 
-    python -m gunicorn --config python:api.gunicorn_conf 'api:create_app()'
+python -m gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 from api.config import resolve_settings
 
@@ -21,7 +22,7 @@ keepalive = 5
 # its file:line message, and the workers share the loaded pages.
 preload_app = True
 # Heartbeat files in memory, not on disk: works with a read-only root filesystem.
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # The app writes one JSON access-log line per request; gunicorn's own log goes to stderr.
 accesslog = None
 errorlog = "-"

@@ -82,16 +82,31 @@ class JsonFormatter(logging.Formatter):
 JsonFormatter.converter = time.gmtime
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time of the record (test runners swap it)."""
+
+    recommender_json = True
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.setFormatter(JsonFormatter())
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str) -> None:
     """JSON lines on stderr for the 'recommender' loggers; idempotent (apps may be created many times)."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
     logger.propagate = False
     if not any(getattr(h, "recommender_json", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler.recommender_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+        logger.addHandler(StderrHandler())
 
 
 access_log = logging.getLogger(LOGGER_NAME + ".access")
