@@ -1,10 +1,83 @@
-"""Command-line verbs of this part (registered by recommender.cli)."""
+"""Command-line verbs of this part (registered by recommender.cli): `recommender diff`.
+
+Also the hooks `recommender recommend` uses for explanations: add_explain_argument() and format_adr().
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
+from recommender.errors import InputError
+
+FORMATS = ("json", "table", "markdown")
+
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add this part's verbs to the `recommender` parser (none yet)."""
+    """Add `diff` (own --kb, used twice to compare knowledge bases, so not the `common` parent)."""
+    p = sub.add_parser(
+        "diff",
+        help="compare two recommendations: two profiles, or one profile on two knowledge bases",
+        description="recommender diff BEFORE AFTER [--kb PATH] | recommender diff --kb OLD --kb NEW PROFILE",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="profiles as YAML or JSON ('-' for stdin)")
+    p.add_argument(
+        "--kb", action="append", default=[], metavar="PATH",
+        help="knowledge base folder; give it twice (old, then new) to compare knowledge bases",
+    )  # fmt: skip
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when any domain's winner changed")
+    p.set_defaults(handler=cmd_diff)
+
+
+def add_explain_argument(parser: argparse.ArgumentParser) -> None:
+    """`--explain {changes,full}` for `recommender recommend`."""
+    from recommender.engine import EXPLAIN_LEVELS
+
+    parser.add_argument(
+        "--explain", choices=EXPLAIN_LEVELS, default=None,
+        help="add what would change each decision (changes), and the rule trace (full)",
+    )  # fmt: skip
+
+
+def format_adr(result: dict[str, Any], profile: Any) -> str:
+    """`recommender recommend --format adr`: the result must have been computed with explain."""
+    from recommender.explain.adr import render_adr
+
+    return render_adr(result, profile)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from recommender.cli import load_kb
+    from recommender.explain.compare import compare, compare_knowledge, render_comparison
+    from recommender.profile import load_profile
+
+    if len(args.kb) > 2:
+        fail("diff takes --kb at most twice (the old and the new knowledge base)")
+    expected = 1 if len(args.kb) == 2 else 2
+    if len(args.files) != expected:
+        fail(
+            "diff --kb OLD --kb NEW takes one profile"
+            if expected == 1
+            else "diff takes two profiles (BEFORE AFTER), or --kb OLD --kb NEW and one profile"
+        )
+    if args.files.count("-") > 1:
+        fail("only one profile can be read from stdin")
+    profiles = []
+    for path in args.files:
+        try:
+            profiles.append(load_profile(read_input(path)))
+        except InputError as exc:
+            input_error(path, exc)
+    if len(args.kb) == 2:
+        result = compare_knowledge(profiles[0], load_kb(args.kb[0]), load_kb(args.kb[1]))
+    else:
+        result = compare(profiles[0], profiles[1], load_kb(args.kb[0] if args.kb else None))
+    if args.format == "json":
+        from recommender.serialize import to_json
+
+        write(to_json(result))
+    else:
+        write(render_comparison(result, args.format))
+    return EXIT_FINDINGS if args.exit_code and result["winner_changed"] else EXIT_OK

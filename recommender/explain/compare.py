@@ -68,7 +68,7 @@ def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
     return [
         {"field": key, "before": _plain(before.get(key)), "after": _plain(after.get(key))}
         for key in sorted(set(before) | set(after))
-        if before.get(key) != after.get(key)
+        if before.get(key) != after.get(key) and key != "name"  # the name is a label, not an answer
     ]
 
 
@@ -172,3 +172,64 @@ def _reasons(*outcomes: DomainOutcome | None) -> dict[str, str]:
 
 def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else round(after - before, 2)
+
+
+def render_comparison(diff: Mapping[str, Any], fmt: str) -> str:
+    """A comparison as a terminal table ("table") or markdown ("markdown")."""
+    markdown = fmt == "markdown"
+    before, after = diff["before"], diff["after"]
+    out = []
+    if before["knowledge_base"] != after["knowledge_base"]:
+        head = f"knowledge base {before['knowledge_base']['version']} -> {after['knowledge_base']['version']}"
+        if before["knowledge_base"]["version"] == after["knowledge_base"]["version"]:
+            head += (
+                f" ({before['knowledge_base']['digest'][:19]} -> {after['knowledge_base']['digest'][:19]})"
+            )
+    else:
+        head = f"{before['name'] or 'before'} -> {after['name'] or 'after'}"
+    out.append(f"# Comparison: {head}" if markdown else f"Comparison: {head}")
+    bullet = "- " if markdown else "  "
+    if diff["changed_fields"]:
+        out += ["", "## Changed fields", ""] if markdown else ["", "Changed fields"]
+        out += [
+            f"{bullet}{c['field']}: {_text(c['before'])} -> {_text(c['after'])}"
+            for c in diff["changed_fields"]
+        ]
+    for domain_id, d in diff["domains"].items():
+        won = d["winner"]
+        status = (
+            f"{_text(won['before'])} -> {_text(won['after'])}"
+            if d["winner_changed"]
+            else f"{_text(won['after'])} (unchanged)"
+        )
+        out += ["", f"## {domain_id}: {status}" if markdown else f"{domain_id}: {status}"]
+        lines = [f"{bullet}{s['option']}: {_text(s['before'])} -> {_text(s['after'])}" for s in d["scores"]]
+        lines += [
+            f"{bullet}now excluded: {x['option']} ({', '.join(r['rule'] for r in x['reasons'])})"
+            for x in d["newly_excluded"]
+        ]
+        lines += [f"{bullet}no longer excluded: {x['option']}" for x in d["no_longer_excluded"]]
+        lines += [f"{bullet}started firing: {r['rule']}: {r['reason']}" for r in d["rules_started_firing"]]
+        lines += [f"{bullet}stopped firing: {r['rule']}: {r['reason']}" for r in d["rules_stopped_firing"]]
+        lines += [
+            f"{bullet}impact of {c['rule']} on {c['option']}: {c['before']:+g} -> {c['after']:+g}"
+            for c in d["impact_changes"]
+        ]
+        out += (["", *lines] if markdown else lines) if lines else []
+    if not diff["changed_fields"] and not any(
+        d["scores"] or d["winner_changed"] or d["newly_excluded"] or d["no_longer_excluded"]
+        or d["rules_started_firing"] or d["rules_stopped_firing"] or d["impact_changes"]
+        for d in diff["domains"].values()
+    ):  # fmt: skip
+        out += ["", "No differences."]
+    return "\n".join(out) + "\n"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -15,6 +15,7 @@ contributions are reused from the engine's outcome, and the scores are totalled 
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from recommender.engine import DomainOutcome, complete_facts, rule_weight, score_domain
+from recommender.engine import DomainOutcome, complete_facts, rule_weight
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -80,9 +81,10 @@ class Levers:
     numbers: Mapping[str, NumericLever]
     readers: Mapping[str, tuple[int, ...]]  # fact -> indexes of the rules that read it
     priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
-    # Per changeable field: the most it can move the gap between two options, or None when it feeds an
-    # exclusion (then it can always change the winner).
-    swing: Mapping[str, float | None]
+    # Per changeable field: the most its score rules can move the gap between two options, and the
+    # options its exclusion rules may exclude (or stop excluding).
+    swing: Mapping[str, float]
+    excludes: Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -138,18 +140,22 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
             low, high = _range(path)
             numbers[path] = NumericLever(ftype.kind, low, high, tuple(sorted(comparisons[path], key=repr)))
     moved_by: dict[str, set[int]] = {f"priorities.{p}": set(rules) for p, rules in by_priority.items()}
-    for fact, rules in readers.items():
+    for fact, reading in readers.items():
         for path in DERIVED_INPUTS.get(fact, (fact,)):
-            moved_by.setdefault(path, set()).update(rules)
-    swing: dict[str, float | None] = {}
-    for path, rules in moved_by.items():
-        if any(domain.rules[i].exclude for i in rules):
-            swing[path] = None
-        else:
-            weights = [1.0 if domain.rules[i].priority == "fit" else max(max_weight, 1.0) for i in rules]
-            swing[path] = sum(2 * abs(domain.rules[i].score) * w for i, w in zip(rules, weights, strict=True))
+            moved_by.setdefault(path, set()).update(reading)
+    swing: dict[str, float] = {}
+    excludes: dict[str, frozenset[str]] = {}
+    for path, indexes in moved_by.items():
+        rules = [domain.rules[i] for i in indexes]
+        excludes[path] = frozenset(o for r in rules if r.exclude for o in r.targets)
+        swing[path] = sum(
+            2 * abs(r.score) * (1.0 if r.priority == "fit" else max(max_weight, 1.0))
+            for r in rules
+            if not r.exclude
+        )
     return Levers(
         swing=swing,
+        excludes=excludes,
         priorities=tuple(sorted(by_priority)),
         choices=choices,
         lists=lists,
@@ -191,7 +197,7 @@ def _range(path: str) -> tuple[float, float]:
     fld: fields.Field = schema.fields[name]
     for validator in fld.validators:
         if isinstance(validator, validate.Range):
-            return (validator.min, validator.max)  # type: ignore[return-value]
+            return (validator.min, validator.max)
     return (float("-inf"), float("inf"))
 
 
@@ -217,6 +223,7 @@ def field_changes(
         return []  # the profile does not answer that section: setting one field of it is not enough
     current = facts.get(path)
     if path.startswith("priorities."):
+        assert current is not None  # priorities always have a level (default 3)
         return sorted(
             (Change(path, level, abs(level - current)) for level in PRIORITY_LEVELS if level != current),
             key=lambda c: c.step,
@@ -234,10 +241,15 @@ def field_changes(
         ]
     if current is None:
         return []
-    return sorted(_numeric_changes(path, levers.numbers[path], current), key=lambda c: c.step)
+    return list(_numeric_changes(path, levers.numbers[path], current))
 
 
-def _numeric_changes(path: str, lever: NumericLever, current: float) -> Iterator[Change]:
+@functools.lru_cache(maxsize=4096)
+def _numeric_changes(path: str, lever: NumericLever, current: float) -> tuple[Change, ...]:
+    return tuple(sorted(_numeric_regions(path, lever, current), key=lambda c: c.step))
+
+
+def _numeric_regions(path: str, lever: NumericLever, current: float) -> Iterator[Change]:
     """The nearest value in each region the thresholds cut the field's range into, step = regions crossed."""
 
     def region(value: float) -> tuple[bool, ...]:
@@ -255,8 +267,8 @@ def _numeric_changes(path: str, lever: NumericLever, current: float) -> Iterator
     ):
         seen, step = here, 0
         for value in side:
-            if region(value) != seen:
-                seen, step = region(value), step + 1
+            if (where := region(value)) != seen:
+                seen, step = where, step + 1
                 yield Change(path, _tidy(value, lever.kind), step)
 
 
@@ -283,13 +295,11 @@ class Search:
 
     def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
         lever = levers(outcome.domain, self.kb)
-        baseline = _Baseline(outcome)
-        gap = _gap(outcome)
+        baseline = _Baseline(outcome, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
-            swing = lever.swing.get(path)
-            if swing is not None and swing + _TOLERANCE < gap:
-                continue  # moving this field cannot close the gap between the winner and the runner-up
+            if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, frozenset())):
+                continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
                 continue
@@ -318,26 +328,23 @@ class Search:
         return kept
 
     def _may_flip(self, change: Change, baseline: _Baseline, lever: Levers) -> bool:
+        return self._flip(change, baseline, lever, exact=False) is not None
+
+    def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
+        flip = self._flip(change, baseline, lever, exact=True)
+        if flip is None:
+            return None
+        current = self.facts.get(change.field)
+        return TippingPoint(change, current, flip.winner, flip.margin, tuple(sorted(flip.excluded)))
+
+    def _flip(self, change: Change, baseline: _Baseline, lever: Levers, exact: bool) -> _Flip | None:
         facts, changed = self.changed_facts(change)
         affected: set[int] = set()
         for fact in changed:
             affected.update(lever.readers.get(fact, ()))
         if change.field.startswith("priorities."):
             affected.update(lever.priority_readers.get(change.field.split(".", 1)[1], ()))
-        return bool(affected) and baseline.may_flip(affected, facts, self.kb)
-
-    def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
-        if not self._may_flip(change, baseline, lever):
-            return None
-        facts, _ = self.changed_facts(change)
-        exact = score_domain(baseline.domain, facts, self.kb)  # the engine decides, not the estimate
-        if exact.winner is None or exact.winner.option.id == baseline.winner:
-            return None
-        margin = round(exact.ranked[0].score - exact.ranked[1].score, 2) if len(exact.ranked) > 1 else None
-        excluded = sorted({i.option.id for i in exact.excluded} - baseline.excluded)
-        return TippingPoint(
-            change, self.facts.get(change.field), exact.winner.option.id, margin, tuple(excluded)
-        )
+        return baseline.flip(affected, facts, self.kb, exact) if affected else None
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
@@ -372,15 +379,8 @@ class Search:
         return facts
 
 
-def _gap(outcome: DomainOutcome) -> float:
-    """How far ahead the winner is; infinite when nothing else is ranked (only an exclusion can change it)."""
-    if outcome.winner is None:
-        return 0.0
-    return outcome.ranked[0].score - outcome.ranked[1].score if len(outcome.ranked) > 1 else float("inf")
-
-
 def copy_section(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: copy_section(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return list(value)
@@ -397,10 +397,20 @@ _ABSENT = object()
 _TOLERANCE = 0.05
 
 
-class _Baseline:
-    """The engine's outcome as per-rule contributions, to estimate cheaply what a change does to it."""
+@dataclass(frozen=True)
+class _Flip:
+    winner: str
+    margin: float | None
+    excluded: frozenset[str]
 
-    def __init__(self, outcome: DomainOutcome):
+
+class _Baseline:
+    """The engine's outcome as per-rule contributions, so that a change re-evaluates only the rules it
+    touches. Scores are first estimated from the totals; the options that could rank first or second are
+    then totalled exactly as score_domain does (each impact rounded, summed in rule order, then rounded
+    and bounded), so the winner and the margin are the engine's own (tests check this against recommend)."""
+
+    def __init__(self, outcome: DomainOutcome, kb: KnowledgeBase):
         self.domain = outcome.domain
         self.winner = outcome.winner.option.id if outcome.winner else None
         self.excluded = frozenset(item.option.id for item in outcome.excluded)
@@ -408,49 +418,89 @@ class _Baseline:
         self.attributes = {option.id: option.attributes for option in self.domain.options}
         index = {rule.id: i for i, rule in enumerate(self.domain.rules)}
         self.raw: dict[str, float] = {}
-        self.impacts: dict[int, dict[str, float]] = {}  # rule index -> option -> impact
-        self.exclusions: dict[str, set[int]] = {}
+        self.score: dict[str, float] = {}  # bounded score, also of excluded options (had they not been)
+        self.impacts: dict[str, dict[int, float]] = {}  # option -> rule index -> impact, in rule order
+        self.hits: dict[int, set[str]] = {}  # rule index -> options it scored or excluded
+        self.exclusions: dict[str, int] = {}  # option -> how many rules exclude it
         for item in (*outcome.ranked, *outcome.excluded):
             option_id = item.option.id
             self.raw[option_id] = self.domain.base + sum(impact for _, impact in item.impacts)
-            for rule, impact in item.impacts:
-                per_option = self.impacts.setdefault(index[rule.id], {})
-                per_option[option_id] = per_option.get(option_id, 0.0) + impact
-            self.exclusions[option_id] = {index[rule.id] for rule in item.exclusions}
+            low, high = kb.score_bounds
+            self.score[option_id] = min(max(self.raw[option_id], low), high)
+            self.impacts[option_id] = {index[rule.id]: impact for rule, impact in item.impacts}
+            for rule in (*(r for r, _ in item.impacts), *item.exclusions):
+                self.hits.setdefault(index[rule.id], set()).add(option_id)
+            self.exclusions[option_id] = len(item.exclusions)
 
-    def may_flip(self, affected: set[int], facts: Mapping[str, Any], kb: KnowledgeBase) -> bool:
-        """Whether re-evaluating the `affected` rules under `facts` could give the domain another winner."""
+    def reachable(self, swing: float, excludes: frozenset[str]) -> bool:
+        """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
+        `excludes` could change the winner at all: it must exclude the winner, or let another option
+        (ranked, or no longer excluded) catch up."""
+        if self.winner is None or self.winner in excludes:
+            return True
+        top = self.score[self.winner]
+        contenders = [*self.order[1:2], *(o for o in excludes if o in self.excluded)]
+        return any(self.score[o] + swing + _TOLERANCE >= top for o in contenders)
+
+    def flip(
+        self, affected: set[int], facts: Mapping[str, Any], kb: KnowledgeBase, exact: bool
+    ) -> _Flip | None:
+        """The new winner when the `affected` rules are evaluated under `facts`, or None if it stays.
+
+        With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
+        new_impacts: dict[int, tuple[float, list[str]]] = {}
         delta: dict[str, float] = {}
         excluded: dict[str, int] = {}
         for i in affected:
             rule = self.domain.rules[i]
             hits = rule_hits(rule, facts, self.attributes)
+            before = self.hits.get(i, set())
             if rule.exclude:
-                for option_id in self.exclusions:
-                    now = option_id in hits
-                    if now != (i in self.exclusions[option_id]):
-                        excluded[option_id] = excluded.get(option_id, 0) + (1 if now else -1)
+                for option_id in before.symmetric_difference(hits):
+                    excluded[option_id] = excluded.get(option_id, 0) + (-1 if option_id in before else 1)
                 continue
-            for option_id, impact in self.impacts.get(i, {}).items():
-                delta[option_id] = delta.get(option_id, 0.0) - impact
-            if hits:
-                impact = round(rule.score * rule_weight(rule, facts, kb), 2)
+            for option_id in before:
+                delta[option_id] = delta.get(option_id, 0.0) - self.impacts[option_id].get(i, 0.0)
+            impact = round(rule.score * rule_weight(rule, facts, kb), 2) if hits else 0.0
+            new_impacts[i] = (impact, hits)
+            if impact:
                 for option_id in hits:
                     delta[option_id] = delta.get(option_id, 0.0) + impact
-        touched = set(delta) | set(excluded)
         low, high = kb.score_bounds
+        touched = set(delta) | set(excluded)
+        estimates: dict[str, float] = {}
+        for option_id in (*touched, *[o for o in self.order if o not in touched][:2]):
+            if self.exclusions[option_id] + excluded.get(option_id, 0) == 0:
+                estimates[option_id] = min(max(self.raw[option_id] + delta.get(option_id, 0.0), low), high)
+        if not estimates:
+            return None
+        ordered = sorted(estimates.values(), reverse=True)
+        if self.winner in estimates and all(
+            s < estimates[self.winner] - _TOLERANCE for o, s in estimates.items() if o != self.winner
+        ):
+            return None
+        now_excluded = frozenset(o for o, n in excluded.items() if n > 0 and self.exclusions[o] == 0)
+        if not exact:
+            return _Flip(max(estimates, key=lambda o: estimates[o]), None, now_excluded)
+        floor = ordered[min(1, len(ordered) - 1)] - _TOLERANCE
+        ranked = sorted(
+            ((self._total(o, new_impacts, low, high), o) for o, s in estimates.items() if s >= floor),
+            key=lambda so: (-so[0], so[1]),
+        )
+        if ranked[0][1] == self.winner:
+            return None
+        margin = round(ranked[0][0] - ranked[1][0], 2) if len(ranked) > 1 else None
+        return _Flip(ranked[0][1], margin, now_excluded)
 
-        def estimate(option_id: str) -> float | None:
-            if len(self.exclusions[option_id]) + excluded.get(option_id, 0) > 0:
-                return None
-            return min(max(self.raw[option_id] + delta.get(option_id, 0.0), low), high)
-
-        untouched = next((o for o in self.order if o not in touched), None)
-        contenders = {o: s for o in (*touched, untouched) if o is not None and (s := estimate(o)) is not None}
-        if self.winner is None or self.winner not in contenders:
-            return bool(contenders)
-        top = contenders[self.winner]
-        return any(s >= top - _TOLERANCE for o, s in contenders.items() if o != self.winner)
+    def _total(
+        self, option_id: str, new_impacts: Mapping[int, tuple[float, list[str]]], low: float, high: float
+    ) -> float:
+        impacts = {i: v for i, v in self.impacts[option_id].items() if i not in new_impacts}
+        for i, (impact, hits) in new_impacts.items():
+            if impact and option_id in hits:
+                impacts[i] = impact
+        raw = round(self.domain.base + sum(impacts[i] for i in sorted(impacts)), 2)
+        return min(max(raw, low), high)
 
 
 def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Mapping[str, Any]]) -> list[str]:
