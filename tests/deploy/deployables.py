@@ -50,7 +50,7 @@ def one(documents: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 def container(documents: list[dict[str, Any]]) -> dict[str, Any]:
     containers = one(documents, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["recommender"]
-    return containers[0]  # type: ignore[no-any-return]
+    return containers[0]
 
 
 def load_json(name: str) -> Any:

@@ -17,24 +17,24 @@ CONTAINER_PORT = 8080
 
 @pytest.fixture(scope="module")
 def task() -> dict[str, Any]:
-    return load_json("task-definition.json")  # type: ignore[no-any-return]
+    return load_json("task-definition.json")
 
 
 @pytest.fixture(scope="module")
 def app_container(task: dict[str, Any]) -> dict[str, Any]:
     definitions = task["containerDefinitions"]
     assert [c["name"] for c in definitions] == ["recommender"]
-    return definitions[0]  # type: ignore[no-any-return]
+    return definitions[0]
 
 
 @pytest.fixture(scope="module")
 def service() -> dict[str, Any]:
-    return load_json("service.json")  # type: ignore[no-any-return]
+    return load_json("service.json")
 
 
 @pytest.fixture(scope="module")
 def groups() -> dict[str, Any]:
-    return load_json("security-groups.json")  # type: ignore[no-any-return]
+    return load_json("security-groups.json")
 
 
 def group_ids(groups: dict[str, Any]) -> tuple[str, str]:

@@ -23,7 +23,7 @@ def env_of(documents: Documents) -> dict[str, str]:
 
 
 def pod_labels(documents: Documents) -> dict[str, str]:
-    return one(documents, "Deployment")["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
+    return one(documents, "Deployment")["spec"]["template"]["metadata"]["labels"]
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
