@@ -483,7 +483,7 @@ class CfnImporter:
                 return {"protocol": protocol, "ports": ports, peer_key: peer, "origin": origin}
         other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
-        self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: a {direction} rule left out: {reason}")
+        self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
         return None
 
     def security_group(self, t: Template, lid: str, props: Any) -> None:
@@ -496,7 +496,7 @@ class CfnImporter:
                     item = t.resolve(item)
                 except Unresolved as exc:
                     self.b.assume(
-                        f"{t.file}:{t.resource_line(lid)}: {lid}: a {direction} rule left out: {exc}"
+                        f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
                     )
                     continue
                 if item is NO_VALUE:
