@@ -132,11 +132,15 @@ def versus_top(item: ScoredOption, top: ScoredOption) -> list[dict[str, Any]]:
     for rule, impact in item.impacts:
         gaps[rule.id] = gaps.get(rule.id, 0.0) - impact
         rules[rule.id] = rule
+    reasons = {rid: rule.reason for rid, rule in rules.items()}
+    if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
+        gaps["score-bounds"] = top.bound - item.bound
+        reasons["score-bounds"] = "Scores are reported between 0 and 100; the excess beyond them is cut."
     return [
         {
             "rule": rid,
             "impact": round(gap, 2),
-            "reason": rules[rid].reason,
+            "reason": reasons[rid],
             "favours": top.option.id if gap > 0 else item.option.id,
         }
         for rid, gap in sorted(gaps.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
