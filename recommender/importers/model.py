@@ -190,10 +190,10 @@ class ProposalBuilder:
 
     def _link_routes(self, link: Link, kind: str) -> bool:
         missing = [vpc for vpc in link.vpcs if not self._has_route(vpc, link.id)]
-        outside = [vpc for vpc in missing if vpc not in self.vpcs]
+        outside = [vpc for vpc in missing if not any(t.vpc == vpc for t in self.route_tables.values())]
         if outside:
             self.assume(
-                f"{kind} {link.id}: the route tables of {', '.join(outside)} are not part of this source; "
+                f"{kind} {link.id}: no route table of {', '.join(outside)} is part of this source; "
                 "routes: false assumed for that side"
             )
         return not missing
@@ -263,8 +263,15 @@ class ProposalBuilder:
             if not subnet["public"] and self._default_route_to(subnet_id, "nat"):
                 subnet["nat_gateway"] = True
             subnet["origin"] = subnet.pop("origin")
+        for link in list(self.peerings.values()):
+            if len(link.vpcs) != 2:
+                self.skip(f"peering {link.id}: one of its two VPCs is unknown")
+                del self.peerings[link.id]
         referenced = [s.get("vpc") for s in self.subnets.values()]
         referenced += [g.get("vpc") for g in self.security_groups.values()]
+        referenced += [
+            vpc for link in [*self.peerings.values(), *self.transit_gateways.values()] for vpc in link.vpcs
+        ]
         for vpc in sorted({vpc for vpc in referenced if vpc and vpc not in self.vpcs}):
             self.assume(f"VPC {vpc} is not part of this source: its CIDR, region and account are unknown")
             self.vpcs[vpc] = {"id": vpc}
