@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
 
+from api.config import ConfigError
+
 ASSETS = Path(__file__).resolve().parent / "static" / "portal"
 
 blueprint = Blueprint("portal", __name__, static_folder=str(ASSETS), static_url_path="/portal/assets")
@@ -46,9 +48,9 @@ def frame_ancestors(app: Flask) -> list[str]:
     sources = _items(_setting(app, "FRAME_ANCESTORS")) or ["'self'"]
     bad = [s for s in sources if not FRAME_SOURCE.fullmatch(s)]
     if bad:
-        raise ValueError(f"FRAME_ANCESTORS: not a CSP source: {', '.join(bad)}")
+        raise ConfigError(f"FRAME_ANCESTORS: not a CSP source: {', '.join(bad)}")
     if "'none'" in sources and len(sources) > 1:
-        raise ValueError("FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+        raise ConfigError("FRAME_ANCESTORS: 'none' cannot be combined with other sources")
     return sources
 
 
@@ -56,7 +58,7 @@ def embed_origins(app: Flask) -> list[str]:
     origins = [o.rstrip("/") for o in _items(_setting(app, "EMBED_ORIGINS"))]
     bad = [o for o in origins if not ORIGIN.fullmatch(o)]
     if bad:
-        raise ValueError(f"EMBED_ORIGINS: not an origin (scheme://host[:port]): {', '.join(bad)}")
+        raise ConfigError(f"EMBED_ORIGINS: not an origin (scheme://host[:port]): {', '.join(bad)}")
     return origins
 
 

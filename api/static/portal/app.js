@@ -191,9 +191,14 @@ window.addEventListener("hashchange", () => {
 
 // postMessage: {type: "recommender:profile", profile} from an allowed origin is answered, to that
 // origin only, with {type: "recommender:result", result} or {type: "recommender:error", problem}.
-function onMessage(event) {
+// Messages that arrive before the questionnaire is built wait for it.
+let started;
+const ready = new Promise(resolve => { started = resolve; });
+
+async function onMessage(event) {
   const data = event.data;
   if (!data || typeof data !== "object" || typeof data.type !== "string" || !data.type.startsWith("recommender:")) return;
+  if (!(await ready)) return;
   if (!embedOrigins.includes(event.origin)) {
     console.warn(`recommender: ignored a message from ${event.origin}: not in the embed allow-list`);
     return;
@@ -212,6 +217,8 @@ function parentOrigin() {
   try { return new URL(document.referrer).origin; } catch { return null; }
 }
 
+window.addEventListener("message", onMessage);
+
 async function start() {
   showView(hashParams().get("view") || "recommend");
   try {
@@ -221,9 +228,10 @@ async function start() {
   } catch (err) {
     $("questions").replaceChildren(problemView(err.problem || {title: String(err)}, "The questionnaire could not be loaded"));
     $("questions").removeAttribute("aria-busy");
+    started(false);
     return;
   }
-  window.addEventListener("message", onMessage);
+  started(true);
   applyHash();
   const origin = window.parent !== window ? parentOrigin() : null;
   if (origin && embedOrigins.includes(origin)) window.parent.postMessage({type: "recommender:ready"}, origin);

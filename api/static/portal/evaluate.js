@@ -20,7 +20,7 @@ export function renderEvaluation(ev) {
   const counted = findings.filter(f => !f.acknowledged || f.acknowledged.expired);
   const fileName = `${(ev.name || "evaluation").replace(/[^A-Za-z0-9._-]+/g, "-")}-evaluation.md`;
   return [
-    h("div", {class: `card verdict-card verdict-${ev.verdict}`},
+    h("div", {class: `card verdict-card outcome-${ev.verdict}`},
       h("h2", {}, `${ev.name ? `${ev.name}: ` : ""}`, h("span", {class: `badge verdict-${ev.verdict}`, "data-verdict": ev.verdict}, humanize(ev.verdict || "unknown"))),
       h("p", {}, ev.score !== undefined ? `Score ${ev.score} of 100. ` : "",
         `${counted.length} finding${counted.length === 1 ? "" : "s"} count toward the verdict`,
@@ -38,13 +38,14 @@ function flowsBlock(flows) {
     h("ul", {class: "flows"}, flows.map(f => {
       const path = f.path || [];
       const blocked = !f.reachable;
-      return h("li", {class: `flow ${blocked ? "blocked" : "ok"}`},
+      return h("li", {class: `flow ${blocked ? "blocked" : "passes"}`},
         h("p", {}, h("strong", {}, `${f.from} \u2192 ${f.to}`), f.port !== undefined ? ` port ${f.port} ` : " ",
           h("span", {class: `badge ${blocked ? "sev-high" : "ok"}`}, blocked ? "Blocked" : "Reachable")),
         h("ol", {class: "path", "aria-label": `Path from ${f.from} to ${f.to}`},
-          path.map((hop, i) => h("li", {class: blocked && i === path.length - 1 ? "hop blocking" : "hop",
-            "aria-current": blocked && i === path.length - 1 ? "step" : null}, hop)),
-          blocked ? h("li", {class: "hop stop"}, `\u2715 ${f.blocked_by || "blocked"}`) : null));
+          path.map(hop => h("li", {class: "hop"}, hop)),
+          // the path lists the hops that passed; the hop that blocks comes after them
+          blocked ? h("li", {class: "hop blocking", "aria-current": "step"},
+            h("span", {class: "visually-hidden"}, "Blocked here: "), `\u2715 ${f.blocked_by || "blocked"}`) : null));
     })));
 }
 

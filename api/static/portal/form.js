@@ -236,7 +236,7 @@ function resolveRef(root, node) {
   }
   if (node && Array.isArray(node.allOf)) {
     const {allOf, ...own} = node;
-    return allOf.reduce((acc, part) => ({...acc, ...resolveRef(root, part)}), own);
+    return {...allOf.reduce((acc, part) => ({...acc, ...resolveRef(root, part)}), {}), ...own};
   }
   return node || {};
 }

@@ -1,0 +1,291 @@
+"""The portal page in a real browser against the real app: questionnaire, results, errors, evaluation, embedding."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from typing import Any
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+
+from tests.conftest import SCENARIOS
+
+pytestmark = pytest.mark.browser
+
+
+def api(url: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url + path, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def share_hash(profile: dict[str, Any]) -> str:
+    encoded = base64.urlsafe_b64encode(json.dumps(profile).encode()).decode().rstrip("=")
+    return f"#profile={encoded}"
+
+
+def leaf_paths(schema: dict[str, Any], node: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted paths of every field the schema describes (objects are sections, the rest are fields)."""
+    paths = []
+    for name, spec in node.get("properties", {}).items():
+        for part in spec.get("allOf", []):
+            spec = {**schema["$defs"][part["$ref"].split("/")[-1]], **spec}
+        if spec.get("type") == "object" or "properties" in spec:
+            paths += leaf_paths(schema, spec, f"{prefix}{name}.")
+        else:
+            paths.append(prefix + name)
+    return paths
+
+
+def open_portal(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#questions")).not_to_have_attribute("aria-busy", "true")
+
+
+PROFILE = {
+    "name": "orders-api",
+    "team": {"kubernetes_experience": "expert", "existing_platform": "kubernetes"},
+    "platform": {"kubernetes_ecosystem": True},
+    "workload": {"kind": "api", "vcpus": 4, "memory_gib": 16},
+}
+
+
+def test_every_schema_field_is_asked(page: Page, portal_url: str) -> None:
+    schema = api(portal_url, "/v1/schemas/profile")
+    open_portal(page, portal_url + "/")
+    paths = leaf_paths(schema, schema)
+    assert "workload.vcpus" in paths and "network.source.type" in paths
+    for path in paths:
+        expect(page.locator(f'.field[data-path="{path}"]')).to_have_count(1)
+    box = page.locator('.field[data-path="workload.kind"]')
+    expect(box.locator("label")).to_contain_text("Workload kind")
+    expect(box.locator(".help")).to_have_text("What the workload mainly does.")
+    expect(page.locator('.field[data-path="priorities.cost"] select')).to_have_value("3")
+
+
+def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screenshot: Any) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_portal(page, portal_url + "/")
+    page.fill("#f-name", PROFILE["name"])
+    page.select_option("#f-team--kubernetes_experience", "expert")
+    page.select_option("#f-team--existing_platform", "kubernetes")
+    page.check("#f-platform--kubernetes_ecosystem")
+    page.check("#f-workload-on")
+    page.select_option("#f-workload--kind", "api")
+    page.fill("#f-workload--vcpus", "4")
+    page.fill("#f-workload--memory_gib", "16")
+    page.click("#submit-profile")
+
+    expected = api(portal_url, "/v1/recommendations", PROFILE)
+    result = page.locator("#result")
+    expect(result.locator("h2")).to_have_text("Result for orders-api")
+    for domain, outcome in expected["recommendations"].items():
+        card = result.locator(f'article[data-domain="{domain}"]')
+        expect(card.locator(".verdict strong")).to_have_text(outcome["options"][0]["name"])
+        expect(card.locator(".option")).to_have_count(len(outcome["options"]))
+        expect(card.locator(".option .score").first).to_have_text(f"{outcome['options'][0]['score']:.1f}")
+        first_reason = outcome["options"][0]["rationale"][0]["reason"]
+        expect(card.locator(".option.top .rationale")).to_contain_text(first_reason)
+    family = result.locator('article[data-domain="instance_family"] .option.top .size code')
+    expect(family).to_have_text(
+        expected["recommendations"]["instance_family"]["options"][0]["suggested_instance_type"]["name"]
+    )
+    expect(result.locator(".assumptions summary")).to_contain_text(f"({len(expected['assumptions'])})")
+
+    # The URL carries the profile that was sent: the answers given and the sections switched on, no defaults.
+    sent = page.evaluate(
+        "JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(new URLSearchParams(location.hash.slice(1))"
+        ".get('profile').replace(/-/g,'+').replace(/_/g,'/')), c => c.charCodeAt(0))))"
+    )
+    assert sent == {**PROFILE, "priorities": {}}
+    screenshot(page, "recommend-desktop-light")
+
+
+def test_shared_link_reloads_the_result(page: Page, portal_url: str) -> None:
+    page.goto(portal_url + "/" + share_hash(PROFILE))
+    expect(page.locator('article[data-domain="orchestrator"]')).to_be_visible()
+    expect(page.locator("#f-workload--vcpus")).to_have_value("4")
+    expect(page.locator("#f-workload-on")).to_be_checked()
+    expect(page.locator("#f-network-on")).not_to_be_checked()
+
+
+def test_validation_errors_appear_next_to_their_fields(page: Page, portal_url: str, screenshot: Any) -> None:
+    open_portal(page, portal_url + "/")
+    page.check("#f-workload-on")
+    page.select_option("#f-workload--kind", "web")
+    page.fill("#f-workload--vcpus", "999")
+    page.check("#f-network-on")  # source and target types left unanswered
+    page.click("#submit-profile")
+
+    vcpus_error = page.locator("#f-workload--vcpus-error")
+    expect(vcpus_error).to_contain_text("448")
+    expect(page.locator("#f-workload--vcpus")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-network--source--type-error")).not_to_be_empty()
+    describedby = page.get_attribute("#f-workload--vcpus", "aria-describedby") or ""
+    assert "f-workload--vcpus-error" in describedby.split()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    summary.get_by_text("workload.vcpus").click()
+    expect(page.locator("#f-workload--vcpus")).to_be_focused()
+    screenshot(page, "validation-error")
+
+    page.fill("#f-workload--vcpus", "8")
+    page.uncheck("#f-network-on")
+    page.click("#submit-profile")
+    expect(page.locator('article[data-domain="instance_family"]')).to_be_visible()
+    expect(vcpus_error).to_be_empty()
+    expect(summary).to_be_hidden()
+
+
+def test_sections_work_from_the_keyboard(page: Page, portal_url: str) -> None:
+    open_portal(page, portal_url + "/")
+    body = page.locator("#f-backup-body")
+    expect(body).to_be_hidden()
+    page.focus("#f-backup-on")
+    page.keyboard.press("Space")
+    expect(body).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-backup--scope-whole_server")).to_be_focused()
+    page.keyboard.press("Space")
+    page.focus("#submit-profile")
+    page.keyboard.press("Enter")
+    expect(page.locator('article[data-domain="backup"]')).to_be_visible()
+
+
+def open_database_proposal() -> str:
+    cases = yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())
+    case = next(c for c in cases if "sg-open-database-port" in c["expect"].get("findings", []))
+    return yaml.safe_dump(case["proposal"], sort_keys=False)
+
+
+def test_evaluating_a_proposal_shows_its_critical_finding(
+    page: Page, portal_url: str, screenshot: Any
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_portal(page, portal_url + "/#view=evaluate")
+    expect(page.locator("#evaluate-view")).to_be_visible()
+    page.fill("#proposal-text", open_database_proposal())
+    page.click("#submit-proposal")
+
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
+    critical = page.locator(".severity-group", has=page.locator(".sev-critical"))
+    expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("3306")
+    expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("Fix:")
+    with page.expect_download() as download:
+        page.get_by_text("Download the report").click()
+    report = download.value.path().read_text()
+    assert report.startswith("# Evaluation of ")
+    assert "sg-open-database-port" in report and "**fail**" in report
+    screenshot(page, "evaluate-desktop-light")
+
+
+def test_a_blocked_flow_highlights_the_blocking_hop(page: Page, portal_url: str) -> None:
+    cases = yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())
+    case = next(c for c in cases if any(not f["reachable"] for f in c["expect"].get("flows", [])))
+    open_portal(page, portal_url + "/#view=evaluate")
+    page.fill("#proposal-text", json.dumps(case["proposal"]))
+    page.click("#submit-proposal")
+    blocked = page.locator(".flow.blocked").first
+    expect(blocked.locator(".hop.blocking")).to_have_count(1)
+    for word in case["expect"]["flows"][0]["blocked_by_mentions"]:
+        expect(blocked.locator(".hop.blocking")).to_contain_text(word)
+    expect(blocked.locator(".hop").first).to_have_text(case["expect"]["flows"][0]["from"])
+
+
+def test_embed_mode_shows_the_shared_result_without_chrome(
+    page: Page, portal_url: str, screenshot: Any
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(portal_url + "/?embed=1" + share_hash(PROFILE))
+    expect(page.locator('article[data-domain="orchestrator"]')).to_be_visible()
+    expect(page.locator("header.chrome")).to_be_hidden()
+    expect(page.locator("footer.chrome")).to_be_hidden()
+    expect(page.locator("nav.tabs")).to_be_hidden()
+    screenshot(page, "embed-phone-light")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_phone_width_fits_without_sideways_scrolling(
+    page: Page, portal_url: str, screenshot: Any, scheme: str
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(
+        portal_url
+        + "/"
+        + share_hash(
+            {
+                **PROFILE,
+                "network": {
+                    "source": {"type": "container", "vpc": "vpc-app"},
+                    "target": {"type": "rds", "engine": "postgres", "vpc": "vpc-data"},
+                },
+            }
+        )
+    )
+    expect(page.locator('article[data-domain="connectivity"]')).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, f"recommend-phone-{scheme}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, f"recommend-desktop-{scheme}")
+
+
+EMBED_SCRIPT = """async ([portal, profile]) => {
+  const frame = document.createElement("iframe");
+  frame.src = portal + "/?embed=1";
+  frame.width = 400; frame.height = 600;
+  const messages = [];
+  window.addEventListener("message", e => { if (e.source === frame.contentWindow) messages.push(e.data); });
+  const next = type => new Promise(resolve => {
+    const check = () => { const m = messages.find(x => x.type === type); if (m) resolve(m); else setTimeout(check, 20); };
+    check();
+  });
+  document.getElementById("slot").append(frame);
+  await next("recommender:ready");
+  frame.contentWindow.postMessage({type: "recommender:profile", profile}, portal);
+  const answer = await Promise.race([next("recommender:result"), next("recommender:error")]);
+  frame.contentWindow.postMessage({type: "recommender:profile", profile: {workload: {kind: "web", vcpus: 0}}}, portal);
+  const error = await next("recommender:error");
+  return {answer, error, origins: messages.map(m => m.type)};
+}"""
+
+
+def test_postmessage_round_trip_from_an_allowed_host(
+    page: Page, portal_url: str, host_origins: dict[str, str]
+) -> None:
+    page.goto(host_origins["allowed"])
+    outcome = page.evaluate(EMBED_SCRIPT, [portal_url, PROFILE])
+    assert outcome["answer"]["type"] == "recommender:result"
+    expected = api(portal_url, "/v1/recommendations", PROFILE)
+    assert outcome["answer"]["result"] == expected
+    problem = outcome["error"]["problem"]
+    assert problem["status"] == 422 and "workload.vcpus" in problem["errors"]
+
+
+def test_postmessage_from_another_origin_is_ignored(
+    page: Page, portal_url: str, host_origins: dict[str, str]
+) -> None:
+    page.goto(host_origins["refused"])
+    with page.expect_console_message(lambda m: "ignored a message from" in m.text) as warning:
+        received = page.evaluate(
+            """async ([portal, profile]) => {
+              const frame = document.createElement("iframe");
+              frame.src = portal + "/?embed=1";
+              window.received = [];
+              window.addEventListener("message", e => window.received.push(e.data));
+              await new Promise(resolve => { frame.onload = resolve; document.getElementById("slot").append(frame); });
+              frame.contentWindow.postMessage({type: "recommender:profile", profile}, portal);
+              return window.received;
+            }""",
+            [portal_url, PROFILE],
+        )
+    assert host_origins["refused"] in warning.value.text
+    assert received == []
+    frame = next(f for f in page.frames if f.url.startswith(portal_url))
+    expect(frame.locator("#result .placeholder")).to_be_visible()
+    assert page.evaluate("window.received") == []
