@@ -160,6 +160,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("INS-062", "up", merged(WORKLOAD, wl(kind="batch", arm64_ok=True)), wl(kind="hpc"), "c7gn", "c7g"),
     ("INS-070", "down", merged(WORKLOAD, wl(vcpus=448, memory_gib=8000)), wl(memory_gib=6000), "u7i-12tb", None),
     ("INS-071", "down", merged(WORKLOAD, wl(vcpus=448, memory_gib=13000)), wl(memory_gib=12000), "u7in-24tb", None),
+    ("INS-072", "down", merged(WORKLOAD, wl(vcpus=64, memory_gib=5000)), wl(memory_gib=4000), "u7i-6tb", None),
     # connectivity: hard constraints
     ("NET-001", "out", ONE_VPC, net(source={"vpc": "vpc-other"}), "same_vpc", None),
     ("NET-002", "out", TWO_VPCS, net(source={"type": "on_premises"}), "vpc_peering", None),
