@@ -32,6 +32,8 @@ CATEGORIES = {
     "m": "general_purpose", "t": "general_purpose", "a": "general_purpose", "mac": "general_purpose",
 }  # fmt: skip
 FAMILY_RE = re.compile(r"^(?P<series>[a-z]+)-?(?P<generation>\d+)(?P<suffix>.*)$")
+# First-generation high-memory families are named by size, generation last: u-6tb1 is generation 1.
+HIGH_MEMORY_RE = re.compile(r"^(?P<series>u)-(?P<size>\d+tb)(?P<generation>\d+)$")
 
 
 def moto_source() -> Path:
@@ -41,6 +43,9 @@ def moto_source() -> Path:
 
 
 def parse_family(family: str) -> tuple[str, int, str]:
+    high_memory = HIGH_MEMORY_RE.match(family)
+    if high_memory:
+        return high_memory["series"], int(high_memory["generation"]), "-" + high_memory["size"]
     match = FAMILY_RE.match(family)
     if not match:
         raise ValueError(f"unrecognised family name {family!r}")
@@ -61,7 +66,8 @@ def accelerator_of(info: dict[str, Any]) -> tuple[str, int]:
     if "NeuronInfo" in info:
         return "neuron", sum(d["Count"] for d in info["NeuronInfo"]["NeuronDevices"])
     if "InferenceAcceleratorInfo" in info:
-        return "inferentia", sum(a["Count"] for a in info["InferenceAcceleratorInfo"]["Accelerators"])
+        accelerators = info["InferenceAcceleratorInfo"]["Accelerators"]
+        return accelerators[0]["Manufacturer"].lower(), sum(a["Count"] for a in accelerators)
     if "FpgaInfo" in info:
         return "fpga", 0
     if "MediaAcceleratorInfo" in info:
