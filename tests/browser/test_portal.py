@@ -289,3 +289,22 @@ def test_postmessage_from_another_origin_is_ignored(
     frame = next(f for f in page.frames if f.url.startswith(portal_url))
     expect(frame.locator("#result .placeholder")).to_be_visible()
     assert page.evaluate("window.received") == []
+
+
+def test_security_group_rules_can_be_copied(page: Page, portal_url: str) -> None:
+    profile = {
+        "network": {
+            "source": {"type": "ec2", "vpc": "vpc-main"},
+            "target": {"type": "rds", "engine": "mysql", "vpc": "vpc-main"},
+        }
+    }
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal_url)
+    page.goto(portal_url + "/" + share_hash(profile))
+    expected = api(portal_url, "/v1/recommendations", profile)["security_group_rules"]
+    assert expected, "a database connection always needs at least one rule"
+    rows = page.locator("section[aria-labelledby=sg-title] tbody tr")
+    expect(rows).to_have_count(len(expected))
+    expect(rows.first).to_contain_text(expected[0]["ports"])
+    page.get_by_role("button", name="Copy rules").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert json.loads(page.evaluate("navigator.clipboard.readText()")) == expected

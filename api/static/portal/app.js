@@ -63,12 +63,14 @@ function errorSummary(entries) {
   if (!entries.length) { box.hidden = true; box.replaceChildren(); return; }
   box.replaceChildren(
     h("h2", {}, entries.length === 1 ? "One answer needs fixing" : `${entries.length} answers need fixing`),
-    h("ul", {}, entries.map(e => h("li", {},
-      e.target ? h("a", {href: `#${e.target}`, onclick: event => {
+    h("ul", {}, entries.map(e => {
+      const text = `${e.label ? `${e.label} (${e.path})` : e.path}: ${e.messages.join(" ")}`;
+      return h("li", {}, e.target ? h("a", {href: `#${e.target}`, onclick: event => {
         event.preventDefault();
         const control = questionnaire.fieldFor(e.path);
         if (control) control.focus();
-      }}, `${e.path}: ${e.messages.join(" ")}`) : `${e.path}: ${e.messages.join(" ")}`))));
+      }}, text) : text);
+    })));
   box.hidden = false;
   box.focus();
 }

@@ -43,7 +43,7 @@ export function buildQuestionnaire(schema, container) {
       spec.description ? h("p", {class: "help", id: `${id}-help`}, spec.description) : null,
       h("div", {class: "field-error", id: `${id}-error`}),
       body);
-    sections.set(path, {box, toggle, body, requiredFree: !(spec.required || []).length});
+    sections.set(path, {title, box, toggle, body, requiredFree: !(spec.required || []).length});
     return box;
   }
 
@@ -114,7 +114,7 @@ export function buildQuestionnaire(schema, container) {
       h("div", {class: "field-error", id: `${id}-error`}));
     const reset = () => { delete control.dataset.touched; write(undefined); };
     reset();
-    fields.set(path, {path, control, box, read, write, reset});
+    fields.set(path, {path, label, control, box, read, write, reset});
     return box;
   }
 
@@ -202,7 +202,8 @@ export function buildQuestionnaire(schema, container) {
           const control = target.control || target.toggle;
           if (control) control.setAttribute("aria-invalid", "true");
         }
-        shown.push({path, messages: list, target: target ? (target.control || target.box).id : null});
+        shown.push({path, messages: list, label: target && target.path === path ? target.label : null,
+          target: target ? (target.control || target.box).id : null});
       }
       return shown;
     },
@@ -214,7 +215,7 @@ export function buildQuestionnaire(schema, container) {
       if (fields.has(p)) return fields.get(p);
       if (sections.has(p)) {
         const s = sections.get(p);
-        return {path: p, box: s.box, control: s.toggle};
+        return {path: p, box: s.box, control: s.toggle, label: s.title};
       }
     }
     return null;

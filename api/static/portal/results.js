@@ -6,6 +6,8 @@ const DOMAIN_TITLES = {
   orchestrator: "Container orchestrator", launch_type: "Launch type", instance_family: "EC2 instance family",
   connectivity: "App to database connectivity", backup: "Backup",
 };
+const SHOWN = 5;          // ranked options listed before "show more"
+const SHOWN_EXCLUDED = 3; // excluded options listed open
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
 export function renderRecommendation(doc) {
@@ -31,9 +33,12 @@ function domainCard(id, outcome) {
       outcome.confidence ? h("span", {class: `badge confidence-${outcome.confidence}`}, `${humanize(outcome.confidence)} confidence`) : null),
     top ? h("p", {class: "verdict"}, "Recommended: ", h("strong", {}, top.name || top.id)) :
       h("p", {class: "verdict"}, "Every option is excluded by a hard constraint."),
-    h("ol", {class: "options"}, options.map(o => optionItem(o, top))),
-    (outcome.excluded || []).length ? h("div", {class: "excluded"},
-      h("h4", {}, "Excluded"),
+    h("ol", {class: "options"}, options.slice(0, SHOWN).map(o => optionItem(o, top))),
+    options.length > SHOWN ? h("details", {class: "more"},
+      h("summary", {}, `Show ${options.length - SHOWN} more ranked option${options.length - SHOWN > 1 ? "s" : ""}`),
+      h("ol", {class: "options", start: String(SHOWN + 1)}, options.slice(SHOWN).map(o => optionItem(o, top)))) : null,
+    (outcome.excluded || []).length ? h("details", {class: "excluded", open: outcome.excluded.length <= SHOWN_EXCLUDED},
+      h("summary", {}, `Excluded (${outcome.excluded.length})`),
       h("ul", {}, outcome.excluded.map(x => h("li", {"data-option": x.id},
         h("strong", {}, x.name || x.id), x.category ? ` (${humanize(x.category)})` : "",
         h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", sources(r.sources)))))))) : null,
