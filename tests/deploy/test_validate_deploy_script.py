@@ -34,17 +34,6 @@ def test_fails_naming_each_problem_in_a_broken_copy(tmp_path: Path) -> None:
     service = json.loads((deploy / "ecs" / "service.json").read_text())
     service["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] = "NO"
     (deploy / "ecs" / "service.json").write_text(json.dumps(service))
-
-    result = run(deploy)
-
-    assert result.returncode == 1
-    assert "'readOnlyRootFileSystem' was unexpected" in result.stdout + result.stderr
-    assert "assignPublicIp: 'NO' is not one of ENABLED, DISABLED" in result.stderr
-
-
-def test_fails_when_an_overlay_does_not_render(tmp_path: Path) -> None:
-    deploy = tmp_path / "deploy"
-    shutil.copytree(ROOT / "deploy", deploy, ignore=shutil.ignore_patterns("custom-knowledge"))
     (deploy / "kubernetes" / "overlays" / "dev" / "kustomization.yaml").write_text(
         "resources: [../../missing]\n"
     )
@@ -52,4 +41,6 @@ def test_fails_when_an_overlay_does_not_render(tmp_path: Path) -> None:
     result = run(deploy)
 
     assert result.returncode == 1
+    assert "'readOnlyRootFileSystem' was unexpected" in result.stdout + result.stderr
+    assert "assignPublicIp: 'NO' is not one of ENABLED, DISABLED" in result.stderr
     assert "cannot render overlay-dev" in result.stderr
