@@ -13,7 +13,9 @@ from recommender.knowledge import KnowledgeBase, load_knowledge
 from tests.conftest import ROOT
 from tests.strategies import profiles
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def check_versus_top(document: dict[str, Any]) -> None:
@@ -29,10 +31,14 @@ def check_versus_top(document: dict[str, Any]) -> None:
             gap = sum(e["impact"] for e in entries)
             assert abs(gap - (top["score"] - option["score"])) <= 0.011, (option["id"], entries)
             for entry in entries:
-                expected = rules_of[top["id"]].get(entry["rule"], 0) - rules_of[option["id"]].get(entry["rule"], 0)
+                expected = rules_of[top["id"]].get(entry["rule"], 0) - rules_of[option["id"]].get(
+                    entry["rule"], 0
+                )
                 assert abs(entry["impact"] - expected) <= 0.011
                 assert entry["favours"] == (top["id"] if entry["impact"] > 0 else option["id"])
-            assert [abs(e["impact"]) for e in entries] == sorted((abs(e["impact"]) for e in entries), reverse=True)
+            assert [abs(e["impact"]) for e in entries] == sorted(
+                (abs(e["impact"]) for e in entries), reverse=True
+            )
         for item in result["excluded"]:
             assert "versus_top" not in item and item["reasons"]
 
@@ -58,7 +64,9 @@ def test_versus_top_accounts_for_scores_cut_at_the_bound(tmp_path: Path) -> None
     path = tmp_path / "kb" / "orchestrator.yaml"
     text = path.read_text()
     assert "  - id: ORC-002\n" in text
-    path.write_text(text.replace("    score: 15\n    priority: fit\n", "    score: 90\n    priority: fit\n", 1))
+    path.write_text(
+        text.replace("    score: 15\n    priority: fit\n", "    score: 90\n    priority: fit\n", 1)
+    )
     kb = load_knowledge(tmp_path / "kb")
     document = recommend({"platform": {"kubernetes_ecosystem": True}}, kb)
     top = document["recommendations"]["orchestrator"]["options"][0]
