@@ -6,6 +6,7 @@ knowledge base and date give the same document.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
@@ -54,7 +55,7 @@ def evaluate(
     outcomes: dict[str, Any] = {}
     hits: list[Hit] = []
     if proposal.profile is not None:
-        facts, outcomes, _ = decide(proposal.profile, kb)
+        facts, outcomes = decide_cached(proposal, kb)
     choices, choice_hits = review_choices(proposal, kb, outcomes, facts)
     flows, flow_hits = trace_flows(proposal)
     hits += security_group_hits(proposal, data)
@@ -85,6 +86,24 @@ def evaluate(
             "flows": {"total": len(flows), "reachable": sum(1 for f in flows if f["reachable"])},
         },
     }
+
+
+DECISION_CACHE_SIZE = 512
+_DECISIONS: OrderedDict[tuple[str, bytes], tuple[dict[str, Any], dict[str, Any]]] = OrderedDict()
+
+
+def decide_cached(proposal: Proposal, kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The engine's facts and domain outcomes for the proposal's profile (read-only; shared by equal profiles)."""
+    assert proposal.profile is not None
+    key = (kb.digest, proposal.profile_key) if proposal.profile_key else None
+    if key is not None and key in _DECISIONS:
+        return _DECISIONS[key]
+    facts, outcomes, _ = decide(proposal.profile, kb)
+    if key is not None:
+        _DECISIONS[key] = (facts, outcomes)
+        if len(_DECISIONS) > DECISION_CACHE_SIZE:
+            _DECISIONS.popitem(last=False)
+    return facts, outcomes
 
 
 def verdict(by_severity: Mapping[str, int]) -> str:

@@ -9,14 +9,17 @@ line it was written on (or its `origin`, for proposals imported from CloudFormat
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+import orjson
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from recommender.documents import LineDict
 from recommender.errors import ProposalError
@@ -69,7 +72,7 @@ class Cidr(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            ipaddress.ip_network(text, strict=False)
+            _net(text)
         except ValueError:
             raise ValidationError(f"'{text}' is not a CIDR block such as 10.0.0.0/16.") from None
         return text
@@ -609,6 +612,7 @@ class Topology:
 class Proposal:
     name: str | None
     profile: Profile | None
+    profile_key: bytes | None  # the profile's canonical text, to reuse decisions made for it
     choices: Mapping[str, Any]
     choice_lines: Mapping[str, Location]
     topology: Topology
@@ -626,14 +630,111 @@ def load_proposal(document: Any, *, finding_ids: Iterable[str] | None = None) ->
     """
     if not isinstance(document, Mapping):
         raise ProposalError("The proposal must be a mapping.", {"proposal": ["Must be an object."]})
+    profile_key = _profile_key(document.get("profile"))
+    profile = _PROFILES.get(profile_key) if profile_key else None
+    loaded: dict[str, Any] | None = None
+    try:  # a profile seen before (same text) is already validated: only the rest is loaded
+        loaded = _fast_load({k: v for k, v in document.items() if k != "profile"} if profile else document)
+    except (ValidationError, _NotFast):
+        profile = None
     try:
-        loaded = _SCHEMA.load(document)
+        loaded = loaded if loaded is not None else _SCHEMA.load(document)
     except ValidationError as exc:
         errors = flatten_errors(exc.messages, _SCHEMA)
         if "profile" in errors and not isinstance(exc.messages, list) and "profile" not in exc.messages:
             errors["proposal"] = errors.pop("profile")
         raise ProposalError("The proposal is invalid.", errors) from None
-    return _Builder(document, loaded, finding_ids).build()
+    if profile is None and "profile" in loaded:
+        profile = build_profile(document.get("profile") or {}, loaded["profile"])
+        if profile_key:
+            _PROFILES[profile_key] = profile
+            if len(_PROFILES) > PROFILE_CACHE_SIZE:
+                _PROFILES.popitem(last=False)
+    return _Builder(document, loaded, finding_ids).build(profile, profile_key if profile else None)
+
+
+PROFILE_CACHE_SIZE = 512
+_PROFILES: OrderedDict[bytes, Profile] = OrderedDict()
+
+
+def _profile_key(raw: Any) -> bytes | None:
+    """The profile's canonical text: proposals of one batch often share their profile."""
+    if raw is None:
+        return None
+    try:
+        return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+
+
+def _scalar(fld: fields.Field, value: Any) -> Any:
+    """fld.deserialize(value), short-cut for the plain field types when the value already has the right type."""
+    kind = type(fld)
+    if (kind is fields.String or kind is Identifier) and type(value) is str:
+        pass
+    elif kind is StrictBoolean and type(value) is bool:
+        return value
+    elif kind is StrictInteger and type(value) is int:
+        pass
+    else:
+        return fld.deserialize(value)
+    for validator in fld.validators:
+        validator(value)
+    return value
+
+
+class _NotFast(Exception):
+    """The fast loader met something it leaves to marshmallow (which then reports the error)."""
+
+
+def _compile(schema: Schema) -> Callable[[Any], dict[str, Any]]:
+    """A loader equivalent to `schema.load` for valid documents, without marshmallow's per-field machinery.
+
+    It reads the same schema (fields, data keys, defaults, validators, @validates_schema hooks), so the
+    schema stays the one definition of the input; on any doubt it raises and `schema.load` decides.
+    """
+    specs: list[tuple[str, str, fields.Field, Callable[[Any], Any] | None, bool]] = []
+    for name, fld in schema.fields.items():
+        nested: Callable[[Any], Any] | None = None
+        is_list = isinstance(fld, fields.List)
+        inner = fld.inner if isinstance(fld, fields.List) else fld
+        if isinstance(inner, fields.Nested):
+            nested = _compile(inner.schema)
+        specs.append((fld.data_key or name, name, fld, nested, is_list))
+    known = frozenset(s[0] for s in specs)
+    hooks = [getattr(schema, hook[0]) for hook in schema._hooks.get("validates_schema", [])]
+
+    def load(data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping) or not known.issuperset(data):
+            raise _NotFast
+        out: dict[str, Any] = {}
+        for key, name, fld, nested, is_list in specs:
+            if key not in data:
+                if fld.required:
+                    raise _NotFast
+                default = fld.load_default
+                if default is not missing:
+                    out[name] = default() if callable(default) else default
+                continue
+            value = data[key]
+            if nested is None:
+                out[name] = _scalar(fld, value)
+            elif is_list:
+                if not isinstance(value, list):
+                    raise _NotFast
+                out[name] = [nested(item) for item in value]
+                for validator in fld.validators:
+                    validator(out[name])
+            else:
+                out[name] = nested(value)
+        for hook in hooks:
+            hook(out)
+        return out
+
+    return load
+
+
+_fast_load = _compile(_SCHEMA)
 
 
 def _line(node: Any, index: int | None = None) -> int | None:
@@ -663,21 +764,19 @@ class _Builder:
     def error(self, path: str, message: str) -> None:
         self.errors.setdefault(path, []).append(message)
 
-    def items(self, section: str, key: str) -> Iterable[tuple[int, dict[str, Any], Location]]:
+    def items(self, section: str, key: str) -> Iterable[tuple[Any, dict[str, Any], Location]]:
+        """(raw element, loaded element, location) of each element of a list."""
         raw_list = (self.raw.get(section) or {}).get(key) if section else self.raw.get(key)
-        for i, item in enumerate(
-            (self.loaded.get(section) or {}).get(key, []) if section else self.loaded.get(key, [])
-        ):
+        loaded = (self.loaded.get(section) or {}).get(key, []) if section else self.loaded.get(key, [])
+        for i, item in enumerate(loaded):
             path = f"{section}.{key}.{i}" if section else f"{key}.{i}"
-            yield i, item, Location(path, _line(raw_list, i), item.get("origin"))
+            raw_item = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else None
+            yield raw_item, item, Location(path, _line(raw_list, i), item.get("origin"))
 
-    def build(self) -> Proposal:
+    def build(self, profile: Profile | None, profile_key: bytes | None) -> Proposal:
         topo_data = self.loaded.get("topology")
         topology = self.topology() if topo_data is not None else Topology()
         acknowledgements = self.acknowledgements()
-        profile = None
-        if "profile" in self.loaded:
-            profile = build_profile(self.raw.get("profile") or {}, self.loaded["profile"])
         choices = self.loaded.get("choices") or {}
         raw_choices = self.raw.get("choices")
         choice_lines = {
@@ -691,6 +790,7 @@ class _Builder:
         return Proposal(
             name=self.loaded.get("name"),
             profile=profile,
+            profile_key=profile_key,
             choices=choices,
             choice_lines=choice_lines,
             topology=topology,
@@ -763,20 +863,22 @@ class _Builder:
         groups_data = list(self.items("topology", "security_groups"))
         group_ids = {d["id"] for _, d, _ in groups_data}
         groups: dict[str, SecurityGroup] = {}
-        for _, d, at in groups_data:
+        for raw_group, d, at in groups_data:
             self.unique(seen, d["id"], at.path)
             self.ref(vpcs, d["vpc"], f"{at.path}.vpc", "VPC")
-            inbound = tuple(self.sg_rule(r, "source", f"{at.path}.inbound.{j}", group_ids, at, j, "inbound")
+            inbound = tuple(self.sg_rule(r, "source", f"{at.path}.inbound.{j}", group_ids, raw_group, j, "inbound")
                             for j, r in enumerate(d["inbound"]))  # fmt: skip
             outbound = None
             if "outbound" in d:
                 outbound = tuple(
-                    self.sg_rule(r, "destination", f"{at.path}.outbound.{j}", group_ids, at, j, "outbound")
+                    self.sg_rule(
+                        r, "destination", f"{at.path}.outbound.{j}", group_ids, raw_group, j, "outbound"
+                    )
                     for j, r in enumerate(d["outbound"])
                 )
             groups[d["id"]] = SecurityGroup(d["id"], d["vpc"], inbound, outbound, at)
         acls: dict[str, NetworkAcl] = {}
-        for _, d, at in self.items("topology", "network_acls"):
+        for raw_acl, d, at in self.items("topology", "network_acls"):
             if self.ref(subnets, d["subnet"], f"{at.path}.subnet", "subnet") and d["subnet"] in acls:
                 self.error(
                     f"{at.path}.subnet", f"{d['subnet']} already has a network ACL: a subnet has exactly one."
@@ -791,7 +893,7 @@ class _Builder:
                         self.error(f"{path}.rule", f"Duplicate rule number {r['rule']} in {direction} rules.")
                     numbers.add(r["rule"])
                     rules.append(Rule(r["protocol"], _ports(r), _net(r[peer]), None, r[peer], r["action"] == "allow",
-                                      r["rule"], self.child(at, direction, j, path, r)))  # fmt: skip
+                                      r["rule"], self.child(raw_acl, direction, j, path, r)))  # fmt: skip
                 directions[direction] = tuple(sorted(rules, key=lambda x: x.number))
             acls[d["subnet"]] = NetworkAcl(d["subnet"], directions["inbound"], directions["outbound"], at)
         resources: dict[str, Resource] = {}
@@ -833,37 +935,27 @@ class _Builder:
             members={k: frozenset(v) for k, v in members.items()},
         )  # fmt: skip
 
-    def child(self, parent: Location, key: str, index: int, path: str, data: Mapping[str, Any]) -> Location:
-        raw_parent = self._raw_at(parent.path)
+    def child(self, raw_parent: Any, key: str, index: int, path: str, data: Mapping[str, Any]) -> Location:
         raw_list = raw_parent.get(key) if isinstance(raw_parent, Mapping) else None
         return Location(path, _line(raw_list, index) if raw_list is not None else None, data.get("origin"))
 
-    def _raw_at(self, path: str) -> Any:
-        node: Any = self.raw
-        for part in path.split("."):
-            if isinstance(node, Mapping):
-                node = node.get(part)
-            elif isinstance(node, list):
-                node = node[int(part)] if int(part) < len(node) else None
-            if node is None:
-                return None
-        return node
-
     def sg_rule(
-        self, r: Mapping[str, Any], peer: str, path: str, group_ids: set[str], group_at: Location, index: int,
+        self, r: Mapping[str, Any], peer: str, path: str, group_ids: set[str], raw_group: Any, index: int,
         direction: str,
     ) -> Rule:  # fmt: skip
         text = r[peer]
         cidr = group = None
         try:
-            cidr = _net(text)
+            cidr = _net(text) if text[:1].isdigit() or ":" in text else None
         except ValueError:
+            cidr = None
+        if cidr is None:
             group = text.split("/")[-1] if re.match(r"^\d{12}/", text) else text
             if group not in group_ids:
                 self.error(f"{path}.{peer}", f"'{text}' is neither a CIDR block nor a known security group."
                                              f"{_suggest(group, group_ids)}")  # fmt: skip
         return Rule(r["protocol"], _ports(r), cidr, group, text, True, 0,
-                    self.child(group_at, direction, index, path, r))  # fmt: skip
+                    self.child(raw_group, direction, index, path, r))  # fmt: skip
 
     def acknowledgements(self) -> tuple[Acknowledgement, ...]:
         acks = []
@@ -886,7 +978,9 @@ def within(inner: Network, outer: Network) -> bool:
     return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
+@functools.lru_cache(maxsize=16384)
 def _net(text: str) -> Network:
+    """Parsed once per distinct text (a batch repeats the same CIDRs); raises ValueError."""
     return ipaddress.ip_network(text, strict=False)
 
 
