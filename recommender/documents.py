@@ -87,7 +87,7 @@ class _SafeLineLoader(yaml.SafeLoader):
         return result
 
     def construct_yaml_float(self, node: ScalarNode) -> float:
-        value = super().construct_yaml_float(node)
+        value = yaml.SafeLoader.construct_yaml_float(self, node)  # type: ignore[arg-type]
         if math.isnan(value) or math.isinf(value):
             raise DocumentError("NaN and infinite numbers are not accepted", node.start_mark.line + 1)
         return value
@@ -96,6 +96,49 @@ class _SafeLineLoader(yaml.SafeLoader):
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:map", _SafeLineLoader.construct_mapping)
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:seq", _SafeLineLoader.construct_sequence)
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:float", _SafeLineLoader.construct_yaml_float)
+
+
+class _TrustedLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml-speed loader for the project's own files (the knowledge base), with the same checks.
+
+    libyaml composes nodes in C, so aliases are found afterwards (a node reached twice) and depth is
+    checked on the composed tree. User documents keep the pure-Python loader, which bounds depth while
+    parsing.
+    """
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        seen: set[int] = set()
+        stack: list[tuple[Node, int]] = [(node, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if id(item) in seen:
+                raise DocumentError("YAML aliases are not accepted", item.start_mark.line + 1)
+            seen.add(id(item))
+            if depth > MAX_DEPTH:
+                raise DocumentError(
+                    f"document nested deeper than {MAX_DEPTH} levels", item.start_mark.line + 1
+                )
+            if isinstance(item, MappingNode):
+                stack.extend((child, depth + 1) for pair in item.value for child in pair)
+            elif isinstance(item, SequenceNode):
+                stack.extend((child, depth + 1) for child in item.value)
+        return self.construct_document(node)
+
+
+for _tag, _constructor in (
+    ("tag:yaml.org,2002:map", _SafeLineLoader.construct_mapping),
+    ("tag:yaml.org,2002:seq", _SafeLineLoader.construct_sequence),
+    ("tag:yaml.org,2002:float", _SafeLineLoader.construct_yaml_float),
+):
+    _TrustedLineLoader.add_constructor(_tag, _constructor)
+
+
+def load_trusted_yaml(text: str | bytes) -> Any:
+    """Parse one of the project's own YAML files (fast path, same checks and line numbers)."""
+    return load_yaml(text, _TrustedLineLoader)
 
 
 def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = _SafeLineLoader) -> Any:
@@ -114,6 +157,8 @@ def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = _SafeLineLoader
         raise DocumentError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise DocumentError(f"invalid value: {exc}") from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -141,6 +186,8 @@ def load_json(text: str | bytes) -> Any:
         raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
     except RecursionError:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise DocumentError(f"invalid value: {exc}") from None
     if _depth(value) > MAX_DEPTH:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
     return value

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from recommender.conditions import ALWAYS, Condition, ConditionSyntaxError, compile_condition, suggest
-from recommender.documents import LineDict, load_yaml
+from recommender.documents import LineDict, load_trusted_yaml
 from recommender.errors import DocumentError, KnowledgeError, Problem
 from recommender.profile import SECTION_DOMAINS, FactType, fact_types
 
@@ -195,7 +195,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         data = file.read_bytes()
         digest.update(name.encode() + b"\0" + data + b"\0")
         try:
-            return load_yaml(data)
+            return load_trusted_yaml(data)
         except DocumentError as exc:
             checker.problem(_display(file), exc.line or 1, exc.message)
             return None
