@@ -87,7 +87,7 @@ class _SafeLineLoader(yaml.SafeLoader):
         return result
 
     def construct_yaml_float(self, node: ScalarNode) -> float:
-        value = yaml.SafeLoader.construct_yaml_float(self, node)  # type: ignore[arg-type]
+        value = yaml.SafeLoader.construct_yaml_float(self, node)
         if math.isnan(value) or math.isinf(value):
             raise DocumentError("NaN and infinite numbers are not accepted", node.start_mark.line + 1)
         return value
