@@ -45,8 +45,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     except InputError as exc:
         input_error(args.file, exc)
     kb = load_kb(args.kb)
-    result = recommend(profile, kb)
-    write(format_recommendation(result, args.format))
+    explain = args.explain or ("changes" if args.format == "adr" else None)
+    result = recommend(profile, kb, explain=explain)
+    if args.format == "adr":
+        from recommender.explain.commands import format_adr
+
+        write(format_adr(result, profile))
+    else:
+        write(format_recommendation(result, args.format))
     return EXIT_OK
 
 
@@ -108,6 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from recommender.explain.commands import add_explain_argument
+
     parser = argparse.ArgumentParser(prog="recommender", description="How to run a workload on AWS, and why.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
@@ -115,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("recommend", parents=[common], help="recommend for a workload profile")
     p.add_argument("file", metavar="FILE", help="profile as YAML or JSON ('-' for stdin)")
-    p.add_argument("--format", choices=["json", "table", "markdown"], default="table")
+    p.add_argument("--format", choices=["json", "table", "markdown", "adr"], default="table")
+    add_explain_argument(p)
     p.set_defaults(handler=cmd_recommend)
 
     kb = sub.add_parser("kb", help="inspect the knowledge base")
