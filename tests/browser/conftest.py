@@ -32,9 +32,6 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "test-output" / "portal"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium", allow_module_level=True)
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -113,7 +110,7 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
 def browser_type_launch_args() -> dict[str, Any]:
     """pytest-playwright launches Debian's chromium (never `playwright install`)."""
     if shutil.which(CHROMIUM) is None:
-        pytest.skip("chromium is not installed")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 

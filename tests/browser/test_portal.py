@@ -112,6 +112,12 @@ def test_shared_link_reloads_the_result(page: Page, portal_url: str) -> None:
     expect(page.locator("#f-workload-on")).to_be_checked()
     expect(page.locator("#f-network-on")).not_to_be_checked()
 
+    # A field the questionnaire does not know is still sent, and the API's answer names it.
+    page.goto(portal_url + "/" + share_hash({"workload": {"kind": "web", "vcpuz": 2}}))
+    expect(page.locator("#f-workload-error")).to_contain_text(
+        "workload.vcpuz: Unknown field. Did you mean 'vcpus'?"
+    )
+
 
 def test_validation_errors_appear_next_to_their_fields(page: Page, portal_url: str, screenshot: Any) -> None:
     open_portal(page, portal_url + "/")
@@ -308,3 +314,17 @@ def test_security_group_rules_can_be_copied(page: Page, portal_url: str) -> None
     page.get_by_role("button", name="Copy rules").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert json.loads(page.evaluate("navigator.clipboard.readText()")) == expected
+
+
+def test_an_uploaded_proposal_with_wrong_fields_names_them(
+    page: Page, portal_url: str, tmp_path: Any
+) -> None:
+    proposal = tmp_path / "proposal.yaml"
+    proposal.write_text("name: typo\nchoices: {orchestrater: ecs}\n")
+    open_portal(page, portal_url + "/#view=evaluate")
+    page.set_input_files("#proposal-file", str(proposal))
+    expect(page.locator("#proposal-text")).to_have_value(proposal.read_text())
+    page.click("#submit-proposal")
+    expect(page.locator("#proposal-errors")).to_contain_text("choices.orchestrater")
+    expect(page.locator("#proposal-text")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#evaluation .problem")).to_contain_text("422")
