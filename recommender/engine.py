@@ -7,16 +7,19 @@ the option), and every point is listed in the option's rationale.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from recommender.knowledge import Domain, KnowledgeBase, Option, Rule
+from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule
 from recommender.profile import Profile, load_profile
 from recommender.text import render
 
 API_VERSION = "v1"
+_NO_ATTRIBUTES: Mapping[str, Any] = {}
+MIN_LABEL_PREFIX = 8  # a label claiming 0.0.0.0/0 must never become a security-group source
 CIDR_IN_LABEL = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
 
 
@@ -50,27 +53,33 @@ def rule_weight(rule: Rule, facts: Mapping[str, Any], kb: KnowledgeBase) -> floa
     return kb.priority_weights[facts[f"priorities.{rule.priority}"]]
 
 
+def priority_weights(facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, float]:
+    """The multiplier of each rule priority tag for this profile (`fit` is never weighed)."""
+    weights = {p: kb.priority_weights[facts[f"priorities.{p}"]] for p in PRIORITIES}
+    weights["fit"] = 1.0
+    return weights
+
+
 def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) -> DomainOutcome:
     scored = {o.id: ScoredOption(o) for o in domain.options}
+    weights = priority_weights(facts, kb)
     fired: set[str] = set()
     not_evaluated: set[str] = set()
     for rule in domain.rules:
-        hits: list[str] = []
+        evaluate = rule.condition.evaluate
         if rule.condition.uses_option:
-            unknown = True
-            for option_id in rule.targets:
-                result = rule.condition(facts, scored[option_id].option.attributes)
-                unknown = unknown and result is None
-                if result:
-                    hits.append(option_id)
-            if unknown and rule.targets:
+            results = [
+                (option_id, evaluate(facts, scored[option_id].option.attributes))
+                for option_id in rule.targets
+            ]
+            hits = [option_id for option_id, result in results if result]
+            if rule.targets and all(result is None for _, result in results):
                 not_evaluated.add(rule.id)
         else:
-            result = rule.condition(facts)
+            result = evaluate(facts, _NO_ATTRIBUTES)
             if result is None:
                 not_evaluated.add(rule.id)
-            elif result:
-                hits = list(rule.targets)
+            hits = list(rule.targets) if result else []
         if not hits:
             continue
         fired.add(rule.id)
@@ -78,7 +87,7 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
             for option_id in hits:
                 scored[option_id].exclusions.append(rule)
         else:
-            impact = round(rule.score * rule_weight(rule, facts, kb), 2)
+            impact = round(rule.score * weights[rule.priority], 2)
             if impact:
                 for option_id in hits:
                     scored[option_id].impacts.append((rule, impact))
@@ -122,53 +131,53 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
     return entries
 
 
-def versus_top(item: ScoredOption, top: ScoredOption) -> list[dict[str, Any]]:
+def _totals(item: ScoredOption) -> dict[str, tuple[float, Rule]]:
+    totals: dict[str, tuple[float, Rule]] = {}
+    for rule, impact in item.impacts:
+        totals[rule.id] = (totals.get(rule.id, (0.0, rule))[0] + impact, rule)
+    return totals
+
+
+def versus_top(
+    item: ScoredOption, top: ScoredOption, top_totals: dict[str, tuple[float, Rule]] | None = None
+) -> list[dict[str, Any]]:
     """The rules that separate an option from the winner: positive = in the winner's favour."""
-    gaps: dict[str, float] = {}
-    rules: dict[str, Rule] = {}
-    for rule, impact in top.impacts:
-        gaps[rule.id] = gaps.get(rule.id, 0.0) + impact
-        rules[rule.id] = rule
+    totals = top_totals if top_totals is not None else _totals(top)
+    gaps = {rid: impact for rid, (impact, _) in totals.items()}
+    reasons = {rid: rule.reason for rid, (_, rule) in totals.items()}
     for rule, impact in item.impacts:
         gaps[rule.id] = gaps.get(rule.id, 0.0) - impact
-        rules[rule.id] = rule
-    reasons = {rid: rule.reason for rid, rule in rules.items()}
+        reasons[rule.id] = rule.reason
     if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
         gaps["score-bounds"] = top.bound - item.bound
         reasons["score-bounds"] = "Scores are reported between 0 and 100; the excess beyond them is cut."
+    winner, loser = top.option.id, item.option.id
     return [
-        {
-            "rule": rid,
-            "impact": round(gap, 2),
-            "reason": reasons[rid],
-            "favours": top.option.id if gap > 0 else item.option.id,
-        }
+        {"rule": rid, "impact": rounded, "reason": reasons[rid], "favours": winner if gap > 0 else loser}
         for rid, gap in sorted(gaps.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
-        if round(gap, 2)
+        if (rounded := round(gap, 2))
     ]
 
 
 def suggested_size(option: Option, facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The smallest size of the family with enough vCPUs, memory and accelerators (free tier first if asked)."""
     vcpus, memory, gpus = facts["workload.vcpus"], facts["workload.memory_gib"], facts["workload.gpus"]
-    fits = [
-        s
-        for s in option.sizes
-        if s["vcpus"] >= vcpus and s["memory_gib"] >= memory and s["accelerators"] >= gpus
-    ]
-    if facts.get("workload.free_tier"):
-        fits = [s for s in fits if s["free_tier"]] or fits
-    if not fits:
+    fits = (s for s in option.sizes if s.vcpus >= vcpus and s.memory_gib >= memory and s.accelerators >= gpus)
+    size = next(fits, None)
+    if size is not None and facts.get("workload.free_tier") and not size.free_tier:
+        size = next((s for s in fits if s.free_tier), size)
+    if size is None:
         return None
-    size = fits[0]
-    suggestion = {"name": size["name"], "vcpus": size["vcpus"], "memory_gib": size["memory_gib"]}
-    if size["accelerators"]:
-        suggestion["accelerators"] = size["accelerators"]
+    suggestion = {"name": size.name, "vcpus": size.vcpus, "memory_gib": size.memory_gib}
+    if size.accelerators:
+        suggestion["accelerators"] = size.accelerators
     return suggestion
 
 
 def render_domain(outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
     is_family = outcome.domain.id == "instance_family"
     top = outcome.winner
+    top_totals = _totals(top) if top is not None else {}
     options = []
     for rank, item in enumerate(outcome.ranked, start=1):
         entry: dict[str, Any] = {
@@ -185,7 +194,7 @@ def render_domain(outcome: DomainOutcome, facts: Mapping[str, Any], kb: Knowledg
             entry["category"] = item.option.attributes["category"]
             entry["suggested_instance_type"] = suggested_size(item.option, facts)
         if top is not None and item is not top:
-            entry["versus_top"] = versus_top(item, top)
+            entry["versus_top"] = versus_top(item, top, top_totals)
         options.append(entry)
     excluded = []
     for item in sorted(outcome.excluded, key=lambda s: s.option.id):
@@ -220,16 +229,22 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
             kb.database_engines[engine]["name"] if engine else "the database"
         )
         for side in ("source", "target"):
-            cidr = next(
-                (
-                    m[1]
-                    for key in ("subnet", "vpc")
-                    if (m := CIDR_IN_LABEL.search(str(facts.get(f"network.{side}.{key}", ""))))
-                ),
-                None,
-            )
+            labels = (str(facts.get(f"network.{side}.{key}", "")) for key in ("subnet", "vpc"))
+            cidr = next((c for label in labels if (c := cidr_in_label(label))), None)
             facts[f"network.{side}.cidr"] = cidr or f"<{side} CIDR>"
     return facts, assumptions
+
+
+def cidr_in_label(label: str) -> str | None:
+    """A network range written in a label ("onprem-10.50.0.0/16"); never one wider than a /8."""
+    match = CIDR_IN_LABEL.search(label)
+    if not match:
+        return None
+    try:
+        network = ipaddress.ip_network(match[1], strict=False)
+    except ValueError:
+        return None
+    return str(network) if network.prefixlen >= MIN_LABEL_PREFIX else None
 
 
 def security_group_rules(outcome: DomainOutcome, facts: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from recommender.conditions import ALWAYS, Condition, ConditionSyntaxError, compile_condition, suggest
 from recommender.documents import LineDict, load_trusted_yaml
@@ -54,6 +54,16 @@ class Source:
     line: int
 
 
+class Size(NamedTuple):
+    """One instance size of a family, from the catalogue."""
+
+    name: str
+    vcpus: int
+    memory_gib: float
+    accelerators: int
+    free_tier: bool
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -62,7 +72,7 @@ class Option:
     sources: tuple[str, ...]
     caveats: tuple[str, ...] = ()
     attributes: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    sizes: tuple[Mapping[str, Any], ...] = ()
+    sizes: tuple[Size, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -373,7 +383,10 @@ def _options(
                 )  # fmt: skip
                 continue
             attrs = family_attributes(raw["id"], family, catalogue)
-            sizes = tuple(MappingProxyType(dict(s)) for s in family["sizes"])
+            sizes = tuple(
+                Size(s["name"], s["vcpus"], s["memory_gib"], s["accelerators"], s["free_tier"])
+                for s in family["sizes"]
+            )
         else:
             if not checker.keys(file, raw, {"id", "name", "summary", "sources"}, {"caveats"}):
                 continue

@@ -18,5 +18,7 @@ print(','.join(heavy))
 
 
 def test_engine_and_cli_do_not_import_the_web_stack() -> None:
-    result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == ""

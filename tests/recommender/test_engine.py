@@ -61,5 +61,5 @@ def test_every_family_suggests_the_smallest_size_that_fits(kb: KnowledgeBase) ->
         size = option["suggested_instance_type"]
         assert size["vcpus"] >= 3 and size["memory_gib"] >= 10
         sizes = kb.domains["instance_family"].option(option["id"]).sizes  # type: ignore[union-attr]
-        fitting = [s for s in sizes if s["vcpus"] >= 3 and s["memory_gib"] >= 10]
-        assert size["name"] == fitting[0]["name"]
+        fitting = [s for s in sizes if s.vcpus >= 3 and s.memory_gib >= 10]
+        assert size["name"] == fitting[0].name
