@@ -448,7 +448,7 @@ class Tracer:
             tr.path.append(label)
             return True
         tr.block(
-            f"{subnet_id} network ACL {direction}: {blocker} for {what}",
+            f"{subnet_id} network ACL {direction} blocks {what}: {blocker}",
             f"Add an {direction} rule to {subnet_id}'s network ACL allowing {what}, numbered before any deny "
             f"rule that matches it.",
         )
