@@ -86,6 +86,7 @@ async function recommend(profile) {
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
     area.replaceChildren(...renderRecommendation(result).flat().filter(Boolean));
+    area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
     params.set("profile", encodeState(profile));
@@ -94,6 +95,7 @@ async function recommend(profile) {
     return result;
   } catch (err) {
     const problem = err instanceof ProblemError ? err.problem : {title: String(err)};
+    area.parentElement.classList.remove("has-result");
     if (problem.errors) {
       area.replaceChildren(h("h2", {id: "result-title"}, "Result"),
         h("p", {class: "placeholder"}, "Fix the highlighted answers and submit again."));

@@ -1,6 +1,6 @@
 // The evaluate view: a proposal (YAML or JSON) in, the evaluation (proposal.md) out, plus a markdown report.
 import {h, humanize, sources} from "./dom.js";
-import {findingsBlock, SEVERITIES} from "./results.js";
+import {findingsBlock, stackedTable, SEVERITIES} from "./results.js";
 
 // JSON when the text is a JSON object, YAML otherwise (the API parses either safely).
 export function contentTypeOf(text) {
@@ -52,12 +52,10 @@ function flowsBlock(flows) {
 function choicesBlock(choices) {
   return h("section", {class: "card", "aria-labelledby": "choices-title"},
     h("header", {class: "card-head"}, h("h3", {id: "choices-title"}, "Choice review")),
-    h("div", {class: "table-wrap"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Domain", "Chosen", "Recommended", "Status", "Why"].map(t => h("th", {scope: "col"}, t)))),
-      h("tbody", {}, choices.map(c => h("tr", {},
-        h("td", {}, humanize(c.domain)), h("td", {}, h("code", {}, listText(c.chosen))), h("td", {}, h("code", {}, listText(c.recommended))),
-        h("td", {}, h("span", {class: `badge status-${c.status}`}, humanize(c.status || ""))),
-        h("td", {}, (c.reasons || []).map(r => h("p", {}, r.reason, " ", sources(r.sources))))))))));
+    stackedTable(["Domain", "Chosen", "Recommended", "Status", "Why"], choices.map(c => [
+      humanize(c.domain), h("code", {}, listText(c.chosen)), h("code", {}, listText(c.recommended)),
+      h("span", {class: `badge status-${c.status}`}, humanize(c.status || "")),
+      (c.reasons || []).map(r => h("p", {}, r.reason, " ", sources(r.sources)))])));
 }
 
 const listText = v => (Array.isArray(v) ? v.join(", ") : v ?? "\u2014");

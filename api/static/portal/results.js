@@ -91,11 +91,16 @@ function securityGroupRules(rules) {
   return h("section", {class: "card", "aria-labelledby": "sg-title"},
     h("header", {class: "card-head"}, h("h3", {id: "sg-title"}, "Security-group rules to create"),
       rules.length ? copyButton("Copy rules", text) : null),
-    rules.length ? h("div", {class: "table-wrap"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Group", "Direction", "Protocol", "Ports", "Source", "Description"].map(t => h("th", {scope: "col"}, t)))),
-      h("tbody", {}, rules.map(r => h("tr", {},
-        [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description].map(v => h("td", {}, v ?? "")))))))
+    rules.length ? stackedTable(["Group", "Direction", "Protocol", "Ports", "Source or destination", "Description"],
+      rules.map(r => [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description]))
       : h("p", {class: "muted"}, "No rule needed for this connectivity."));
+}
+
+// A table that becomes one labelled block per row on a phone (see .stack in portal.css).
+export function stackedTable(headings, rows) {
+  return h("div", {class: "table-wrap"}, h("table", {class: "stack"},
+    h("thead", {}, h("tr", {}, headings.map(t => h("th", {scope: "col"}, t)))),
+    h("tbody", {}, rows.map(cells => h("tr", {}, cells.map((v, i) => h("td", {"data-label": headings[i]}, v ?? "")))))));
 }
 
 export function findingsBlock(findings, title, level = "h3") {
