@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from recommender.engine import decide, profile_findings
-from recommender.errors import DocumentError, InputError
+from recommender.errors import DocumentError, InputError, ProposalError
 from recommender.evaluation.checks import (
     Hit,
     NetworkData,
@@ -49,6 +49,10 @@ def evaluate(
     """The evaluation of one proposal. A raw mapping is validated first (ProposalError when invalid)."""
     if not isinstance(proposal, Proposal):
         proposal = load_proposal(proposal, finding_ids=kb.findings)
+    unknown = {f"{a.at.path}.finding": [f"Unknown finding '{a.finding}'."]
+               for a in proposal.acknowledgements if a.finding not in kb.findings}  # fmt: skip
+    if unknown:
+        raise ProposalError("The proposal is invalid.", unknown)
     today = today or date.today()
     data = network_data(kb)
     facts: dict[str, Any] = {}
@@ -212,13 +216,13 @@ class BatchSummary:
     """Counts for `{"results": [...], "summary": ...}`: verdicts, invalid items, counted findings by severity."""
 
     def __init__(self) -> None:
-        self.counts = {"total": 0, "pass": 0, "warn": 0, "fail": 0, "invalid": 0}
+        self.counts = {"total": 0, "pass": 0, "warn": 0, "fail": 0, "errors": 0}
         self.by_severity = dict.fromkeys(SEVERITIES, 0)
 
     def add(self, result: Mapping[str, Any]) -> None:
         self.counts["total"] += 1
         if "error" in result:
-            self.counts["invalid"] += 1
+            self.counts["errors"] += 1
             return
         self.counts[result["verdict"]] += 1
         for severity, n in result["summary"]["findings_by_severity"].items():

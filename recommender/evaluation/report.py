@@ -105,7 +105,7 @@ class TableWriter(Writer):
         if self.batch:
             sev = ", ".join(f"{n} {s}" for s, n in summary["findings_by_severity"].items())
             self.write(f"{summary['total']} proposals: {summary['pass']} pass, {summary['warn']} warn, "
-                       f"{summary['fail']} fail, {summary['invalid']} invalid; counted findings: {sev}\n")  # fmt: skip
+                       f"{summary['fail']} fail, {summary['errors']} invalid; counted findings: {sev}\n")  # fmt: skip
 
 
 def _md(text: Any) -> str:
@@ -173,7 +173,7 @@ class MarkdownWriter(Writer):
     def end(self, summary: Mapping[str, Any]) -> None:
         if self.batch:
             self.write(f"---\n\n**{summary['total']} proposals**: {summary['pass']} pass, {summary['warn']} warn, "
-                       f"{summary['fail']} fail, {summary['invalid']} invalid.\n")  # fmt: skip
+                       f"{summary['fail']} fail, {summary['errors']} invalid.\n")  # fmt: skip
 
 
 class SarifWriter(Writer):

@@ -92,7 +92,7 @@ def test_list_with_invalid_items_reports_them_and_evaluates_the_rest(tmp_path: P
         assert (
             out["results"][1]["index"] == 1 and "topology.vpcs.0.cidr" in out["results"][1]["error"]["errors"]
         )
-        assert out["summary"] == {"total": 3, "pass": 1, "warn": 0, "fail": 1, "invalid": 1,
+        assert out["summary"] == {"total": 3, "pass": 1, "warn": 0, "fail": 1, "errors": 1,
                                   "findings_by_severity": {"critical": 0, "high": 1, "medium": 0, "low": 0}}  # fmt: skip
         assert b"item 1" in done.stderr and b"topology.vpcs.0.cidr" in done.stderr
 

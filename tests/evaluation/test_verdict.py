@@ -163,5 +163,18 @@ def test_batch_keeps_going_past_invalid_items(kb: Any) -> None:
     summary = BatchSummary()
     for result in results:
         summary.add(result)
-    assert summary.as_dict() == {"total": 4, "pass": 1, "warn": 0, "fail": 1, "invalid": 2,
+    assert summary.as_dict() == {"total": 4, "pass": 1, "warn": 0, "fail": 1, "errors": 2,
                                  "findings_by_severity": {"critical": 0, "high": 1, "medium": 0, "low": 0}}  # fmt: skip
+
+
+def test_unknown_acknowledged_finding_is_an_input_error(kb: Any) -> None:
+    import pytest
+
+    from recommender.errors import ProposalError
+    from recommender.evaluation import evaluate, load_proposal
+
+    doc = base()
+    doc["acknowledgements"] = [{"finding": "no-such-finding", "reason": "x"}]
+    with pytest.raises(ProposalError) as info:
+        evaluate(load_proposal(doc), kb, today=TODAY)
+    assert "acknowledgements.0.finding" in info.value.errors
