@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from api.body import JSON_TYPES, YAML_TYPES
 from api.problems import PROBLEM_MEDIA_TYPE
 from recommender.profile import ProfileSchema
+from recommender.schema_fields import Label
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -42,6 +43,17 @@ class Api(flask_smorest.Api):
 
     DEFAULT_ERROR_RESPONSE_NAME = None
     ERROR_SCHEMA = ProblemSchema
+
+
+def _label_property(self: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """A Label accepts a string or an integer (an account id YAML read unquoted)."""
+    return {"anyOf": [{"type": "string"}, {"type": "integer"}]} if isinstance(field, Label) else {}
+
+
+def describe_custom_fields(plugin: MarshmallowPlugin) -> None:
+    """Teach apispec the fields of recommender.schema_fields whose JSON type is not their base class's."""
+    plugin.map_to_openapi_type(Label, None, None)
+    plugin.converter.add_attribute_function(_label_property)  # type: ignore[union-attr]
 
 
 def problem_responses(*statuses: int) -> dict[str, Any]:
@@ -73,6 +85,7 @@ def json_schema(schema: type[Schema] | Schema, title: str) -> dict[str, Any]:
     """A self-contained JSON Schema (draft 2020-12) of a marshmallow schema: nested schemas under $defs."""
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(title, "1", OPENAPI_VERSION, plugins=[plugin])
+    describe_custom_fields(plugin)
     spec.components.schema(title, schema=schema)
     components = copy.deepcopy(spec.to_dict()["components"]["schemas"])
     root = _rewrite_refs(components.pop(title))
@@ -318,16 +331,19 @@ def proposal_schema_class() -> type[Schema] | None:
 
 
 def _batch_request(key: str, item: str) -> dict[str, Any]:
+    """Items are not constrained here: each is validated on its own, and an invalid one is answered in place."""
+    described = {"description": f"A {item} (schema {item}); an invalid one gets an {{index, error}} result."}
     return {
         "type": "object",
         "required": [key],
         "additionalProperties": False,
-        "properties": {key: {"type": "array", "minItems": 1, "items": _ref(item)}},
+        "properties": {key: {"type": "array", "minItems": 1, "items": described}},
     }
 
 
 def register_components(api: Api) -> None:
     """Inputs from the marshmallow schemas, outputs from RESPONSE_SCHEMAS, and the bearer scheme."""
+    describe_custom_fields(api.ma_plugin)
     api.spec.components.schema("Profile", schema=ProfileSchema)
     proposal = proposal_schema_class()
     if proposal is not None:

@@ -57,10 +57,6 @@ def crash(client: FlaskClient, make_app: MakeApp) -> Any:
     return app.test_client().get("/boom")
 
 
-def not_built(client: FlaskClient, make_app: MakeApp) -> Any:
-    return client.get("/v1/schemas/proposal")
-
-
 CASES: list[tuple[int, Callable[[FlaskClient, MakeApp], Any]]] = [
     (400, malformed_json),
     (401, missing_key),
@@ -86,16 +82,6 @@ def test_every_error_is_a_problem_document(
     assert body["detail"] and body["title"]
     assert b"<html" not in response.data.lower()
     assert response.headers["X-Request-ID"]
-
-
-def test_501_when_proposals_are_not_built(client: FlaskClient, make_app: MakeApp) -> None:
-    from tests.api.conftest import evaluation_available
-
-    if evaluation_available():
-        pytest.skip("recommender.evaluation is complete: nothing answers 501 any more")
-    response = not_built(client, make_app)
-    assert response.status_code == 501
-    assert response.mimetype == "application/problem+json"
 
 
 def test_422_carries_errors_by_field_path(client: FlaskClient, make_app: MakeApp) -> None:

@@ -1,0 +1,127 @@
+"""The real thing: `recommender serve` (gunicorn) on a free loopback port, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+PROFILE = "team: {kubernetes_experience: some}\nplatform: {service_count: 12}\nworkload: {kind: api, vcpus: 4, memory_gib: 16}\n"  # noqa: E501
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w+b")
+    env = {**os.environ, "RECOMMENDER_BIND": f"127.0.0.1:{port}", "RECOMMENDER_WORKERS": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "recommender.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/readyz", timeout=1):
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start: {log.read()!r}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def http(
+    method: str, url: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+def test_cli_json_equals_the_http_body(server: str, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(PROFILE)
+    cli = subprocess.run(
+        [sys.executable, "-m", "recommender.cli", "recommend", str(profile), "--format", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
+    status, headers, body = http(
+        "POST", server + "/v1/recommendations", PROFILE.encode(), **{"Content-Type": "application/yaml"}
+    )
+    assert status == 200
+    assert cli.stdout.rstrip(b"\n") == body
+    assert headers["X-Knowledge-Digest"] == json.loads(body)["knowledge_base"]["digest"]
+
+
+def test_server_answers_problems_and_hides_its_version(server: str) -> None:
+    status, headers, body = http(
+        "POST", server + "/v1/recommendations", b"{", **{"Content-Type": "application/json"}
+    )
+    assert status == 400
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 400
+    assert "/" not in headers.get("Server", "")  # no version banner
+    status, headers, _ = http("GET", server + "/healthz", **{"X-Request-ID": "from-client-7"})
+    assert (status, headers["X-Request-ID"]) == (200, "from-client-7")
+
+
+def test_raw_header_injection_does_not_pass(server: str) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-ID: a\rSet-Cookie: y=1\r\nConnection: close\r\n\r\n"
+        )
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert b"Set-Cookie" not in reply
+
+
+def test_body_limit_by_declared_length(server: str) -> None:
+    status, _, body = http(
+        "POST",
+        server + "/v1/recommendations",
+        b" " * (1024 * 1024 + 1),
+        **{"Content-Type": "application/json"},
+    )
+    assert status == 413
+    assert json.loads(body)["status"] == 413
