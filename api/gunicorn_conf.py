@@ -7,10 +7,27 @@ from __future__ import annotations
 
 import math
 import os
+import sys
+from typing import Any
 
-from api.config import resolve_settings
+from api.config import ConfigError, resolve_settings
+from recommender.errors import KnowledgeError
+from recommender.knowledge import load_knowledge
 
-_settings = resolve_settings()
+
+def _checked_settings() -> dict[str, Any]:
+    """Settings, and the knowledge base checked once here: a problem stops the start with its file:line
+    message instead of a traceback from inside gunicorn."""
+    try:
+        settings = resolve_settings()
+        load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"])
+    except (ConfigError, KnowledgeError) as exc:
+        print(f"recommender: cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return settings
+
+
+_settings = _checked_settings()
 
 bind = [_settings["RECOMMENDER_BIND"]]
 workers = _settings["RECOMMENDER_WORKERS"]

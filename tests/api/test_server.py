@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -125,3 +126,26 @@ def test_body_limit_by_declared_length(server: str) -> None:
     )
     assert status == 413
     assert json.loads(body)["status"] == 413
+
+
+def test_invalid_knowledge_base_stops_the_start_with_file_and_line(tmp_path: Path) -> None:
+    broken = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", broken)
+    text = (broken / "orchestrator.yaml").read_text()
+    (broken / "orchestrator.yaml").write_text(text.replace("op: eq", "op: equals", 1))
+    env = {
+        **os.environ,
+        "RECOMMENDER_BIND": f"127.0.0.1:{free_port()}",
+        "RECOMMENDER_KNOWLEDGE_PATH": str(broken),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "recommender.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "orchestrator.yaml:" in result.stderr and "unknown operator 'equals'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,37 @@
+# The recommender's HTTP API under gunicorn. Build:  docker build -t recommender .
+# Run:  docker run --rm -p 8080:8080 --read-only --tmpfs /tmp recommender
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+
+# --- build: a wheel of this project (knowledge/ inside) and a venv with the runtime dependencies only ---
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY requirements.txt ./
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt
+COPY pyproject.toml README.md ./
+COPY recommender ./recommender
+COPY api ./api
+COPY knowledge ./knowledge
+RUN /opt/venv/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
+    && /opt/venv/bin/pip install --no-cache-dir --no-deps /wheels/*.whl \
+    && /opt/venv/bin/recommender kb validate
+
+# --- runtime: the venv, a non-root user, nothing else ---
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    RECOMMENDER_BIND=0.0.0.0:8080 \
+    RECOMMENDER_WORKERS=2
+RUN useradd --system --no-log-init --uid 10001 --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin recommender
+COPY --from=build /opt/venv /opt/venv
+# Nothing is written at run time except to /tmp (and /dev/shm for gunicorn's heartbeats):
+# the image works with --read-only --tmpfs /tmp.
+WORKDIR /tmp
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('RECOMMENDER_BIND', ':8080').rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)"]
+ENTRYPOINT ["gunicorn", "--config", "python:api.gunicorn_conf", "api:create_app()"]
