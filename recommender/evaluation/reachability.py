@@ -202,7 +202,8 @@ class Tracer:
             else:
                 same_region = a.region is None or b.region is None or a.region == b.region
                 note = "" if same_region else (
-                    f"security group reference across regions: {a.id} is in {a.region} and {b.id} in {b.region}, "
+                    f"security group reference across regions (cross-region peering): {a.id} is in {a.region} and "
+                    f"{b.id} in {b.region}, "
                     f"and AWS allows security group references over a peering only within one Region"
                 )  # fmt: skip
                 return Route(f"route {a.id} -> {b.id} via {peering.id}", same_region, note)
@@ -277,7 +278,7 @@ class Tracer:
             if not subnet.public:
                 return Trace().block(
                     f"{inside.id} is not reachable from the internet: {subnet.id} is a private subnet "
-                    f"(no route to an internet gateway)",
+                    f"(not public: no route to an internet gateway)",
                     f"Put an internet-facing load balancer in a public subnet in front of {inside.id}, or reach it privately.",
                 )  # fmt: skip
             if inside.is_database and not inside.publicly_accessible:
@@ -362,7 +363,7 @@ class Tracer:
                     return True
         names = ", ".join(groups)
         tr.block(
-            f"{names} outbound: no rule allows {service} to {target.id} ({self._peer_text(dst, target)})"
+            f"{names} outbound (egress): no rule allows {service} to {target.id} ({self._peer_text(dst, target)})"
             + self._reference_hint(groups, target, route, outbound=True),
             f"Add an outbound rule to {groups[0]} allowing {service} to {self._suggested_peer(target, route, dst)}.",
         )
@@ -448,7 +449,7 @@ class Tracer:
             tr.path.append(label)
             return True
         tr.block(
-            f"{subnet_id} network ACL {direction} blocks {what}: {blocker}",
+            f"{subnet_id} network ACL (NACL) {direction} blocks {what}: {blocker}",
             f"Add an {direction} rule to {subnet_id}'s network ACL allowing {what}, numbered before any deny "
             f"rule that matches it.",
         )
@@ -479,7 +480,7 @@ def evaluate_acl(
                 continue
             if not rule.allow:
                 covered = _ports_text(protocol, (max(a, low), min(b, high)))
-                return f"rule {rule.number} denies {covered} {'from' if direction == 'inbound' else 'to'} {rule.peer_text}"
+                return f"deny rule {rule.number} matches {covered} {'from' if direction == 'inbound' else 'to'} {rule.peer_text}"
             if a < low:
                 remaining.append((a, low - 1))
             if b > high:

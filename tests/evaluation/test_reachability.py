@@ -109,7 +109,7 @@ def test_nacl_return_traffic_blocked_on_ephemeral_ports(evaluate_doc: Any) -> No
     f = flow(evaluate_doc(doc))
     assert f["reachable"] is False
     assert f["blocked_by"].startswith(
-        "subnet-db network ACL outbound blocks return traffic tcp 1024-65535 (ephemeral)"
+        "subnet-db network ACL (NACL) outbound blocks return traffic tcp 1024-65535 (ephemeral)"
     )
     assert "db" in f["path"]  # the request got through; the answer did not
     doc["topology"]["network_acls"][0]["outbound"] = [rule(100, "1024-65535", "10.0.0.0/16", out=True)]
@@ -127,14 +127,14 @@ def test_nacl_on_the_source_subnet_checks_its_inbound_return(evaluate_doc: Any) 
         )
     ]
     f = flow(evaluate_doc(doc))
-    assert f["reachable"] is False and "subnet-app network ACL inbound" in f["blocked_by"]
+    assert f["reachable"] is False and "subnet-app network ACL (NACL) inbound" in f["blocked_by"]
 
 
 def test_custom_nacl_without_rules_denies_everything(evaluate_doc: Any) -> None:
     doc = base()
     doc["topology"]["network_acls"] = [{"subnet": "subnet-db"}]
     f = flow(evaluate_doc(doc))
-    assert "subnet-db network ACL inbound" in f["blocked_by"] and "implicit deny" in f["blocked_by"]
+    assert "subnet-db network ACL (NACL) inbound" in f["blocked_by"] and "implicit deny" in f["blocked_by"]
 
 
 def test_nacl_does_not_apply_within_one_subnet(evaluate_doc: Any) -> None:
@@ -158,7 +158,7 @@ def test_nacl_rules_in_ascending_order_first_match_wins(
     f = flow(evaluate_doc(doc))
     assert f["reachable"] is reachable
     if not reachable:
-        assert f"rule {deny_number} denies tcp 3306" in f["blocked_by"]
+        assert f"deny rule {deny_number} matches tcp 3306" in f["blocked_by"]
 
 
 def test_restricted_egress_to_the_database_group(evaluate_doc: Any) -> None:
