@@ -168,7 +168,7 @@ def test_restricted_egress_to_the_database_group(evaluate_doc: Any) -> None:
     group(doc, "sg-app")["outbound"] = []
     f = flow(evaluate_doc(doc))
     assert f["reachable"] is False and f["blocked_by"].startswith(
-        "sg-app outbound: no rule allows tcp 3306 to db"
+        "sg-app outbound (egress): no rule allows tcp 3306 to db"
     )
 
 
