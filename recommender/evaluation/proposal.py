@@ -186,8 +186,10 @@ class TransitGatewaySchema(StrictSchema):
         metadata=_meta("Routes", "The VPC route tables and the transit gateway route table route between the attachments."),
     )  # fmt: skip
     security_group_referencing = StrictBoolean(
-        load_default=False,
-        metadata=_meta("Security group referencing", "Security group referencing is enabled (same Region only)."),
+        load_default=True,
+        metadata=_meta("Security group referencing",
+                       "Rules may name security groups of other attached VPCs (same Region); false when the "
+                       "transit gateway has the option turned off."),
     )  # fmt: skip
     origin = _origin()
 
@@ -212,7 +214,13 @@ class VpnSchema(StrictSchema):
 
 
 class _SgRuleSchema(StrictSchema):
-    protocol = Protocol(required=True, metadata=_meta("Protocol", "tcp, udp, icmp, icmpv6, or all (-1)."))
+    protocol = Protocol(
+        load_default="tcp",
+        metadata={
+            **_meta("Protocol", "tcp (default), udp, icmp, icmpv6, or all (-1)."),
+            "enum": list(PROTOCOLS),
+        },
+    )
     ports = Ports(
         load_default="all", metadata={**_meta("Ports", "A port, a range low-high, or all."), "type": "string"}
     )
@@ -254,7 +262,13 @@ class _NaclRuleSchema(StrictSchema):
         required=True, validate=validate.Range(min=1, max=32766),
         metadata=_meta("Rule number", "Rules are evaluated in ascending number; the first match wins."),
     )  # fmt: skip
-    protocol = Protocol(required=True, metadata=_meta("Protocol", "tcp, udp, icmp, icmpv6, or all (-1)."))
+    protocol = Protocol(
+        load_default="tcp",
+        metadata={
+            **_meta("Protocol", "tcp (default), udp, icmp, icmpv6, or all (-1)."),
+            "enum": list(PROTOCOLS),
+        },
+    )
     ports = Ports(
         load_default="all", metadata={**_meta("Ports", "A port, a range, or all."), "type": "string"}
     )

@@ -68,18 +68,18 @@ def test_peering_routes_default_to_absent(evaluate_doc: Any) -> None:
     assert "no routes" in flow(evaluate_doc(doc))["blocked_by"]
 
 
-def test_transit_gateway_needs_security_group_referencing_for_group_rules(evaluate_doc: Any) -> None:
+def test_transit_gateway_routes_and_security_group_referencing(evaluate_doc: Any) -> None:
     doc = base()
     two_vpcs(doc)
     doc["topology"]["transit_gateways"] = [
         {"id": "tgw-1", "attachments": ["vpc-main", "vpc-b"], "routes": True}
     ]
     f = flow(evaluate_doc(doc))
+    assert f["reachable"] is True and "route vpc-main -> vpc-b via tgw-1" in f["path"]
+    doc["topology"]["transit_gateways"][0]["security_group_referencing"] = False
+    f = flow(evaluate_doc(doc))
     assert f["reachable"] is False
     assert "sg-db inbound" in f["blocked_by"] and "security group referencing" in f["blocked_by"]
-    doc["topology"]["transit_gateways"][0]["security_group_referencing"] = True
-    f = flow(evaluate_doc(doc))
-    assert f["reachable"] is True and "route vpc-main -> vpc-b via tgw-1" in f["path"]
 
 
 def test_transit_gateway_is_regional(evaluate_doc: Any) -> None:
