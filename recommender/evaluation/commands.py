@@ -29,8 +29,7 @@ READERS: dict[str, Reader] = {}
 
 def read_proposals(path: str) -> tuple[bool, Iterator[Any]]:
     """Proposal documents (YAML or JSON). A JSON list is decoded one item at a time."""
-    data = read_text(path)
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    text = read_text(path).decode("utf-8-sig")  # the bytes are dropped at once: only the text stays
     if text.lstrip()[:1] == "[" and not path.endswith((".yaml", ".yml")):
         return True, iter_json_array(text)
     document = load_document(text, "application/json" if path.endswith(".json") else None)
