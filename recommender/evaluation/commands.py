@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, read_text
+from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, read_text
 from recommender.documents import load_document
 from recommender.errors import DocumentError, InputError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
@@ -86,6 +86,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     kb = load_kb(args.kb)
     today = date.today()
+    if args.source not in READERS:
+        fail(f"--from {args.source}: unknown kind (known: {', '.join(READERS)})")
     reader = READERS[args.source]
     files: list[str] = args.files
 
@@ -165,6 +167,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(WRITERS), default="table", help="output format (default: table)")
     p.add_argument("--fail-on", choices=list(SEVERITIES), default="high",
                    help="exit 1 when a counted finding at or above this severity exists (default: high)")  # fmt: skip
-    p.add_argument("--from", dest="source", choices=list(READERS), default="proposal",
-                   help="what the files are (default: proposal documents)")  # fmt: skip
+    # no argparse `choices`: importers add their readers to READERS after this parser is built
+    p.add_argument("--from", dest="source", default="proposal", metavar="KIND",
+                   help="what the files are: proposal (default), or a kind an importer registered")  # fmt: skip
     p.set_defaults(handler=cmd_evaluate)

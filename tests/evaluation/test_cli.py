@@ -208,3 +208,8 @@ def test_table_lists_findings_flows_and_choices(tmp_path: Path) -> None:
     text = run(write(tmp_path, "p.yaml", open_ssh())).stdout.decode()
     assert text.startswith("base: FAIL (score 80)")
     assert "sg-open-admin-port" in text and "flow   app -> db tcp 3306: reachable" in text
+
+
+def test_unknown_input_kind_is_bad_usage(tmp_path: Path) -> None:
+    done = run(write(tmp_path, "p.yaml", base()), "--from", "pulumi")
+    assert done.returncode == 2 and b"--from pulumi: unknown kind (known: proposal" in done.stderr
