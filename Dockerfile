@@ -23,7 +23,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     RECOMMENDER_BIND=0.0.0.0:8080 \
-    RECOMMENDER_WORKERS=2
+    RECOMMENDER_WORKERS=2 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/recommender-metrics
 RUN useradd --system --no-log-init --uid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin recommender
 COPY --from=build /opt/venv /opt/venv

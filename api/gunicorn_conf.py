@@ -46,5 +46,25 @@ errorlog = "-"
 loglevel = _settings["RECOMMENDER_LOG_LEVEL"].lower()
 # No ~/.gunicorn/gunicorn.ctl: one per user would collide between instances, and $HOME may be read-only.
 control_socket_disable = True
+# Prometheus multiprocess mode (metrics summed over workers) when PROMETHEUS_MULTIPROC_DIR is set.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server: Any) -> None:
+    """Once, in the master, before any worker: an empty metrics folder (counts of a previous run are stale)."""
+    if _metrics_dir:
+        os.makedirs(_metrics_dir, exist_ok=True)
+        for name in os.listdir(_metrics_dir):
+            if name.endswith(".db"):
+                os.remove(os.path.join(_metrics_dir, name))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 limit_request_line = 8190
 limit_request_fields = 100

@@ -1,13 +1,15 @@
 """Request ids, one JSON access-log line per request, and Prometheus metrics.
 
-Metrics live in a registry of their own per app. Under gunicorn each worker process counts its own
-requests (no multiprocess mode): scrape through a load balancer sums nothing, so see docs/api.md.
+Metrics live in a registry of their own per app. With PROMETHEUS_MULTIPROC_DIR set (the container sets it),
+prometheus_client's multiprocess mode adds up every gunicorn worker's counts; without it, /metrics shows the
+counts of the worker that answered.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -15,7 +17,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 from api.state import holder
 
@@ -52,6 +54,15 @@ class Metrics:
         for domain, answer in document.get("recommendations", {}).items():
             options = answer.get("options") or []
             self.decisions.labels(domain, options[0]["id"] if options else "none").inc()
+
+
+def exposition(app_metrics: Metrics) -> bytes:
+    """The Prometheus text of this app's metrics, summed over all worker processes in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(app_metrics.registry)
 
 
 def metrics(app: Flask | None = None) -> Metrics:

@@ -1,12 +1,12 @@
-"""GET /metrics: Prometheus text format (per worker process; see docs/api.md)."""
+"""GET /metrics: Prometheus text format (all workers with PROMETHEUS_MULTIPROC_DIR; see docs/api.md)."""
 
 from __future__ import annotations
 
 from flask import Response
 from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from api.observability import metrics
+from api.observability import exposition, metrics
 from api.openapi import problem_responses
 
 blp = Blueprint("metrics", __name__, description="Prometheus metrics.")
@@ -20,4 +20,4 @@ blp = Blueprint("metrics", __name__, description="Prometheus metrics.")
                **problem_responses(401, 500)},
 )  # fmt: skip
 def get_metrics() -> Response:
-    return Response(generate_latest(metrics().registry), mimetype=None, content_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(metrics()), mimetype=None, content_type=CONTENT_TYPE_LATEST)

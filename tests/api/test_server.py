@@ -33,7 +33,13 @@ def free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w+b")
-    env = {**os.environ, "RECOMMENDER_BIND": f"127.0.0.1:{port}", "RECOMMENDER_WORKERS": "2"}
+    metrics_dir = tmp_path_factory.mktemp("metrics")
+    env = {
+        **os.environ,
+        "RECOMMENDER_BIND": f"127.0.0.1:{port}",
+        "RECOMMENDER_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "recommender.cli", "serve"],
         cwd=ROOT,
@@ -103,6 +109,18 @@ def test_server_answers_problems_and_hides_its_version(server: str) -> None:
     assert "/" not in headers.get("Server", "")  # no version banner
     status, headers, _ = http("GET", server + "/healthz", **{"X-Request-ID": "from-client-7"})
     assert (status, headers["X-Request-ID"]) == (200, "from-client-7")
+
+
+def test_metrics_add_up_every_worker(server: str) -> None:
+    for _ in range(20):
+        assert http("GET", server + "/v1/knowledge/orchestrator")[0] == 200
+    line = (
+        'recommender_http_requests_total{endpoint="/v1/knowledge/<string:domain>",method="GET",status="200"}'
+    )
+    for _ in range(4):  # whichever worker answers, it reports the total of both
+        _, _, body = http("GET", server + "/metrics")
+        counts = [row.split()[-1] for row in body.decode().splitlines() if row.startswith(line)]
+        assert counts == ["20.0"]
 
 
 def test_raw_header_injection_does_not_pass(server: str) -> None:
