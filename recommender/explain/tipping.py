@@ -23,7 +23,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from recommender.engine import DomainOutcome, complete_facts, rule_weight
+from recommender.engine import DomainOutcome, complete_facts, priority_weights, rule_weight
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -36,8 +36,6 @@ from recommender.profile import (
 
 MAX_PER_DOMAIN = 5
 PRIORITY_LEVELS = range(0, 6)
-# Sections whose facts feed derived or completed facts: a change there rebuilds the profile's facts.
-DERIVING_SECTIONS = ("workload", "network")
 # Input fields behind each derived (or completed) fact a rule may read.
 DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
     "workload.memory_per_vcpu": ("workload.vcpus", "workload.memory_gib"),
@@ -47,6 +45,20 @@ DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
     "network.same_account": ("network.source.type",),
     "network.target.port": ("network.target.engine",),
 }
+# Derived facts that follow from their own section's fields, recomputed directly as build_profile does
+# (a test checks every candidate change against a profile rebuilt from scratch).
+DIRECT_DERIVATIONS: Mapping[str, Callable[[Mapping[str, Any]], Any]] = {
+    "workload.memory_per_vcpu": lambda f: round(f["workload.memory_gib"] / f["workload.vcpus"], 3),
+}
+DERIVED_FROM: Mapping[str, tuple[str, ...]] = {
+    path: tuple(fact for fact in DIRECT_DERIVATIONS if path in DERIVED_INPUTS[fact])
+    for fact in DIRECT_DERIVATIONS
+    for path in DERIVED_INPUTS[fact]
+}
+# A change to one of these rebuilds the profile's facts through build_profile.
+REBUILT_INPUTS = frozenset(
+    path for fact, inputs in DERIVED_INPUTS.items() if fact not in DIRECT_DERIVATIONS for path in inputs
+)
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
     "gte": operator.ge, "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
@@ -80,6 +92,8 @@ class Levers:
     lists: Mapping[str, tuple[str, ...]]  # list fields -> allowed members
     numbers: Mapping[str, NumericLever]
     readers: Mapping[str, tuple[int, ...]]  # fact -> indexes of the rules that read it
+    rule_index: Mapping[str, int]  # rule id -> its index in the domain
+    targets: tuple[frozenset[str], ...]  # by rule index: the options the rule may apply to
     priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
     # Per changeable field: the most its score rules can move the gap between two options, and the
     # options its exclusion rules may exclude (or stop excluding).
@@ -161,6 +175,8 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         lists=lists,
         numbers=numbers,
         readers={k: tuple(v) for k, v in readers.items()},
+        rule_index={rule.id: i for i, rule in enumerate(domain.rules)},
+        targets=tuple(frozenset(rule.targets) for rule in domain.rules),
         priority_readers={k: tuple(v) for k, v in by_priority.items()},
     )
 
@@ -291,11 +307,12 @@ class Search:
 
     def __init__(self, profile: Profile, facts: Mapping[str, Any], kb: KnowledgeBase):
         self.profile, self.facts, self.kb = profile, facts, kb
+        self.weights = priority_weights(facts, kb)
         self._changed: dict[tuple[str, str], tuple[Mapping[str, Any], frozenset[str]]] = {}
 
     def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
         lever = levers(outcome.domain, self.kb)
-        baseline = _Baseline(outcome, self.kb)
+        baseline = _Baseline(outcome, lever, self.weights, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
             if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, frozenset())):
@@ -339,25 +356,35 @@ class Search:
 
     def _flip(self, change: Change, baseline: _Baseline, lever: Levers, exact: bool) -> _Flip | None:
         facts, changed = self.changed_facts(change)
-        affected: set[int] = set()
+        reread: set[int] = set()  # rules whose condition reads a changed fact
         for fact in changed:
-            affected.update(lever.readers.get(fact, ()))
+            reread.update(lever.readers.get(fact, ()))
         if change.field.startswith("priorities."):
-            affected.update(lever.priority_readers.get(change.field.split(".", 1)[1], ()))
-        return baseline.flip(affected, facts, self.kb, exact) if affected else None
+            reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], ())
+            if not reread and not reweighed:
+                return None
+            return baseline.flip(reread, reweighed, facts, exact)
+        if not reread or baseline.stays_first(frozenset(reread), facts):
+            return None
+        return baseline.flip(reread, (), facts, exact)
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
         key = (change.field, repr(change.value))
         if key not in self._changed:
-            if change.field.split(".")[0] in DERIVING_SECTIONS:
+            if change.field in REBUILT_INPUTS:
                 facts = self._rebuilt(change)
                 keys = set(facts) | set(self.facts)
                 diff = frozenset(k for k in keys if facts.get(k, _ABSENT) != self.facts.get(k, _ABSENT))
             else:
                 facts = dict(self.facts)
                 facts[change.field] = tuple(change.value) if isinstance(change.value, list) else change.value
-                diff = frozenset((change.field,))
+                changed = {change.field}
+                for fact in DERIVED_FROM.get(change.field, ()):
+                    facts[fact] = DIRECT_DERIVATIONS[fact](facts)
+                    if facts[fact] != self.facts.get(fact, _ABSENT):
+                        changed.add(fact)
+                diff = frozenset(changed)
             self._changed[key] = (facts, diff)
         return self._changed[key]
 
@@ -392,6 +419,8 @@ def _strength(point: TippingPoint) -> float:
 
 
 _ABSENT = object()
+_NO_ATTRIBUTES: Mapping[str, Any] = {}
+_NONE: frozenset[str] = frozenset()
 # Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
 # estimate within this of the winner is confirmed by the engine.
 _TOLERANCE = 0.05
@@ -410,27 +439,41 @@ class _Baseline:
     then totalled exactly as score_domain does (each impact rounded, summed in rule order, then rounded
     and bounded), so the winner and the margin are the engine's own (tests check this against recommend)."""
 
-    def __init__(self, outcome: DomainOutcome, kb: KnowledgeBase):
-        self.domain = outcome.domain
+    def __init__(
+        self, outcome: DomainOutcome, lever: Levers, weights: Mapping[str, float], kb: KnowledgeBase
+    ):
+        self.domain, self.lever, self.weights, self.kb = outcome.domain, lever, weights, kb
+        self.low, self.high = kb.score_bounds
         self.winner = outcome.winner.option.id if outcome.winner else None
         self.excluded = frozenset(item.option.id for item in outcome.excluded)
         self.order = [item.option.id for item in outcome.ranked]
         self.attributes = {option.id: option.attributes for option in self.domain.options}
-        index = {rule.id: i for i, rule in enumerate(self.domain.rules)}
+        index = lever.rule_index
         self.raw: dict[str, float] = {}
         self.score: dict[str, float] = {}  # bounded score, also of excluded options (had they not been)
         self.impacts: dict[str, dict[int, float]] = {}  # option -> rule index -> impact, in rule order
-        self.hits: dict[int, set[str]] = {}  # rule index -> options it scored or excluded
+        self.hits: dict[int, frozenset[str]] = {}  # rule index -> options it scored or excluded
         self.exclusions: dict[str, int] = {}  # option -> how many rules exclude it
+        hits: dict[int, set[str]] = {}
         for item in (*outcome.ranked, *outcome.excluded):
             option_id = item.option.id
             self.raw[option_id] = self.domain.base + sum(impact for _, impact in item.impacts)
-            low, high = kb.score_bounds
-            self.score[option_id] = min(max(self.raw[option_id], low), high)
+            self.score[option_id] = min(max(self.raw[option_id], self.low), self.high)
             self.impacts[option_id] = {index[rule.id]: impact for rule, impact in item.impacts}
             for rule in (*(r for r, _ in item.impacts), *item.exclusions):
-                self.hits.setdefault(index[rule.id], set()).add(option_id)
+                hits.setdefault(index[rule.id], set()).add(option_id)
             self.exclusions[option_id] = len(item.exclusions)
+        self.hits = {i: frozenset(options) for i, options in hits.items()}
+        # What each rule adds to every option it applies to, under the profile's own priorities.
+        self.rule_impact = [
+            0.0 if rule.exclude else round(rule.score * weights[rule.priority], 2)
+            for rule in self.domain.rules
+        ]
+        # Rules that fired without scoring (weight 0): the options they hit are not in the outcome.
+        self.unscored = {i for i, rule in enumerate(self.domain.rules) if rule.id in outcome.fired} - set(
+            self.hits
+        )
+        self._ceilings: dict[frozenset[int], float] = {}
 
     def reachable(self, swing: float, excludes: frozenset[str]) -> bool:
         """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
@@ -442,31 +485,96 @@ class _Baseline:
         contenders = [*self.order[1:2], *(o for o in excludes if o in self.excluded)]
         return any(self.score[o] + swing + _TOLERANCE >= top for o in contenders)
 
+    def stays_first(self, reread: frozenset[int], facts: Mapping[str, Any]) -> bool:
+        """Whether the winner surely stays first when the `reread` rules are evaluated under `facts` (and
+        the priorities are unchanged): it is not excluded, and its new score is above the most any other
+        option could reach if every reread rule that favours it applied and none that penalises it did."""
+        if self.winner is None:
+            return False
+        after = self._winner_after(reread, facts)
+        if after is None:
+            return False
+        if reread not in self._ceilings:
+            self._ceilings[reread] = self._ceiling(reread)
+        return after - _TOLERANCE > self._ceilings[reread]
+
+    def _winner_after(self, reread: frozenset[int], facts: Mapping[str, Any]) -> float | None:
+        """The winner's bounded score with the `reread` rules evaluated under `facts`; None if excluded."""
+        assert self.winner is not None
+        attributes, raw, impacts = (
+            self.attributes[self.winner],
+            self.raw[self.winner],
+            self.impacts[self.winner],
+        )
+        for i in reread:
+            if self.winner not in self.lever.targets[i]:
+                continue
+            rule = self.domain.rules[i]
+            condition = rule.condition
+            hit = condition.evaluate(facts, attributes if condition.uses_option else _NO_ATTRIBUTES)
+            if rule.exclude:
+                if hit:
+                    return None
+                continue
+            raw += (round(rule.score * self.weights[rule.priority], 2) if hit else 0.0) - impacts.get(i, 0.0)
+        return min(max(raw, self.low), self.high)
+
+    def _ceiling(self, reread: frozenset[int]) -> float:
+        """The highest bounded score another option could reach with the `reread` rules evaluated again."""
+        gain: dict[str, float] = {}
+        lifted: dict[str, int] = {}  # option -> how many of its exclusions the reread rules may lift
+        for i in reread:
+            rule = self.domain.rules[i]
+            hit = self.hits.get(i, ())
+            if rule.exclude:
+                for option_id in hit:
+                    lifted[option_id] = lifted.get(option_id, 0) + 1
+                continue
+            for option_id in hit:
+                gain[option_id] = gain.get(option_id, 0.0) - self.impacts[option_id].get(i, 0.0)
+            impact = round(rule.score * self.weights[rule.priority], 2)
+            if impact > 0:
+                for option_id in rule.targets:
+                    gain[option_id] = gain.get(option_id, 0.0) + impact
+        best = self.low
+        for option_id, raw in self.raw.items():
+            if option_id != self.winner and self.exclusions[option_id] <= lifted.get(option_id, 0):
+                best = max(best, raw + gain.get(option_id, 0.0))
+        return min(best, self.high)
+
     def flip(
-        self, affected: set[int], facts: Mapping[str, Any], kb: KnowledgeBase, exact: bool
+        self, reread: set[int], reweighed: tuple[int, ...], facts: Mapping[str, Any], exact: bool
     ) -> _Flip | None:
-        """The new winner when the `affected` rules are evaluated under `facts`, or None if it stays.
+        """The new winner when the `reread` rules are evaluated under `facts` and the `reweighed` rules
+        weighed by its priorities, or None if the winner stays.
 
         With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
-        new_impacts: dict[int, tuple[float, list[str]]] = {}
+        new_impacts: dict[int, tuple[float, frozenset[str]]] = {}  # rules whose contributions changed
         delta: dict[str, float] = {}
         excluded: dict[str, int] = {}
-        for i in affected:
+        for i in reread.union(reweighed):
             rule = self.domain.rules[i]
-            hits = rule_hits(rule, facts, self.attributes)
-            before = self.hits.get(i, set())
+            before = self.hits.get(i, _NONE)
+            # A rule whose weight alone moved applies to the same options (known unless it scored nothing).
+            hits = self._hits(i, facts) if i in reread or i in self.unscored else before
             if rule.exclude:
                 for option_id in before.symmetric_difference(hits):
                     excluded[option_id] = excluded.get(option_id, 0) + (-1 if option_id in before else 1)
                 continue
-            for option_id in before:
-                delta[option_id] = delta.get(option_id, 0.0) - self.impacts[option_id].get(i, 0.0)
-            impact = round(rule.score * rule_weight(rule, facts, kb), 2) if hits else 0.0
+            old = self.rule_impact[i]
+            impact = round(rule.score * rule_weight(rule, facts, self.kb), 2) if hits else 0.0
+            if impact == old:
+                if hits == before or not impact:
+                    continue
+                lost, gained = before - hits, hits - before
+            else:
+                lost, gained = before, hits if impact else _NONE
             new_impacts[i] = (impact, hits)
-            if impact:
-                for option_id in hits:
-                    delta[option_id] = delta.get(option_id, 0.0) + impact
-        low, high = kb.score_bounds
+            for option_id in lost:
+                delta[option_id] = delta.get(option_id, 0.0) - old
+            for option_id in gained:
+                delta[option_id] = delta.get(option_id, 0.0) + impact
+        low, high = self.low, self.high
         touched = set(delta) | set(excluded)
         estimates: dict[str, float] = {}
         for option_id in (*touched, *[o for o in self.order if o not in touched][:2]):
@@ -493,7 +601,7 @@ class _Baseline:
         return _Flip(ranked[0][1], margin, now_excluded)
 
     def _total(
-        self, option_id: str, new_impacts: Mapping[int, tuple[float, list[str]]], low: float, high: float
+        self, option_id: str, new_impacts: Mapping[int, tuple[float, frozenset[str]]], low: float, high: float
     ) -> float:
         impacts = {i: v for i, v in self.impacts[option_id].items() if i not in new_impacts}
         for i, (impact, hits) in new_impacts.items():
@@ -502,9 +610,19 @@ class _Baseline:
         raw = round(self.domain.base + sum(impacts[i] for i in sorted(impacts)), 2)
         return min(max(raw, low), high)
 
+    def _hits(self, i: int, facts: Mapping[str, Any]) -> frozenset[str]:
+        """The options rule `i` applies to under `facts` (as score_domain decides it)."""
+        rule, targets = self.domain.rules[i], self.lever.targets[i]
+        evaluate = rule.condition.evaluate
+        if rule.condition.uses_option:
+            return frozenset(
+                option_id for option_id in targets if evaluate(facts, self.attributes[option_id])
+            )
+        return targets if evaluate(facts, _NO_ATTRIBUTES) else _NONE
+
 
 def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The options a rule applies to under `facts` (as score_domain decides it)."""
+    """The options a rule applies to under `facts`, in the rule's order (as score_domain decides it)."""
     if rule.condition.uses_option:
         return [option_id for option_id in rule.targets if rule.condition(facts, attributes[option_id])]
     return list(rule.targets) if rule.condition(facts) else []
