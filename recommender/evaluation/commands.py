@@ -152,7 +152,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _report_invalid(path: str, index: int | None, exc: InputError) -> None:
     where = path + (f" item {index}" if index is not None else "")
-    lines = [f"recommender: error: {where}: {exc.detail}"]
+    detail = exc.detail if exc.detail.startswith(f"{path}:") else f"{where}: {exc.detail}"
+    lines = [f"recommender: error: {detail}"]
     lines += [f"  {field}: {msg}" for field, msgs in exc.errors.items() for msg in msgs]
     print("\n".join(lines), file=sys.stderr)
 

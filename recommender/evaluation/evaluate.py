@@ -76,7 +76,7 @@ def evaluate(
     acknowledge(findings, proposal, today)
     counted = [f for f in findings if f["counted"]]
     by_severity = {s: sum(1 for f in counted if f["severity"] == s) for s in SEVERITIES}
-    return {
+    result: dict[str, Any] = {
         "name": proposal.name,
         "verdict": verdict(by_severity),
         "score": score(by_severity),
@@ -90,6 +90,9 @@ def evaluate(
             "flows": {"total": len(flows), "reachable": sum(1 for f in flows if f["reachable"])},
         },
     }
+    if proposal.imported is not None:
+        result["import"] = dict(proposal.imported)
+    return result
 
 
 DECISION_CACHE_SIZE = 512

@@ -443,6 +443,27 @@ class AcknowledgementSchema(StrictSchema):
     expires = DateField(metadata=_meta("Expires", "Date (YYYY-MM-DD) after which the finding counts again."))
 
 
+class ImportSchema(StrictSchema):
+    """Where an imported proposal came from (written by `recommender import`), echoed in the result."""
+
+    source = fields.String(
+        required=True, validate=validate.OneOf(("cloudformation", "terraform", "aws")),
+        metadata=_meta("Source", "What the proposal was imported from."),
+    )  # fmt: skip
+    file = fields.String(validate=validate.Length(max=4096), metadata=_meta("File", "The imported file."))
+    files = fields.List(
+        fields.String(validate=validate.Length(max=4096)), metadata=_meta("Files", "Every imported file.")
+    )
+    assumptions = fields.List(
+        fields.String(validate=validate.Length(max=2000)), load_default=list,
+        metadata=_meta("Assumptions", "What the importer could not resolve statically and assumed."),
+    )  # fmt: skip
+    skipped = fields.List(
+        fields.String(validate=validate.Length(max=2000)), load_default=list,
+        metadata=_meta("Skipped", "Resources the importer does not model."),
+    )  # fmt: skip
+
+
 class ProposalProfileSchema(ProfileSchema):
     class Meta:
         exclude = ("name",)
@@ -467,6 +488,10 @@ class ProposalSchema(StrictSchema):
     acknowledgements = fields.List(
         fields.Nested(AcknowledgementSchema), load_default=list,
         metadata=_meta("Acknowledgements", "Accepted risks: reported, not counted until they expire."),
+    )  # fmt: skip
+    imported = fields.Nested(
+        ImportSchema, data_key="import",
+        metadata=_meta("Import", "Set by `recommender import`: the source and what was assumed."),
     )  # fmt: skip
 
 
@@ -632,6 +657,7 @@ class Proposal:
     topology: Topology
     acknowledgements: tuple[Acknowledgement, ...]
     has_topology: bool
+    imported: Mapping[str, Any] | None = None
 
 
 _SCHEMA = ProposalSchema()
@@ -810,6 +836,7 @@ class _Builder:
             topology=topology,
             acknowledgements=acknowledgements,
             has_topology=topo_data is not None,
+            imported=self.loaded.get("imported"),
         )
 
     def unique(self, seen: dict[str, str], element_id: str, path: str) -> None:
