@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -191,6 +192,35 @@ def load_json(text: str | bytes) -> Any:
     if _depth(value) > MAX_DEPTH:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+def iter_json_array(text: str) -> Iterator[Any]:
+    """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once)."""
+    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    ws = " \t\r\n"
+    pos = text.index("[") + 1
+    expect_item = True
+    while True:
+        while pos < len(text) and text[pos] in ws:
+            pos += 1
+        if pos >= len(text):
+            raise DocumentError("invalid JSON: the list is not closed", text.count("\n", 0, pos) + 1)
+        char = text[pos]
+        if char == "]":
+            return
+        if char == "," and not expect_item:
+            pos, expect_item = pos + 1, True
+            continue
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+        if _depth(item) > MAX_DEPTH - 1:
+            raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
+        expect_item = False
+        yield item
 
 
 def _depth(value: Any) -> int:

@@ -8,15 +8,14 @@ finding at or above --fail-on exists, else 0. Results are written as they are pr
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, read_text
-from recommender.documents import load_document
-from recommender.errors import DocumentError, InputError
+from recommender.documents import iter_json_array, load_document
+from recommender.errors import InputError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
 from recommender.evaluation.proposal import load_proposal
 from recommender.evaluation.report import WRITERS, at_or_above
@@ -39,46 +38,6 @@ def read_proposals(path: str) -> tuple[bool, Iterator[Any]]:
 
 
 READERS["proposal"] = read_proposals
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DocumentError(f"duplicate key '{key}'")
-        result[key] = value
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise DocumentError(f"{name} is not a valid JSON number")
-
-
-def iter_json_array(text: str) -> Iterator[Any]:
-    """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once)."""
-    decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    ws = " \t\r\n"
-    pos = text.index("[") + 1
-    expect_item = True
-    while True:
-        while pos < len(text) and text[pos] in ws:
-            pos += 1
-        if pos >= len(text):
-            raise DocumentError("invalid JSON: the list is not closed", text.count("\n", 0, pos) + 1)
-        char = text[pos]
-        if char == "]":
-            return
-        if char == "," and not expect_item:
-            pos, expect_item = pos + 1, True
-            continue
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
-        except RecursionError:
-            raise DocumentError("document nested too deeply") from None
-        expect_item = False
-        yield item
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
