@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app
 
-from api.problems import ApiProblem, input_problem, problem_document
+from api.problems import ApiProblem, input_problem, log, problem_document
 from recommender.errors import InputError
 
 
@@ -32,19 +32,25 @@ def batch_items(document: Any, key: str) -> list[Any]:
 
 
 def answer_each(items: list[Any], answer: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
-    """Answer every item; an invalid one becomes {"index", "error": problem} and the others still run."""
+    """Answer every item; an invalid one becomes {"index", "error": problem} and the others still run.
+
+    An item that makes the engine fail unexpectedly gets a 500 problem of its own (the traceback is logged),
+    so one bug does not cost the pipeline the other answers.
+    """
     results: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         try:
             results.append(answer(item))
+        except ApiProblem:
+            raise  # about the whole request (e.g. a feature not built), not about this item
         except InputError as exc:
             problem = input_problem(exc)
-            results.append(
-                {
-                    "index": index,
-                    "error": problem_document(problem.status, problem.detail, errors=problem.errors),
-                }
-            )
+            error = problem_document(problem.status, problem.detail, errors=problem.errors)
+            results.append({"index": index, "error": error})
+        except Exception:
+            log.exception("unhandled error while answering batch item %d", index)
+            error = problem_document(500, "The server failed to answer this item; it has been logged.")
+            results.append({"index": index, "error": error})
     return results
 
 

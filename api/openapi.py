@@ -150,7 +150,7 @@ _FINDING = {
 }
 _BATCH_ERROR = {
     "type": "object",
-    "description": "Stands in for an invalid item: its index and the problem (422, or 400).",
+    "description": "Stands in for an item that could not be answered: its index and its problem (422, 400 or 500).",
     "required": ["index", "error"],
     "properties": {"index": {"type": "integer", "minimum": 0}, "error": _ref("Problem")},
 }

@@ -114,6 +114,28 @@ def test_batch_answers_valid_items_and_reports_invalid_ones(client: FlaskClient,
     assert summary["winners"]["orchestrator"] == {"eks": 1, "ecs": 1}
 
 
+def test_a_crashing_item_does_not_sink_the_batch(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import api.resources.recommendations as view
+
+    real = view.recommend
+
+    def fragile(profile: Any, kb: KnowledgeBase, **kw: Any) -> dict[str, Any]:
+        if profile.name == "crash":
+            raise RuntimeError("engine bug")
+        return real(profile, kb, **kw)
+
+    monkeypatch.setattr(view, "recommend", fragile)
+    response = post_json(client, "/v1/recommendations/batch", {"profiles": [{"name": "crash"}, PROFILE]})
+    assert response.status_code == 200
+    assert response.json["results"][0]["error"]["status"] == 500
+    assert "engine bug" not in response.data.decode()
+    assert response.json["results"][1]["name"] == "payments-api"
+    assert response.json["summary"]["errors"] == 1
+    assert "RuntimeError: engine bug" in capsys.readouterr().err
+
+
 def test_batch_over_the_limit_is_refused(make_app: Callable[..., Flask]) -> None:
     client = make_app(RECOMMENDER_MAX_BATCH=2).test_client()
     response = post_json(client, "/v1/recommendations/batch", {"profiles": [{}, {}, {}]})
