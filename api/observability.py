@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
-from api.state import holder
+from api.state import current_kb
 
 REQUEST_ID_HEADER = "X-Request-ID"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -131,7 +131,7 @@ def _start_request() -> None:
 
 
 def _finish_request(response: Response) -> Response:
-    digest = holder().kb.digest
+    digest = current_kb().digest
     response.headers[REQUEST_ID_HEADER] = request_id()
     response.headers["X-Knowledge-Digest"] = digest
     started = g.get("started", time.perf_counter())

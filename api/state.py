@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 from recommender.knowledge import KnowledgeBase
 
@@ -29,4 +29,9 @@ def holder(app: Flask | None = None) -> KnowledgeHolder:
 
 
 def current_kb() -> KnowledgeBase:
+    """The knowledge base of this request: read from the holder once, so a swap cannot split a request."""
+    if has_request_context():
+        if "knowledge_base" not in g:
+            g.knowledge_base = holder().kb
+        return g.knowledge_base  # type: ignore[no-any-return,unused-ignore]
     return holder().kb

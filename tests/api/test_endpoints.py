@@ -307,3 +307,20 @@ def test_metrics_count_requests_and_decisions(client: FlaskClient) -> None:
         'recommender_http_request_duration_seconds_count{endpoint="/v1/recommendations",status="200"} 1.0'
         in text
     )
+
+
+def test_swapping_the_knowledge_base_changes_every_answer(
+    app: Flask, client: FlaskClient, kb: KnowledgeBase
+) -> None:
+    from dataclasses import replace
+
+    from api.state import holder
+
+    old_etag = client.get("/v1/knowledge").headers["ETag"]
+    holder(app).replace(replace(kb, version="2099.1.0", digest="sha256:" + "0" * 64))
+    response = client.get("/v1/knowledge", headers={"If-None-Match": old_etag})
+    assert response.status_code == 200
+    assert response.headers["ETag"] == '"sha256:' + "0" * 64 + '"'
+    assert response.headers["X-Knowledge-Digest"] == "sha256:" + "0" * 64
+    assert client.get("/readyz").json["knowledge_base"]["version"] == "2099.1.0"
+    assert post_json(client, "/v1/recommendations", PROFILE).json["knowledge_base"]["version"] == "2099.1.0"
