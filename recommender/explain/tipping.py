@@ -23,7 +23,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from recommender.engine import DomainOutcome, complete_facts, priority_weights, rule_weight
+from recommender.engine import DomainOutcome, complete_facts, priority_weights
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -33,6 +33,7 @@ from recommender.profile import (
     build_profile,
     fact_types,
 )
+from recommender.profile import _derive_network as derive_network  # the network facts build_profile derives
 
 MAX_PER_DOMAIN = 5
 PRIORITY_LEVELS = range(0, 6)
@@ -45,20 +46,16 @@ DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
     "network.same_account": ("network.source.type",),
     "network.target.port": ("network.target.engine",),
 }
-# Derived facts that follow from their own section's fields, recomputed directly as build_profile does
-# (a test checks every candidate change against a profile rebuilt from scratch).
-DIRECT_DERIVATIONS: Mapping[str, Callable[[Mapping[str, Any]], Any]] = {
-    "workload.memory_per_vcpu": lambda f: round(f["workload.memory_gib"] / f["workload.vcpus"], 3),
+# Input field -> the derived (or completed) facts a change of it may move. The count of VPCs, when not
+# given, is derived from the VPCs the labels name, so it moves with the source type.
+AFFECTS: Mapping[str, tuple[str, ...]] = {
+    path: (
+        *(fact for fact, inputs in DERIVED_INPUTS.items() if path in inputs),
+        *(("network.vpc_count",) if path == "network.source.type" else ()),
+    )
+    for inputs in DERIVED_INPUTS.values()
+    for path in inputs
 }
-DERIVED_FROM: Mapping[str, tuple[str, ...]] = {
-    path: tuple(fact for fact in DIRECT_DERIVATIONS if path in DERIVED_INPUTS[fact])
-    for fact in DIRECT_DERIVATIONS
-    for path in DERIVED_INPUTS[fact]
-}
-# A change to one of these rebuilds the profile's facts through build_profile.
-REBUILT_INPUTS = frozenset(
-    path for fact, inputs in DERIVED_INPUTS.items() if fact not in DIRECT_DERIVATIONS for path in inputs
-)
 _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
     "gte": operator.ge, "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
@@ -92,8 +89,17 @@ class Levers:
     lists: Mapping[str, tuple[str, ...]]  # list fields -> allowed members
     numbers: Mapping[str, NumericLever]
     readers: Mapping[str, tuple[int, ...]]  # fact -> indexes of the rules that read it
+    # For a yes/no or choice fact: value -> the rules reading that fact alone (not an option attribute)
+    # that hold for it, so that a change of the fact toggles the rules in the symmetric difference;
+    # `untabled` lists the fact's other readers, which are evaluated.
+    truth: Mapping[str, Mapping[Any, frozenset[int]]]
+    untabled: Mapping[str, tuple[int, ...]]
+    # By rule index, for rules comparing facts with option attributes: the targets grouped by the values
+    # of the attributes the rule reads (one evaluation per group), with one group member's attributes.
+    groups: tuple[tuple[tuple[Mapping[str, Any], frozenset[str]], ...], ...]
     rule_index: Mapping[str, int]  # rule id -> its index in the domain
     targets: tuple[frozenset[str], ...]  # by rule index: the options the rule may apply to
+    attributes: Mapping[str, Mapping[str, Any]]  # option id -> its attributes
     priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
     # Per changeable field: the most its score rules can move the gap between two options, and the
     # options its exclusion rules may exclude (or stop excluding).
@@ -167,7 +173,11 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
             for r in rules
             if not r.exclude
         )
+    truth, untabled = _truth_tables(domain, readers)
     return Levers(
+        truth=truth,
+        untabled=untabled,
+        groups=tuple(_attribute_groups(rule, domain) for rule in domain.rules),
         swing=swing,
         excludes=excludes,
         priorities=tuple(sorted(by_priority)),
@@ -176,9 +186,58 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         numbers=numbers,
         readers={k: tuple(v) for k, v in readers.items()},
         rule_index={rule.id: i for i, rule in enumerate(domain.rules)},
+        attributes={option.id: option.attributes for option in domain.options},
         targets=tuple(frozenset(rule.targets) for rule in domain.rules),
         priority_readers={k: tuple(v) for k, v in by_priority.items()},
     )
+
+
+def _truth_tables(
+    domain: Domain, readers: Mapping[str, list[int]]
+) -> tuple[dict[str, dict[Any, frozenset[int]]], dict[str, tuple[int, ...]]]:
+    truth: dict[str, dict[Any, frozenset[int]]] = {}
+    untabled: dict[str, tuple[int, ...]] = {}
+    for fact, indexes in readers.items():
+        ftype = _FACT_TYPES[fact]
+        values: tuple[Any, ...] = (False, True) if ftype.kind == "bool" else ftype.choices
+        tabled = [
+            i
+            for i in indexes
+            if ftype.kind in ("bool", "enum")
+            and domain.rules[i].condition.fields == {fact}
+            and not domain.rules[i].condition.uses_option
+        ]
+        if tabled:
+            truth[fact] = {
+                value: frozenset(i for i in tabled if domain.rules[i].condition(given))
+                for value, given in [*((v, {fact: v}) for v in values), (_ABSENT, {})]
+            }
+        untabled[fact] = tuple(i for i in indexes if i not in tabled)
+    return truth, untabled
+
+
+def _attribute_groups(rule: Rule, domain: Domain) -> tuple[tuple[Mapping[str, Any], frozenset[str]], ...]:
+    if not rule.condition.uses_option:
+        return ()
+    names = sorted(_option_attribute_names(rule.condition.source))
+    attributes = {option.id: option.attributes for option in domain.options}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for option_id in rule.targets:
+        key = tuple(repr(attributes[option_id].get(name, _ABSENT)) for name in names)
+        groups.setdefault(key, []).append(option_id)
+    return tuple((attributes[members[0]], frozenset(members)) for members in groups.values())
+
+
+def _option_attribute_names(node: Any) -> set[str]:
+    if isinstance(node, Mapping):
+        names = {str(node["option"])} if "option" in node else set()
+        for key in ("all", "any"):
+            for item in node.get(key) or ():
+                names |= _option_attribute_names(item)
+        if "not" in node:
+            names |= _option_attribute_names(node["not"])
+        return names
+    return set()
 
 
 def _leaves(rule: Rule, domain: Domain) -> Iterator[tuple[str, str, Any]]:
@@ -312,7 +371,7 @@ class Search:
 
     def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
         lever = levers(outcome.domain, self.kb)
-        baseline = _Baseline(outcome, lever, self.weights, self.kb)
+        baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
             if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, frozenset())):
@@ -356,52 +415,73 @@ class Search:
 
     def _flip(self, change: Change, baseline: _Baseline, lever: Levers, exact: bool) -> _Flip | None:
         facts, changed = self.changed_facts(change)
-        reread: set[int] = set()  # rules whose condition reads a changed fact
+        toggled: set[int] = set()  # rules that now hold where they did not, or the reverse
+        reread: set[int] = set()  # other rules reading a changed fact: evaluated again
         for fact in changed:
-            reread.update(lever.readers.get(fact, ()))
+            table = lever.truth.get(fact)
+            before, after = self.facts.get(fact, _ABSENT), facts.get(fact, _ABSENT)
+            if table is not None and before in table and after in table:
+                toggled |= table[before] ^ table[after]
+                reread.update(lever.untabled[fact])
+            else:
+                reread.update(lever.readers.get(fact, ()))
+        update = _Update(frozenset(toggled), frozenset(reread))
         if change.field.startswith("priorities."):
             reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], ())
-            if not reread and not reweighed:
+            if not update.rules and not reweighed:
                 return None
-            return baseline.flip(reread, reweighed, facts, exact)
-        if not reread or baseline.stays_first(frozenset(reread), facts):
+            return baseline.flip(update, reweighed, facts, exact)
+        if not update.rules or baseline.stays_first(update, facts):
             return None
-        return baseline.flip(reread, (), facts, exact)
+        return baseline.flip(update, (), facts, exact)
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
         key = (change.field, repr(change.value))
         if key not in self._changed:
-            if change.field in REBUILT_INPUTS:
-                facts = self._rebuilt(change)
-                keys = set(facts) | set(self.facts)
-                diff = frozenset(k for k in keys if facts.get(k, _ABSENT) != self.facts.get(k, _ABSENT))
-            else:
-                facts = dict(self.facts)
-                facts[change.field] = tuple(change.value) if isinstance(change.value, list) else change.value
-                changed = {change.field}
-                for fact in DERIVED_FROM.get(change.field, ()):
-                    facts[fact] = DIRECT_DERIVATIONS[fact](facts)
-                    if facts[fact] != self.facts.get(fact, _ABSENT):
-                        changed.add(fact)
-                diff = frozenset(changed)
+            facts = dict(self.facts)
+            facts[change.field] = tuple(change.value) if isinstance(change.value, list) else change.value
+            affected = AFFECTS.get(change.field, ())
+            if affected:
+                facts = self._derive(change, facts)
+            diff = frozenset(
+                k for k in (change.field, *affected) if facts.get(k, _ABSENT) != self.facts.get(k, _ABSENT)
+            )
             self._changed[key] = (facts, diff)
         return self._changed[key]
 
-    def _rebuilt(self, change: Change) -> dict[str, Any]:
-        """Apply the change to a copy of the profile's data and derive every fact again."""
+    def _derive(self, change: Change, facts: dict[str, Any]) -> dict[str, Any]:
+        """Derive again the facts that follow from the changed field, as build_profile and complete_facts
+        do (a test checks every candidate change against a profile rebuilt from the changed document)."""
+        if change.field.startswith("network.source.") or change.field == "network.vpc_count":
+            derive_network(self._changed_section(change), facts, [])
+        elif change.field in ("workload.vcpus", "workload.memory_gib"):
+            facts["workload.memory_per_vcpu"] = round(
+                facts["workload.memory_gib"] / facts["workload.vcpus"], 3
+            )
+        else:
+            facts = self._rebuilt(change)
+        return facts
+
+    def _changed_section(self, change: Change) -> dict[str, Any]:
+        """A copy of the changed field's section of the profile's data, with the change applied."""
         section, *path = change.field.split(".")
-        data = dict(self.profile.data)
-        data[section] = copy_section(data[section])
+        data = copy_section(self.profile.data[section])
         if section == "network" and any(
             a["field"] == "network.vpc_count" and str(a["reason"]).startswith("default")
             for a in self.profile.assumptions
         ):
-            data["network"].pop("vpc_count", None)  # it was derived from the labels: derive it again
-        node = data[section]
+            data.pop("vpc_count", None)  # it was derived from the labels: derive it again
+        node = data
         for name in path[:-1]:
             node = node.setdefault(name, {})
         node[path[-1]] = change.value
+        return data
+
+    def _rebuilt(self, change: Change) -> dict[str, Any]:
+        """The facts of the profile with the change applied, derived again from scratch."""
+        data = dict(self.profile.data)
+        data[change.field.split(".")[0]] = self._changed_section(change)
         facts, _ = complete_facts(build_profile(data, data), self.kb)
         return facts
 
@@ -427,6 +507,19 @@ _TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
+class _Update:
+    """The rules a change of facts touches: `toggled` ones now hold where they did not (or the reverse),
+    `reread` ones must be evaluated again."""
+
+    toggled: frozenset[int]
+    reread: frozenset[int]
+
+    @property
+    def rules(self) -> frozenset[int]:
+        return self.toggled | self.reread
+
+
+@dataclass(frozen=True)
 class _Flip:
     winner: str
     margin: float | None
@@ -437,43 +530,75 @@ class _Baseline:
     """The engine's outcome as per-rule contributions, so that a change re-evaluates only the rules it
     touches. Scores are first estimated from the totals; the options that could rank first or second are
     then totalled exactly as score_domain does (each impact rounded, summed in rule order, then rounded
-    and bounded), so the winner and the margin are the engine's own (tests check this against recommend)."""
+    and bounded), so the winner and the margin are the engine's own (tests check this against recommend).
+    What a change does not ask for (the options a rule applies to, an option's impacts) is worked out
+    when first needed."""
 
     def __init__(
-        self, outcome: DomainOutcome, lever: Levers, weights: Mapping[str, float], kb: KnowledgeBase
-    ):
-        self.domain, self.lever, self.weights, self.kb = outcome.domain, lever, weights, kb
+        self, outcome: DomainOutcome, lever: Levers, facts: Mapping[str, Any], weights: Mapping[str, float],
+        kb: KnowledgeBase,
+    ):  # fmt: skip
+        self.domain, self.lever, self.facts, self.weights, self.kb = outcome.domain, lever, facts, weights, kb
         self.low, self.high = kb.score_bounds
         self.winner = outcome.winner.option.id if outcome.winner else None
-        self.excluded = frozenset(item.option.id for item in outcome.excluded)
         self.order = [item.option.id for item in outcome.ranked]
-        self.attributes = {option.id: option.attributes for option in self.domain.options}
-        index = lever.rule_index
-        self.raw: dict[str, float] = {}
-        self.score: dict[str, float] = {}  # bounded score, also of excluded options (had they not been)
-        self.impacts: dict[str, dict[int, float]] = {}  # option -> rule index -> impact, in rule order
-        self.hits: dict[int, frozenset[str]] = {}  # rule index -> options it scored or excluded
-        self.exclusions: dict[str, int] = {}  # option -> how many rules exclude it
-        hits: dict[int, set[str]] = {}
-        for item in (*outcome.ranked, *outcome.excluded):
-            option_id = item.option.id
-            self.raw[option_id] = self.domain.base + sum(impact for _, impact in item.impacts)
-            self.score[option_id] = min(max(self.raw[option_id], self.low), self.high)
-            self.impacts[option_id] = {index[rule.id]: impact for rule, impact in item.impacts}
-            for rule in (*(r for r, _ in item.impacts), *item.exclusions):
-                hits.setdefault(index[rule.id], set()).add(option_id)
-            self.exclusions[option_id] = len(item.exclusions)
-        self.hits = {i: frozenset(options) for i, options in hits.items()}
+        self.fired = outcome.fired
+        self.items = {item.option.id: item for item in (*outcome.ranked, *outcome.excluded)}
+        # Unbounded scores; the engine's rounding is within the tolerance of estimates.
+        self.raw = {item.option.id: item.score - item.bound for item in outcome.ranked}
+        self.exclusions: dict[str, int] = {}  # excluded option -> how many rules exclude it
+        for item in outcome.excluded:
+            self.raw[item.option.id] = self.domain.base + sum(impact for _, impact in item.impacts)
+            self.exclusions[item.option.id] = len(item.exclusions)
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
             0.0 if rule.exclude else round(rule.score * weights[rule.priority], 2)
             for rule in self.domain.rules
         ]
-        # Rules that fired without scoring (weight 0): the options they hit are not in the outcome.
-        self.unscored = {i for i, rule in enumerate(self.domain.rules) if rule.id in outcome.fired} - set(
-            self.hits
-        )
+        self._hits: dict[int, frozenset[str]] = {}
+        self._impacts: dict[str, dict[int, float]] = {}
         self._ceilings: dict[frozenset[int], float] = {}
+
+    def score(self, option_id: str) -> float:
+        """Bounded score, also of an excluded option (had it not been)."""
+        return min(max(self.raw[option_id], self.low), self.high)
+
+    def hits(self, i: int) -> frozenset[str]:
+        """The options rule `i` applies to in the engine's outcome."""
+        if i not in self._hits:
+            rule = self.domain.rules[i]
+            if rule.id not in self.fired:
+                self._hits[i] = _NONE
+            elif not rule.condition.uses_option:
+                self._hits[i] = self.lever.targets[i]
+            else:
+                self._hits[i] = self.evaluate(i, self.facts)
+        return self._hits[i]
+
+    def evaluate(self, i: int, facts: Mapping[str, Any]) -> frozenset[str]:
+        """The options rule `i` applies to under `facts` (as score_domain decides it)."""
+        condition = self.domain.rules[i].condition
+        if condition.uses_option:
+            evaluate = condition.evaluate
+            return _NONE.union(
+                *(group for attributes, group in self.lever.groups[i] if evaluate(facts, attributes))
+            )
+        return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
+
+    def hits_after(self, i: int, update: _Update, facts: Mapping[str, Any]) -> frozenset[str]:
+        """The options rule `i` applies to once `update` is made (facts being the changed facts)."""
+        if i in update.toggled:
+            return _NONE if self.hits(i) else self.lever.targets[i]
+        if i in update.reread:
+            return self.evaluate(i, facts)
+        return self.hits(i)
+
+    def impacts(self, option_id: str) -> dict[int, float]:
+        """Rule index -> impact on the option, in rule order."""
+        if option_id not in self._impacts:
+            index = self.lever.rule_index
+            self._impacts[option_id] = {index[r.id]: impact for r, impact in self.items[option_id].impacts}
+        return self._impacts[option_id]
 
     def reachable(self, swing: float, excludes: frozenset[str]) -> bool:
         """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
@@ -481,42 +606,44 @@ class _Baseline:
         (ranked, or no longer excluded) catch up."""
         if self.winner is None or self.winner in excludes:
             return True
-        top = self.score[self.winner]
-        contenders = [*self.order[1:2], *(o for o in excludes if o in self.excluded)]
-        return any(self.score[o] + swing + _TOLERANCE >= top for o in contenders)
+        top = self.score(self.winner)
+        contenders = [*self.order[1:2], *(o for o in excludes if o in self.exclusions)]
+        return any(self.score(o) + swing + _TOLERANCE >= top for o in contenders)
 
-    def stays_first(self, reread: frozenset[int], facts: Mapping[str, Any]) -> bool:
-        """Whether the winner surely stays first when the `reread` rules are evaluated under `facts` (and
-        the priorities are unchanged): it is not excluded, and its new score is above the most any other
-        option could reach if every reread rule that favours it applied and none that penalises it did."""
+    def stays_first(self, update: _Update, facts: Mapping[str, Any]) -> bool:
+        """Whether the winner surely stays first when the rules of `update` change under `facts` (and the
+        priorities are unchanged): it is not excluded, and its new score is above the most any other
+        option could reach if every changed rule that favours it applied and none that penalises it did."""
         if self.winner is None:
             return False
-        after = self._winner_after(reread, facts)
+        after = self._winner_after(update, facts)
         if after is None:
             return False
-        if reread not in self._ceilings:
-            self._ceilings[reread] = self._ceiling(reread)
-        return after - _TOLERANCE > self._ceilings[reread]
+        rules = update.rules
+        if rules not in self._ceilings:
+            self._ceilings[rules] = self._ceiling(rules)
+        return after - _TOLERANCE > self._ceilings[rules]
 
-    def _winner_after(self, reread: frozenset[int], facts: Mapping[str, Any]) -> float | None:
-        """The winner's bounded score with the `reread` rules evaluated under `facts`; None if excluded."""
-        assert self.winner is not None
-        attributes, raw, impacts = (
-            self.attributes[self.winner],
-            self.raw[self.winner],
-            self.impacts[self.winner],
-        )
-        for i in reread:
-            if self.winner not in self.lever.targets[i]:
+    def _winner_after(self, update: _Update, facts: Mapping[str, Any]) -> float | None:
+        """The winner's bounded score once `update` is made; None if that excludes it."""
+        winner = self.winner
+        assert winner is not None
+        attributes, raw = self.lever.attributes[winner], self.raw[winner]
+        impacts = self.impacts(winner)
+        for i in update.rules:
+            if winner not in self.lever.targets[i]:
                 continue
             rule = self.domain.rules[i]
-            condition = rule.condition
-            hit = condition.evaluate(facts, attributes if condition.uses_option else _NO_ATTRIBUTES)
+            if i in update.toggled:
+                hit = winner not in self.hits(i)
+            else:
+                condition = rule.condition
+                hit = bool(condition.evaluate(facts, attributes if condition.uses_option else _NO_ATTRIBUTES))
             if rule.exclude:
                 if hit:
                     return None
                 continue
-            raw += (round(rule.score * self.weights[rule.priority], 2) if hit else 0.0) - impacts.get(i, 0.0)
+            raw += (self.rule_impact[i] if hit else 0.0) - impacts.get(i, 0.0)
         return min(max(raw, self.low), self.high)
 
     def _ceiling(self, reread: frozenset[int]) -> float:
@@ -525,60 +652,60 @@ class _Baseline:
         lifted: dict[str, int] = {}  # option -> how many of its exclusions the reread rules may lift
         for i in reread:
             rule = self.domain.rules[i]
-            hit = self.hits.get(i, ())
             if rule.exclude:
-                for option_id in hit:
+                for option_id in self.hits(i):
                     lifted[option_id] = lifted.get(option_id, 0) + 1
                 continue
-            for option_id in hit:
-                gain[option_id] = gain.get(option_id, 0.0) - self.impacts[option_id].get(i, 0.0)
-            impact = round(rule.score * self.weights[rule.priority], 2)
+            impact = self.rule_impact[i]
+            for option_id in self.hits(i):
+                gain[option_id] = gain.get(option_id, 0.0) - impact
             if impact > 0:
                 for option_id in rule.targets:
                     gain[option_id] = gain.get(option_id, 0.0) + impact
         best = self.low
         for option_id, raw in self.raw.items():
-            if option_id != self.winner and self.exclusions[option_id] <= lifted.get(option_id, 0):
+            if option_id != self.winner and self.exclusions.get(option_id, 0) <= lifted.get(option_id, 0):
                 best = max(best, raw + gain.get(option_id, 0.0))
         return min(best, self.high)
 
     def flip(
-        self, reread: set[int], reweighed: tuple[int, ...], facts: Mapping[str, Any], exact: bool
+        self, update: _Update, reweighed: tuple[int, ...], facts: Mapping[str, Any], exact: bool
     ) -> _Flip | None:
-        """The new winner when the `reread` rules are evaluated under `facts` and the `reweighed` rules
+        """The new winner once the rules of `update` change under `facts` and the `reweighed` rules are
         weighed by its priorities, or None if the winner stays.
 
         With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
+        weights = priority_weights(facts, self.kb) if reweighed else self.weights
         new_impacts: dict[int, tuple[float, frozenset[str]]] = {}  # rules whose contributions changed
         delta: dict[str, float] = {}
         excluded: dict[str, int] = {}
-        for i in reread.union(reweighed):
+        for i in update.rules.union(reweighed):
             rule = self.domain.rules[i]
-            before = self.hits.get(i, _NONE)
-            # A rule whose weight alone moved applies to the same options (known unless it scored nothing).
-            hits = self._hits(i, facts) if i in reread or i in self.unscored else before
+            before = self.hits(i)
+            hits = self.hits_after(i, update, facts)
             if rule.exclude:
                 for option_id in before.symmetric_difference(hits):
                     excluded[option_id] = excluded.get(option_id, 0) + (-1 if option_id in before else 1)
                 continue
-            old = self.rule_impact[i]
-            impact = round(rule.score * rule_weight(rule, facts, self.kb), 2) if hits else 0.0
+            old, impact = self.rule_impact[i], round(rule.score * weights[rule.priority], 2)
             if impact == old:
                 if hits == before or not impact:
                     continue
                 lost, gained = before - hits, hits - before
             else:
-                lost, gained = before, hits if impact else _NONE
+                lost, gained = before, hits
             new_impacts[i] = (impact, hits)
-            for option_id in lost:
-                delta[option_id] = delta.get(option_id, 0.0) - old
-            for option_id in gained:
-                delta[option_id] = delta.get(option_id, 0.0) + impact
+            if old:
+                for option_id in lost:
+                    delta[option_id] = delta.get(option_id, 0.0) - old
+            if impact:
+                for option_id in gained:
+                    delta[option_id] = delta.get(option_id, 0.0) + impact
         low, high = self.low, self.high
         touched = set(delta) | set(excluded)
         estimates: dict[str, float] = {}
         for option_id in (*touched, *[o for o in self.order if o not in touched][:2]):
-            if self.exclusions[option_id] + excluded.get(option_id, 0) == 0:
+            if self.exclusions.get(option_id, 0) + excluded.get(option_id, 0) == 0:
                 estimates[option_id] = min(max(self.raw[option_id] + delta.get(option_id, 0.0), low), high)
         if not estimates:
             return None
@@ -587,12 +714,12 @@ class _Baseline:
             s < estimates[self.winner] - _TOLERANCE for o, s in estimates.items() if o != self.winner
         ):
             return None
-        now_excluded = frozenset(o for o, n in excluded.items() if n > 0 and self.exclusions[o] == 0)
+        now_excluded = frozenset(o for o, n in excluded.items() if n > 0 and o not in self.exclusions)
         if not exact:
             return _Flip(max(estimates, key=lambda o: estimates[o]), None, now_excluded)
         floor = ordered[min(1, len(ordered) - 1)] - _TOLERANCE
         ranked = sorted(
-            ((self._total(o, new_impacts, low, high), o) for o, s in estimates.items() if s >= floor),
+            ((self._total(o, new_impacts), o) for o, s in estimates.items() if s >= floor),
             key=lambda so: (-so[0], so[1]),
         )
         if ranked[0][1] == self.winner:
@@ -600,25 +727,14 @@ class _Baseline:
         margin = round(ranked[0][0] - ranked[1][0], 2) if len(ranked) > 1 else None
         return _Flip(ranked[0][1], margin, now_excluded)
 
-    def _total(
-        self, option_id: str, new_impacts: Mapping[int, tuple[float, frozenset[str]]], low: float, high: float
-    ) -> float:
-        impacts = {i: v for i, v in self.impacts[option_id].items() if i not in new_impacts}
+    def _total(self, option_id: str, new_impacts: Mapping[int, tuple[float, frozenset[str]]]) -> float:
+        """The option's score as score_domain totals it, with the changed rules' new contributions."""
+        impacts = {i: v for i, v in self.impacts(option_id).items() if i not in new_impacts}
         for i, (impact, hits) in new_impacts.items():
             if impact and option_id in hits:
                 impacts[i] = impact
         raw = round(self.domain.base + sum(impacts[i] for i in sorted(impacts)), 2)
-        return min(max(raw, low), high)
-
-    def _hits(self, i: int, facts: Mapping[str, Any]) -> frozenset[str]:
-        """The options rule `i` applies to under `facts` (as score_domain decides it)."""
-        rule, targets = self.domain.rules[i], self.lever.targets[i]
-        evaluate = rule.condition.evaluate
-        if rule.condition.uses_option:
-            return frozenset(
-                option_id for option_id in targets if evaluate(facts, self.attributes[option_id])
-            )
-        return targets if evaluate(facts, _NO_ATTRIBUTES) else _NONE
+        return min(max(raw, self.low), self.high)
 
 
 def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Mapping[str, Any]]) -> list[str]:

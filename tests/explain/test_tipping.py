@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from recommender.engine import recommend
-from recommender.explain.tipping import candidate_changes, levers
+from recommender.explain.tipping import Search, candidate_changes, levers
 from recommender.knowledge import KnowledgeBase, load_knowledge
-from recommender.profile import load_profile
+from recommender.profile import fact_types, load_profile
 from tests.explain.conftest import winner, with_change
 from tests.strategies import profiles
 
@@ -154,3 +154,24 @@ def recommend_facts(profile: Any, kb: KnowledgeBase) -> dict[str, Any]:
     from recommender.engine import complete_facts
 
     return complete_facts(profile, kb)[0]
+
+
+FACT_TYPES = fact_types()
+
+
+@SETTINGS
+@given(profile=profiles)
+def test_changed_facts_match_a_profile_rebuilt_from_the_changed_document(profile: dict[str, Any]) -> None:
+    """The search applies each change to the facts directly (deriving only what follows from the changed
+    field); that must give the very facts a user would get by editing the document and loading it again."""
+    kb = KB
+    loaded = load_profile(profile)
+    facts = recommend_facts(loaded, kb)
+    search = Search(loaded, facts, kb)
+    for domain_id in loaded.domains:
+        for change in candidate_changes(levers(kb.domains[domain_id], kb), facts, loaded.sections):
+            changed, diff = search.changed_facts(change)
+            expected = recommend_facts(load_profile(with_change(profile, change.field, change.value)), kb)
+            assert changed == expected, change
+            moved = {k for k in expected.keys() | facts.keys() if expected.get(k) != facts.get(k)}
+            assert diff == moved & FACT_TYPES.keys(), change
