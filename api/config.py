@@ -59,6 +59,13 @@ def _bool(value: Any) -> bool:
     raise ValueError("must be true or false")
 
 
+def _non_negative_number(value: Any) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number >= 0")
+    return number
+
+
 def _log_level(value: Any) -> str:
     level = str(value).strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -90,6 +97,15 @@ SETTINGS = (
     Setting("RECOMMENDER_CORS_ORIGINS", (), _comma_list, "Origins allowed to call from a browser, or *."),
     Setting("RECOMMENDER_API_KEYS", (), _comma_list, "Bearer keys; when set, /v1 and /metrics need one."),
     Setting("RECOMMENDER_FRAME_ANCESTORS", "'self'", str, "CSP frame-ancestors of the portal page."),
+    Setting(
+        "RECOMMENDER_EMBED_ORIGINS", (), _comma_list, "Origins whose postMessage requests the portal answers."
+    ),
+    Setting(
+        "RECOMMENDER_RELOAD_INTERVAL",
+        0.0,
+        _non_negative_number,
+        "Seconds between checks of the knowledge base files for a new version (0: only on SIGHUP).",
+    ),  # fmt: skip
     Setting(
         "RECOMMENDER_TIMEOUT", 30.0, _positive_number, "Seconds a gunicorn worker may spend on a request."
     ),

@@ -18,6 +18,7 @@ from marshmallow import Schema, fields
 
 from api.body import JSON_TYPES, YAML_TYPES
 from api.problems import PROBLEM_MEDIA_TYPE
+from recommender.evaluation import ProposalSchema
 from recommender.profile import ProfileSchema
 from recommender.schema_fields import Label
 
@@ -321,13 +322,33 @@ SECURITY_SCHEMES = {
 }
 
 
-def proposal_schema_class() -> type[Schema] | None:
-    """recommender.evaluation's ProposalSchema, or None while that module does not provide it."""
-    try:
-        from recommender.evaluation import ProposalSchema  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    return ProposalSchema  # type: ignore[no-any-return,unused-ignore]
+IMPORT_REQUEST = {
+    "type": "object",
+    "description": "Infrastructure code to import and evaluate in one step (see docs/importers.md).",
+    "required": ["source"],
+    "additionalProperties": False,
+    "properties": {
+        "source": {"type": "string", "enum": ["cloudformation", "terraform"]},
+        "template": {"description": "A CloudFormation template: YAML/JSON text or the parsed object."},
+        "plan": {"description": "`terraform show -json` output: JSON text or the parsed object."},
+        "filename": {"type": "string", "description": "Name used in locations (default: template)."},
+    },
+}
+COMPARE_REQUEST = {
+    "type": "object",
+    "required": ["before", "after"],
+    "additionalProperties": False,
+    "properties": {
+        "before": {"$ref": "#/components/schemas/Profile"},
+        "after": {"$ref": "#/components/schemas/Profile"},
+    },
+}
+COMPARISON = {
+    "type": "object",
+    "description": "Per domain: whether the winner changed, score moves, rules that started or stopped firing.",
+    "required": ["domains"],
+    "properties": {"domains": {"type": "object"}},
+}
 
 
 def _batch_request(key: str, item: str) -> dict[str, Any]:
@@ -345,13 +366,13 @@ def register_components(api: Api) -> None:
     """Inputs from the marshmallow schemas, outputs from RESPONSE_SCHEMAS, and the bearer scheme."""
     describe_custom_fields(api.ma_plugin)
     api.spec.components.schema("Profile", schema=ProfileSchema)
-    proposal = proposal_schema_class()
-    if proposal is not None:
-        api.spec.components.schema("Proposal", schema=proposal)
-    else:
-        api.spec.components.schema(
-            "Proposal", component={"type": "object", "description": "proposal.md (schema not available yet)."}
-        )
+    api.spec.components.schema("Proposal", schema=ProposalSchema)
+    api.spec.components.schema("ImportRequest", component=IMPORT_REQUEST)
+    api.spec.components.schema(
+        "EvaluationRequest", component={"oneOf": [_ref("Proposal"), _ref("ImportRequest")]}
+    )
+    api.spec.components.schema("CompareRequest", component=COMPARE_REQUEST)
+    api.spec.components.schema("Comparison", component=COMPARISON)
     api.spec.components.schema("RecommendationBatchRequest", component=_batch_request("profiles", "Profile"))
     api.spec.components.schema("EvaluationBatchRequest", component=_batch_request("proposals", "Proposal"))
     for name, schema in RESPONSE_SCHEMAS.items():

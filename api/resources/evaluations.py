@@ -1,74 +1,69 @@
 """POST /v1/evaluations and /v1/evaluations/batch: evaluate architecture proposals (proposal.md).
 
-recommender.evaluation is imported when a request arrives; until it provides load_proposal and evaluate,
-these endpoints answer 501 rather than pretend.
+A single evaluation also accepts infrastructure code instead of a proposal:
+{"source": "cloudformation" | "terraform", "template" | "plan": <text or parsed document>}.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
 
-from api.batch import answer_each, batch_items, is_error
+from api.batch import answer_each, batch_items
 from api.body import read_document
 from api.openapi import json_response, problem_responses, request_body
-from api.problems import ApiProblem
 from api.resources.recommendations import json_body, query_options
 from api.state import current_kb
+from recommender.evaluation import BatchSummary, evaluate, load_proposal
+from recommender.knowledge import KnowledgeBase
 
 blp = Blueprint(
     "evaluations", __name__, url_prefix="/v1/evaluations", description="Evaluate architecture proposals."
 )
 
-SEVERITIES = ("critical", "high", "medium", "low")
-VERDICTS = ("pass", "warn", "fail")
-BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500, 501)
+BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 
 
-def evaluator() -> Callable[[Any], dict[str, Any]]:
-    """document -> evaluation, or 501 while recommender.evaluation is not there yet."""
-    try:
-        from recommender.evaluation import (  # type: ignore[attr-defined,unused-ignore]
-            evaluate,
-            load_proposal,
-        )
-    except ImportError:
-        raise ApiProblem(501, "Evaluating proposals is not available in this build yet.") from None
-    kb = current_kb()
-    return lambda document: evaluate(load_proposal(document), kb)  # type: ignore[no-any-return,unused-ignore]
+def evaluate_document(document: Any, kb: KnowledgeBase) -> dict[str, Any]:
+    return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today())
+
+
+def imported(document: Any) -> Any:
+    """The proposal a {"source": ..., "template"/"plan": ...} body stands for; other documents unchanged."""
+    if not isinstance(document, Mapping) or "source" not in document:
+        return document
+    from recommender.importers import to_proposal
+
+    extra = sorted(set(document) - {"source", "template", "plan", "filename"})
+    if extra:
+        from recommender.errors import InputError
+
+        raise InputError("The import request is invalid.", {name: ["Unknown field."] for name in extra})
+    source = document.get("template", document.get("plan"))
+    return to_proposal(str(document["source"]), source, str(document.get("filename") or "template"))
 
 
 @blp.route("", methods=["POST"])
 @blp.doc(
-    summary="Evaluate one architecture proposal",
+    summary="Evaluate one architecture proposal, CloudFormation template or Terraform plan",
     responses={
         "200": json_response("The evaluation (proposal.md).", {"$ref": "#/components/schemas/Evaluation"}),
         **BODY_PROBLEMS,
     },
-    **request_body("Proposal", "An architecture proposal (proposal.md), as JSON or YAML."),
+    **request_body(
+        "EvaluationRequest",
+        "An architecture proposal (proposal.md), or {source: cloudformation|terraform, template|plan}, "
+        "as JSON or YAML.",
+    ),
 )
 def create_evaluation() -> Response:
     query_options(())
-    evaluate_one = evaluator()
-    return json_body(evaluate_one(read_document()))
-
-
-def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts by verdict, items in error, and findings by severity (acknowledged ones included)."""
-    summary: dict[str, Any] = {"total": len(results), **dict.fromkeys(VERDICTS, 0), "errors": 0}
-    by_severity = dict.fromkeys(SEVERITIES, 0)
-    for result in results:
-        if is_error(result):
-            summary["errors"] += 1
-            continue
-        summary[result["verdict"]] += 1
-        for finding in result.get("findings", []):
-            by_severity[finding["severity"]] = by_severity.get(finding["severity"], 0) + 1
-    summary["findings_by_severity"] = by_severity
-    return summary
+    kb = current_kb()
+    return json_body(evaluate_document(imported(read_document()), kb))
 
 
 @blp.route("/batch", methods=["POST"])
@@ -81,6 +76,9 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 )  # fmt: skip
 def create_evaluation_batch() -> Response:
     query_options(())
-    evaluate_one = evaluator()
-    results = answer_each(batch_items(read_document(), "proposals"), evaluate_one)
-    return json_body({"results": results, "summary": summarize(results)})
+    kb = current_kb()
+    results = answer_each(batch_items(read_document(), "proposals"), lambda d: evaluate_document(d, kb))
+    summary = BatchSummary()
+    for result in results:
+        summary.add(result)
+    return json_body({"results": results, "summary": summary.as_dict()})

@@ -67,13 +67,20 @@ def explain_level() -> str | None:
 
 
 def recommend_one(document: Any, kb: KnowledgeBase, explain: str | None) -> dict[str, Any]:
-    profile = load_profile(document)
-    try:
-        result = recommend(profile, kb, explain=explain)
-    except NotImplementedError:
-        raise ApiProblem(501, f"explain={explain} is not available in this build yet.") from None
+    result = recommend(load_profile(document), kb, explain=explain)
     metrics().count_decisions(result)
     return result
+
+
+def wants_markdown() -> bool:
+    """`Accept: text/markdown` (preferred over JSON) asks for the Architecture Decision Record."""
+    best = request.accept_mimetypes.best_match(
+        ["application/json", "text/markdown"], default="application/json"
+    )
+    return (
+        best == "text/markdown"
+        and request.accept_mimetypes["text/markdown"] > request.accept_mimetypes["application/json"]
+    )
 
 
 @blp.route("", methods=["POST"])
@@ -91,7 +98,41 @@ def recommend_one(document: Any, kb: KnowledgeBase, explain: str | None) -> dict
 def create_recommendation() -> Response:
     explain = explain_level()
     kb = current_kb()
-    return json_body(recommend_one(read_document(), kb, explain))
+    document = read_document()
+    if wants_markdown():
+        from recommender.explain.adr import render_adr
+
+        profile = load_profile(document)
+        result = recommend(profile, kb, explain=explain or "changes")
+        metrics().count_decisions(result)
+        return Response(render_adr(result, profile), mimetype="text/markdown")
+    return json_body(recommend_one(document, kb, explain))
+
+
+@blp.route("/compare", methods=["POST"])
+@blp.doc(
+    summary="Compare the recommendations for two profiles",
+    description="Per domain: whether the winner changed, score moves, rules that started or stopped firing.",
+    responses={
+        "200": json_response("The comparison.", {"$ref": "#/components/schemas/Comparison"}),
+        **BODY_PROBLEMS,
+    },
+    **request_body("CompareRequest", 'A JSON or YAML object {"before": profile, "after": profile}.'),
+)
+def compare_recommendations() -> Response:
+    from recommender.explain import compare
+
+    query_options(())
+    document = read_document()
+    if not isinstance(document, dict):
+        raise ApiProblem(
+            422, "The comparison request is invalid.", errors={"compare": ["Must be an object."]}
+        )
+    errors = {key: ["Missing data for required field."] for key in ("before", "after") if key not in document}
+    errors.update({key: ["Unknown field."] for key in document if key not in ("before", "after")})
+    if errors:
+        raise ApiProblem(422, "The comparison request is invalid.", errors=errors)
+    return json_body(compare(document["before"], document["after"], current_kb()))
 
 
 @blp.route("/batch", methods=["POST"])

@@ -7,9 +7,9 @@ from functools import cache
 from flask import Response
 from flask_smorest import Blueprint
 
-from api.openapi import json_schema, problem_responses, proposal_schema_class
-from api.problems import ApiProblem
+from api.openapi import json_schema, problem_responses
 from api.resources.recommendations import query_options
+from recommender.evaluation import ProposalSchema
 from recommender.profile import ProfileSchema
 from recommender.serialize import to_json
 
@@ -30,9 +30,8 @@ def profile_schema() -> bytes:
 
 
 @cache
-def proposal_schema() -> bytes | None:
-    schema = proposal_schema_class()
-    return None if schema is None else to_json(json_schema(schema, "Proposal"))
+def proposal_schema() -> bytes:
+    return to_json(json_schema(ProposalSchema, "Proposal"))
 
 
 def schema_body(body: bytes) -> Response:
@@ -52,11 +51,8 @@ def get_profile_schema() -> Response:
 @blp.route("/proposal", methods=["GET"])
 @blp.doc(
     summary="JSON Schema of an architecture proposal",
-    responses={**SCHEMA_RESPONSE, **problem_responses(400, 401, 500, 501)},
+    responses={**SCHEMA_RESPONSE, **problem_responses(400, 401, 500)},
 )
 def get_proposal_schema() -> Response:
     query_options(())
-    body = proposal_schema()
-    if body is None:
-        raise ApiProblem(501, "Proposals are not available in this build yet.")
-    return schema_body(body)
+    return schema_body(proposal_schema())
