@@ -198,7 +198,7 @@ class BackupSchema(StrictSchema):
     scope = fields.List(
         fields.String(validate=validate.OneOf(BACKUP_SCOPES)), required=True,
         validate=validate.Length(min=1, max=len(BACKUP_SCOPES)),
-        metadata=_meta("Scope", "What must be protected: whole servers, volumes, files, databases."),
+        metadata={**_meta("Scope", "What must be protected: whole servers, volumes, files, databases."), "uniqueItems": True},
     )  # fmt: skip
     rpo_minutes = StrictInteger(
         load_default=1440, validate=validate.Range(min=0, max=525600),
