@@ -115,6 +115,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("LCH-014", "up", merged(PLATFORM, prio("simplicity", 0)), prio("simplicity", 5), "fargate", "ec2"),
     ("LCH-015", "up", merged(PLATFORM, prio("performance", 0)), prio("performance", 5), "ec2", "fargate"),
     ("LCH-016", "up", PLATFORM_WORKLOAD, wl(kind="hpc"), "ec2", "fargate"),
+    ("LCH-018", "up", PLATFORM, p("platform", on_premises=True), "ec2", "fargate"),
     ("LCH-017", "up", merged(PLATFORM, p("platform", manage_servers="prefer_not")), p("platform", manage_servers="acceptable"), "ec2", "fargate"),
     # instance family: hard constraints
     ("INS-001", "out", WORKLOAD, wl(gpus=1), "m7i", None),
@@ -154,6 +155,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("INS-042", "down", merged(WORKLOAD, wl(storage="local_nvme")), wl(storage="network"), "i4i", "x2idn"),
     ("INS-050", "up", merged(WORKLOAD, both(wl(arm64_ok=True), prio("cost", 0))), prio("cost", 5), "m8g", "m8i"),
     ("INS-051", "up", WORKLOAD, wl(utilization="mostly_idle"), "t3", "m7i"),
+    ("INS-053", "up", merged(WORKLOAD, wl(kind="web", vcpus=1, memory_gib=1)), wl(free_tier=True), "t3", "m7i-flex"),
     ("INS-052", "down", merged(WORKLOAD, wl(utilization="variable")), wl(utilization="steady"), "t3", "m7i"),
     ("INS-060", "up", merged(WORKLOAD, prio("cost", 0)), prio("cost", 5), "m7i", "t3"),
     ("INS-061", "up", merged(WORKLOAD, prio("performance", 0)), prio("performance", 5), "m8i", "m7i"),
