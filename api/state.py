@@ -1,4 +1,4 @@
-"""What the running app holds: the knowledge base, swappable as a whole (for a later hot reload)."""
+"""What the running app holds: the knowledge base, swappable as a whole (api/reload.py swaps it)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,26 @@ EXTENSION = "recommender"
 
 
 class KnowledgeHolder:
-    """app.extensions["recommender"]. Views read `holder.kb` once per request; `replace` swaps it atomically."""
+    """app.extensions["recommender"]. Views read `holder.kb` once per request; `replace` swaps it atomically.
 
-    def __init__(self, kb: KnowledgeBase):
-        self._kb = kb
+    `source` is the fingerprint of the files the base was read from (api.reload.fingerprint), or None when
+    unknown; the file watcher compares it with the files on disk to notice a change without reloading.
+    """
+
+    def __init__(self, kb: KnowledgeBase, source: str | None = None):
+        self._current = (kb, source)
 
     @property
     def kb(self) -> KnowledgeBase:
-        return self._kb
+        return self._current[0]
 
-    def replace(self, kb: KnowledgeBase) -> None:
-        self._kb = kb  # one reference assignment: a request sees the old or the new base, never a mix
+    @property
+    def source(self) -> str | None:
+        return self._current[1]
+
+    def replace(self, kb: KnowledgeBase, source: str | None = None) -> None:
+        # one reference assignment: a reader sees the old pair or the new one, never a mix
+        self._current = (kb, source)
 
 
 def holder(app: Flask | None = None) -> KnowledgeHolder:
