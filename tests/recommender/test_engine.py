@@ -63,3 +63,16 @@ def test_every_family_suggests_the_smallest_size_that_fits(kb: KnowledgeBase) ->
         sizes = kb.domains["instance_family"].option(option["id"]).sizes  # type: ignore[union-attr]
         fitting = [s for s in sizes if s.vcpus >= 3 and s.memory_gib >= 10]
         assert size["name"] == fitting[0].name
+
+
+def test_self_managed_databases_with_an_rpo_of_seconds_get_disaster_recovery_but_rds_ones_do_not(
+    kb: KnowledgeBase,
+) -> None:
+    wanted = {"backup": {"scope": ["databases"], "rpo_minutes": 1, "database_service": "self_managed"}}
+    backup = recommend(wanted, kb)["recommendations"]["backup"]
+    assert backup["options"][0]["id"] == "elastic_disaster_recovery"
+    on_rds = recommend({"backup": {**wanted["backup"], "database_service": "rds"}}, kb)["recommendations"][
+        "backup"
+    ]
+    excluded = {e["id"]: [r["rule"] for r in e["reasons"]] for e in on_rds["excluded"]}
+    assert "BAK-006" in excluded["elastic_disaster_recovery"]
