@@ -396,17 +396,7 @@ class CfnImporter:
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
-            cidrs = self.vpn_routes.get(vpn_id) or []
-            if cidrs:
-                vpn["on_premises_cidr"] = cidrs[0]
-                if len(cidrs) > 1:
-                    self.b.assume(f"VPN {vpn_id}: only the first on-premises CIDR ({cidrs[0]}) is kept")
-            else:
-                self.b.assume(
-                    f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)"
-                )
-            vpn["origin"] = vpn.pop("origin")
-            self.b.vpns.append(vpn)
+            self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
         if self.backup_selections:
             self.b.backup.add("aws_backup")
         elif self.backup_plans:

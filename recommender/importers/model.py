@@ -122,6 +122,17 @@ class ProposalBuilder:
         result["logical_id"] = logical_id
         return result
 
+    def add_vpn(self, vpn_id: str, vpn: dict[str, Any], cidrs: list[str]) -> None:
+        """A VPN connection with the on-premises range its static routes name (the first, if several)."""
+        if cidrs:
+            vpn["on_premises_cidr"] = cidrs[0]
+            if len(cidrs) > 1:
+                self.assume(f"VPN {vpn_id}: only the first on-premises CIDR ({cidrs[0]}) is kept")
+        else:
+            self.assume(f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)")
+        vpn["origin"] = vpn.pop("origin")
+        self.vpns.append(vpn)
+
     def assume(self, message: str) -> None:
         if message not in self.assumptions:
             self.assumptions.append(message)

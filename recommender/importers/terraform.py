@@ -302,18 +302,8 @@ class TerraformImporter:
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpns.items():
-            cidrs = self.vpn_routes.get(vpn_id) or vpn.pop("_local", [])
-            vpn.pop("_local", None)
-            if cidrs:
-                vpn["on_premises_cidr"] = cidrs[0]
-                if len(cidrs) > 1:
-                    self.b.assume(f"VPN {vpn_id}: only the first on-premises CIDR ({cidrs[0]}) is kept")
-            else:
-                self.b.assume(
-                    f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)"
-                )
-            vpn["origin"] = vpn.pop("origin")
-            self.b.vpns.append(vpn)
+            local = vpn.pop("_local", [])
+            self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or local)
         if self.backup_selections:
             self.b.backup.add("aws_backup")
 
