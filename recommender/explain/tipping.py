@@ -16,6 +16,7 @@ contributions are reused from the engine's outcome, and the scores are totalled 
 from __future__ import annotations
 
 import functools
+import heapq
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -96,10 +97,12 @@ class Levers:
     untabled: Mapping[str, tuple[int, ...]]
     # By rule index, for rules comparing facts with option attributes: the targets grouped by the values
     # of the attributes the rule reads (one evaluation per group), with one group member's attributes.
-    groups: tuple[tuple[tuple[Mapping[str, Any], frozenset[str]], ...], ...]
+    groups: tuple[tuple[tuple[Mapping[str, Any], frozenset[int]], ...], ...]
     rule_index: Mapping[str, int]  # rule id -> its index in the domain
-    targets: tuple[frozenset[str], ...]  # by rule index: the options the rule may apply to
-    attributes: Mapping[str, Mapping[str, Any]]  # option id -> its attributes
+    # Options are numbered by their position in the domain; sets of options below are sets of positions.
+    option_ids: tuple[str, ...]
+    position: Mapping[str, int]  # option id -> position
+    targets: tuple[frozenset[int], ...]  # by rule index: the options the rule may apply to
     priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
     # Per changeable field: the most its score rules can move the gap between two options, and the
     # options its exclusion rules may exclude (or stop excluding).
@@ -174,6 +177,7 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
             if not r.exclude
         )
     truth, untabled = _truth_tables(domain, readers)
+    position = {option.id: n for n, option in enumerate(domain.options)}
     return Levers(
         truth=truth,
         untabled=untabled,
@@ -186,8 +190,9 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         numbers=numbers,
         readers={k: tuple(v) for k, v in readers.items()},
         rule_index={rule.id: i for i, rule in enumerate(domain.rules)},
-        attributes={option.id: option.attributes for option in domain.options},
-        targets=tuple(frozenset(rule.targets) for rule in domain.rules),
+        option_ids=tuple(option.id for option in domain.options),
+        position=position,
+        targets=tuple(frozenset(position[o] for o in rule.targets) for rule in domain.rules),
         priority_readers={k: tuple(v) for k, v in by_priority.items()},
     )
 
@@ -216,16 +221,18 @@ def _truth_tables(
     return truth, untabled
 
 
-def _attribute_groups(rule: Rule, domain: Domain) -> tuple[tuple[Mapping[str, Any], frozenset[str]], ...]:
+def _attribute_groups(rule: Rule, domain: Domain) -> tuple[tuple[Mapping[str, Any], frozenset[int]], ...]:
     if not rule.condition.uses_option:
         return ()
     names = sorted(_option_attribute_names(rule.condition.source))
-    attributes = {option.id: option.attributes for option in domain.options}
-    groups: dict[tuple[str, ...], list[str]] = {}
+    position = {option.id: n for n, option in enumerate(domain.options)}
+    groups: dict[tuple[str, ...], list[int]] = {}
     for option_id in rule.targets:
-        key = tuple(repr(attributes[option_id].get(name, _ABSENT)) for name in names)
-        groups.setdefault(key, []).append(option_id)
-    return tuple((attributes[members[0]], frozenset(members)) for members in groups.values())
+        attributes = domain.options[position[option_id]].attributes
+        groups.setdefault(tuple(repr(attributes.get(name, _ABSENT)) for name in names), []).append(
+            position[option_id]
+        )
+    return tuple((domain.options[members[0]].attributes, frozenset(members)) for members in groups.values())
 
 
 def _option_attribute_names(node: Any) -> set[str]:
@@ -425,15 +432,13 @@ class Search:
                 reread.update(lever.untabled[fact])
             else:
                 reread.update(lever.readers.get(fact, ()))
-        update = _Update(frozenset(toggled), frozenset(reread))
+        reweighed: tuple[int, ...] = ()
+        weights = self.weights
         if change.field.startswith("priorities."):
             reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], ())
-            if not update.rules and not reweighed:
-                return None
-            return baseline.flip(update, reweighed, facts, exact)
-        if not update.rules or baseline.stays_first(update, facts):
-            return None
-        return baseline.flip(update, (), facts, exact)
+            weights = priority_weights(facts, self.kb)
+        update = _Update(frozenset(toggled), frozenset(reread), frozenset(reweighed), weights)
+        return baseline.flip(update, facts, exact) if update.rules else None
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
@@ -500,7 +505,8 @@ def _strength(point: TippingPoint) -> float:
 
 _ABSENT = object()
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
-_NONE: frozenset[str] = frozenset()
+_NONE: frozenset[int] = frozenset()
+_OUT = float("-inf")  # the estimated score of an excluded option
 # Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
 # estimate within this of the winner is confirmed by the engine.
 _TOLERANCE = 0.05
@@ -508,15 +514,17 @@ _TOLERANCE = 0.05
 
 @dataclass(frozen=True)
 class _Update:
-    """The rules a change of facts touches: `toggled` ones now hold where they did not (or the reverse),
-    `reread` ones must be evaluated again."""
+    """The rules a change touches: `toggled` ones now hold where they did not (or the reverse), `reread`
+    ones must be evaluated again, `reweighed` ones apply as before with the new `weights`."""
 
     toggled: frozenset[int]
     reread: frozenset[int]
+    reweighed: frozenset[int]
+    weights: Mapping[str, float]  # priority -> weight, after the change
 
     @property
     def rules(self) -> frozenset[int]:
-        return self.toggled | self.reread
+        return self.toggled | self.reread | self.reweighed
 
 
 @dataclass(frozen=True)
@@ -538,32 +546,36 @@ class _Baseline:
         self, outcome: DomainOutcome, lever: Levers, facts: Mapping[str, Any], weights: Mapping[str, float],
         kb: KnowledgeBase,
     ):  # fmt: skip
-        self.domain, self.lever, self.facts, self.weights, self.kb = outcome.domain, lever, facts, weights, kb
+        self.domain, self.lever, self.facts = outcome.domain, lever, facts
         self.low, self.high = kb.score_bounds
-        self.winner = outcome.winner.option.id if outcome.winner else None
-        self.order = [item.option.id for item in outcome.ranked]
+        position = lever.position
+        self.winner = position[outcome.winner.option.id] if outcome.winner else None
+        self.order = [position[item.option.id] for item in outcome.ranked]
         self.fired = outcome.fired
-        self.items = {item.option.id: item for item in (*outcome.ranked, *outcome.excluded)}
-        # Unbounded scores; the engine's rounding is within the tolerance of estimates.
-        self.raw = {item.option.id: item.score - item.bound for item in outcome.ranked}
-        self.exclusions: dict[str, int] = {}  # excluded option -> how many rules exclude it
+        self.items = {position[item.option.id]: item for item in (*outcome.ranked, *outcome.excluded)}
+        # Unbounded scores by position (the engine's rounding is within the tolerance of estimates), and
+        # the same with excluded options at minus infinity.
+        self.raw = [0.0] * len(lever.option_ids)
+        for item in outcome.ranked:
+            self.raw[position[item.option.id]] = item.score - item.bound
+        self.exclusions: dict[int, int] = {}  # excluded option -> how many rules exclude it
         for item in outcome.excluded:
-            self.raw[item.option.id] = self.domain.base + sum(impact for _, impact in item.impacts)
-            self.exclusions[item.option.id] = len(item.exclusions)
+            self.raw[position[item.option.id]] = self.domain.base + sum(impact for _, impact in item.impacts)
+            self.exclusions[position[item.option.id]] = len(item.exclusions)
+        self.ranked_raw = [_OUT if n in self.exclusions else raw for n, raw in enumerate(self.raw)]
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
             0.0 if rule.exclude else round(rule.score * weights[rule.priority], 2)
             for rule in self.domain.rules
         ]
-        self._hits: dict[int, frozenset[str]] = {}
-        self._impacts: dict[str, dict[int, float]] = {}
-        self._ceilings: dict[frozenset[int], float] = {}
+        self._hits: dict[int, frozenset[int]] = {}
+        self._impacts: dict[int, dict[int, float]] = {}
 
-    def score(self, option_id: str) -> float:
+    def score(self, option: int) -> float:
         """Bounded score, also of an excluded option (had it not been)."""
-        return min(max(self.raw[option_id], self.low), self.high)
+        return min(max(self.raw[option], self.low), self.high)
 
-    def hits(self, i: int) -> frozenset[str]:
+    def hits(self, i: int) -> frozenset[int]:
         """The options rule `i` applies to in the engine's outcome."""
         if i not in self._hits:
             rule = self.domain.rules[i]
@@ -575,7 +587,7 @@ class _Baseline:
                 self._hits[i] = self.evaluate(i, self.facts)
         return self._hits[i]
 
-    def evaluate(self, i: int, facts: Mapping[str, Any]) -> frozenset[str]:
+    def evaluate(self, i: int, facts: Mapping[str, Any]) -> frozenset[int]:
         """The options rule `i` applies to under `facts` (as score_domain decides it)."""
         condition = self.domain.rules[i].condition
         if condition.uses_option:
@@ -585,107 +597,46 @@ class _Baseline:
             )
         return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
 
-    def hits_after(self, i: int, update: _Update, facts: Mapping[str, Any]) -> frozenset[str]:
-        """The options rule `i` applies to once `update` is made (facts being the changed facts)."""
+    def hits_after(self, i: int, update: _Update, facts: Mapping[str, Any]) -> frozenset[int]:
+        """The options rule `i` applies to once `update` is made (`facts` being the changed facts)."""
         if i in update.toggled:
             return _NONE if self.hits(i) else self.lever.targets[i]
         if i in update.reread:
             return self.evaluate(i, facts)
         return self.hits(i)
 
-    def impacts(self, option_id: str) -> dict[int, float]:
+    def impacts(self, option: int) -> dict[int, float]:
         """Rule index -> impact on the option, in rule order."""
-        if option_id not in self._impacts:
+        if option not in self._impacts:
             index = self.lever.rule_index
-            self._impacts[option_id] = {index[r.id]: impact for r, impact in self.items[option_id].impacts}
-        return self._impacts[option_id]
+            self._impacts[option] = {index[r.id]: impact for r, impact in self.items[option].impacts}
+        return self._impacts[option]
 
     def reachable(self, swing: float, excludes: frozenset[str]) -> bool:
         """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
         `excludes` could change the winner at all: it must exclude the winner, or let another option
         (ranked, or no longer excluded) catch up."""
-        if self.winner is None or self.winner in excludes:
+        if self.winner is None or self.lever.option_ids[self.winner] in excludes:
             return True
         top = self.score(self.winner)
-        contenders = [*self.order[1:2], *(o for o in excludes if o in self.exclusions)]
-        return any(self.score(o) + swing + _TOLERANCE >= top for o in contenders)
+        position = self.lever.position
+        contenders = [*self.order[1:2], *(n for o in excludes if (n := position[o]) in self.exclusions)]
+        return any(self.score(n) + swing + _TOLERANCE >= top for n in contenders)
 
-    def stays_first(self, update: _Update, facts: Mapping[str, Any]) -> bool:
-        """Whether the winner surely stays first when the rules of `update` change under `facts` (and the
-        priorities are unchanged): it is not excluded, and its new score is above the most any other
-        option could reach if every changed rule that favours it applied and none that penalises it did."""
-        if self.winner is None:
-            return False
-        after = self._winner_after(update, facts)
-        if after is None:
-            return False
-        rules = update.rules
-        if rules not in self._ceilings:
-            self._ceilings[rules] = self._ceiling(rules)
-        return after - _TOLERANCE > self._ceilings[rules]
-
-    def _winner_after(self, update: _Update, facts: Mapping[str, Any]) -> float | None:
-        """The winner's bounded score once `update` is made; None if that excludes it."""
-        winner = self.winner
-        assert winner is not None
-        attributes, raw = self.lever.attributes[winner], self.raw[winner]
-        impacts = self.impacts(winner)
-        for i in update.rules:
-            if winner not in self.lever.targets[i]:
-                continue
-            rule = self.domain.rules[i]
-            if i in update.toggled:
-                hit = winner not in self.hits(i)
-            else:
-                condition = rule.condition
-                hit = bool(condition.evaluate(facts, attributes if condition.uses_option else _NO_ATTRIBUTES))
-            if rule.exclude:
-                if hit:
-                    return None
-                continue
-            raw += (self.rule_impact[i] if hit else 0.0) - impacts.get(i, 0.0)
-        return min(max(raw, self.low), self.high)
-
-    def _ceiling(self, reread: frozenset[int]) -> float:
-        """The highest bounded score another option could reach with the `reread` rules evaluated again."""
-        gain: dict[str, float] = {}
-        lifted: dict[str, int] = {}  # option -> how many of its exclusions the reread rules may lift
-        for i in reread:
-            rule = self.domain.rules[i]
-            if rule.exclude:
-                for option_id in self.hits(i):
-                    lifted[option_id] = lifted.get(option_id, 0) + 1
-                continue
-            impact = self.rule_impact[i]
-            for option_id in self.hits(i):
-                gain[option_id] = gain.get(option_id, 0.0) - impact
-            if impact > 0:
-                for option_id in rule.targets:
-                    gain[option_id] = gain.get(option_id, 0.0) + impact
-        best = self.low
-        for option_id, raw in self.raw.items():
-            if option_id != self.winner and self.exclusions.get(option_id, 0) <= lifted.get(option_id, 0):
-                best = max(best, raw + gain.get(option_id, 0.0))
-        return min(best, self.high)
-
-    def flip(
-        self, update: _Update, reweighed: tuple[int, ...], facts: Mapping[str, Any], exact: bool
-    ) -> _Flip | None:
-        """The new winner once the rules of `update` change under `facts` and the `reweighed` rules are
-        weighed by its priorities, or None if the winner stays.
+    def flip(self, update: _Update, facts: Mapping[str, Any], exact: bool) -> _Flip | None:
+        """The new winner once `update` is made under `facts`, or None if the winner stays.
 
         With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
-        weights = priority_weights(facts, self.kb) if reweighed else self.weights
-        new_impacts: dict[int, tuple[float, frozenset[str]]] = {}  # rules whose contributions changed
-        delta: dict[str, float] = {}
-        excluded: dict[str, int] = {}
-        for i in update.rules.union(reweighed):
+        weights = update.weights
+        scores = self.ranked_raw.copy()  # estimated unbounded scores after the change; excluded: _OUT
+        changed: dict[int, tuple[float, frozenset[int]]] = {}  # rule -> new impact and options it applies to
+        excluding: dict[int, int] = {}  # option -> change in the number of rules excluding it
+        for i in update.rules:
             rule = self.domain.rules[i]
-            before = self.hits(i)
-            hits = self.hits_after(i, update, facts)
+            before, hits = self.hits(i), self.hits_after(i, update, facts)
             if rule.exclude:
-                for option_id in before.symmetric_difference(hits):
-                    excluded[option_id] = excluded.get(option_id, 0) + (-1 if option_id in before else 1)
+                for n in before.symmetric_difference(hits):
+                    excluding[n] = excluding.get(n, 0) + (-1 if n in before else 1)
                 continue
             old, impact = self.rule_impact[i], round(rule.score * weights[rule.priority], 2)
             if impact == old:
@@ -694,44 +645,63 @@ class _Baseline:
                 lost, gained = before - hits, hits - before
             else:
                 lost, gained = before, hits
-            new_impacts[i] = (impact, hits)
-            if old:
-                for option_id in lost:
-                    delta[option_id] = delta.get(option_id, 0.0) - old
-            if impact:
-                for option_id in gained:
-                    delta[option_id] = delta.get(option_id, 0.0) + impact
+            changed[i] = (impact, hits)
+            for n in lost:
+                scores[n] -= old
+            for n in gained:
+                scores[n] += impact
+        now_excluded: set[int] = set()
+        for n, more in excluding.items():
+            was = self.exclusions.get(n, 0)
+            if was + more and not was:
+                scores[n] = _OUT
+                now_excluded.add(n)
+            elif was and not was + more:  # no longer excluded
+                scores[n] = self.raw[n] + self._change(n, changed)
         low, high = self.low, self.high
-        touched = set(delta) | set(excluded)
-        estimates: dict[str, float] = {}
-        for option_id in (*touched, *[o for o in self.order if o not in touched][:2]):
-            if self.exclusions.get(option_id, 0) + excluded.get(option_id, 0) == 0:
-                estimates[option_id] = min(max(self.raw[option_id] + delta.get(option_id, 0.0), low), high)
-        if not estimates:
-            return None
-        ordered = sorted(estimates.values(), reverse=True)
-        if self.winner in estimates and all(
-            s < estimates[self.winner] - _TOLERANCE for o, s in estimates.items() if o != self.winner
-        ):
-            return None
-        now_excluded = frozenset(o for o, n in excluded.items() if n > 0 and o not in self.exclusions)
+        if self.winner is not None and scores[self.winner] > _OUT:
+            top = scores[self.winner]
+            scores[self.winner] = _OUT
+            others = max(scores)
+            scores[self.winner] = top
+            if min(max(top, low), high) - _TOLERANCE > min(max(others, low), high):
+                return None  # (an option with no rival stays, too)
+        best = heapq.nlargest(2, scores)
+        first, second = best[0], best[-1]
+        if first == _OUT:
+            return None  # every option is excluded
+        excluded = frozenset(self.lever.option_ids[n] for n in now_excluded)
         if not exact:
-            return _Flip(max(estimates, key=lambda o: estimates[o]), None, now_excluded)
-        floor = ordered[min(1, len(ordered) - 1)] - _TOLERANCE
+            return _Flip(self.lever.option_ids[scores.index(first)], None, excluded)
+        floor = min(max(second if second > _OUT else first, low), high) - _TOLERANCE
+        ids = self.lever.option_ids
         ranked = sorted(
-            ((self._total(o, new_impacts), o) for o, s in estimates.items() if s >= floor),
+            (
+                (self._total(n, changed), ids[n])
+                for n, s in enumerate(scores)
+                if s > _OUT and min(max(s, low), high) >= floor
+            ),
             key=lambda so: (-so[0], so[1]),
         )
-        if ranked[0][1] == self.winner:
+        if self.winner is not None and ranked[0][1] == ids[self.winner]:
             return None
         margin = round(ranked[0][0] - ranked[1][0], 2) if len(ranked) > 1 else None
-        return _Flip(ranked[0][1], margin, now_excluded)
+        return _Flip(ranked[0][1], margin, excluded)
 
-    def _total(self, option_id: str, new_impacts: Mapping[int, tuple[float, frozenset[str]]]) -> float:
+    def _change(self, option: int, changed: Mapping[int, tuple[float, frozenset[int]]]) -> float:
+        """How much the changed rules move the option's unbounded score."""
+        move = 0.0
+        for i, (impact, hits) in changed.items():
+            move += (impact if option in hits else 0.0) - (
+                self.rule_impact[i] if option in self.hits(i) else 0.0
+            )
+        return move
+
+    def _total(self, option: int, changed: Mapping[int, tuple[float, frozenset[int]]]) -> float:
         """The option's score as score_domain totals it, with the changed rules' new contributions."""
-        impacts = {i: v for i, v in self.impacts(option_id).items() if i not in new_impacts}
-        for i, (impact, hits) in new_impacts.items():
-            if impact and option_id in hits:
+        impacts = {i: v for i, v in self.impacts(option).items() if i not in changed}
+        for i, (impact, hits) in changed.items():
+            if impact and option in hits:
                 impacts[i] = impact
         raw = round(self.domain.base + sum(impacts[i] for i in sorted(impacts)), 2)
         return min(max(raw, self.low), self.high)
