@@ -50,10 +50,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Labelled children by label values: prometheus_client's labels() costs more than the increment.
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
+    def count_request(self, endpoint: str, method: str, status: str, seconds: float) -> None:
+        self._child(self.requests, endpoint, method, status).inc()
+        self._child(self.latency, endpoint, status).observe(seconds)
+
     def count_decisions(self, document: dict[str, Any]) -> None:
         for domain, answer in document.get("recommendations", {}).items():
             options = answer.get("options") or []
-            self.decisions.labels(domain, options[0]["id"] if options else "none").inc()
+            self._child(self.decisions, domain, options[0]["id"] if options else "none").inc()
 
 
 def exposition(app_metrics: Metrics) -> bytes:
@@ -132,27 +146,25 @@ def _start_request() -> None:
 
 def _finish_request(response: Response) -> Response:
     digest = current_kb().digest
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
     response.headers[REQUEST_ID_HEADER] = request_id()
     response.headers["X-Knowledge-Digest"] = digest
-    started = g.get("started", time.perf_counter())
-    duration = time.perf_counter() - started
-    endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-    status = str(response.status_code)
-    m = metrics()
-    m.requests.labels(endpoint, request.method, status).inc()
-    m.latency.labels(endpoint, status).observe(duration)
-    access_log.info(
-        "request",
-        extra={
-            "fields": {
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round(duration * 1000, 3),
-                "kb_digest": digest,
-            }
-        },
-    )
+    duration = time.perf_counter() - g.get("started", time.perf_counter())
+    endpoint = req.url_rule.rule if req.url_rule is not None else "unmatched"
+    metrics().count_request(endpoint, req.method, str(response.status_code), duration)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": req.method,
+                    "path": req.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration * 1000, 3),
+                    "kb_digest": digest,
+                }
+            },
+        )
     return response
 
 

@@ -189,7 +189,8 @@ def load_json(text: str | bytes) -> Any:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         raise DocumentError(f"invalid value: {exc}") from None
-    if _depth(value) > MAX_DEPTH:
+    # Fewer brackets than the limit cannot nest deeper than it: most documents skip the walk.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
     return value
 

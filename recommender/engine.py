@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,21 +65,19 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
     weights = priority_weights(facts, kb)
     fired: set[str] = set()
     not_evaluated: set[str] = set()
-    for rule in domain.rules:
+    for rule, groups in _plan(domain):
         evaluate = rule.condition.evaluate
-        if rule.condition.uses_option:
-            results = [
-                (option_id, evaluate(facts, scored[option_id].option.attributes))
-                for option_id in rule.targets
-            ]
-            hits = [option_id for option_id, result in results if result]
-            if rule.targets and all(result is None for _, result in results):
-                not_evaluated.add(rule.id)
-        else:
+        hits: Sequence[str]
+        if groups is None:
             result = evaluate(facts, _NO_ATTRIBUTES)
             if result is None:
                 not_evaluated.add(rule.id)
-            hits = list(rule.targets) if result else []
+            hits = rule.targets if result else ()
+        else:
+            results = [(members, evaluate(facts, attributes)) for attributes, members in groups]
+            hits = [option_id for members, result in results if result for option_id in members]
+            if groups and all(result is None for _, result in results):
+                not_evaluated.add(rule.id)
         if not hits:
             continue
         fired.add(rule.id)
@@ -97,12 +95,55 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
         if item.exclusions:
             excluded.append(item)
             continue
-        raw = round(domain.base + sum(i for _, i in item.impacts), 2)
+        raw = round(domain.base + sum([i for _, i in item.impacts]), 2)
         item.score = min(max(raw, low), high)
         item.bound = round(item.score - raw, 2)
         ranked.append(item)
     ranked.sort(key=lambda s: (-s.score, s.option.id))
     return DomainOutcome(domain, ranked, excluded, fired, not_evaluated)
+
+
+# A rule of the plan: the rule, and for a rule that reads option attributes, its targets grouped by the values
+# of the attributes it reads (one group member's attributes, the group's option ids): one evaluation a group.
+PlannedRule = tuple[Rule, tuple[tuple[Mapping[str, Any], tuple[str, ...]], ...] | None]
+_PLANS: dict[int, tuple[Domain, tuple[PlannedRule, ...]]] = {}
+_MAX_PLANS = 64  # knowledge bases loaded in one process (hot reloads, tests); the oldest plans are dropped
+
+
+def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
+    """How score_domain goes through a domain's rules, worked out once per (immutable) domain."""
+    cached = _PLANS.get(id(domain))
+    if cached is not None and cached[0] is domain:
+        return cached[1]
+    attributes = {option.id: option.attributes for option in domain.options}
+    plan = []
+    for rule in domain.rules:
+        if not rule.condition.uses_option:
+            plan.append((rule, None))
+            continue
+        names = sorted(_option_attributes(rule.condition.source))
+        groups: dict[tuple[Any, ...], list[str]] = {}
+        for option_id in rule.targets:
+            key = tuple((type(v), v) for v in (attributes[option_id].get(name) for name in names))
+            groups.setdefault(key, []).append(option_id)
+        plan.append((rule, tuple((attributes[ids[0]], tuple(ids)) for ids in groups.values())))
+    while len(_PLANS) >= _MAX_PLANS:
+        del _PLANS[next(iter(_PLANS))]
+    _PLANS[id(domain)] = (domain, tuple(plan))
+    return tuple(plan)
+
+
+def _option_attributes(node: Any) -> set[str]:
+    """The option attributes a condition tree compares facts with (`option:` leaves)."""
+    if isinstance(node, Mapping):
+        names = {str(node["option"])} if "option" in node else set()
+        for key in ("all", "any", "not"):
+            if key in node:
+                names |= _option_attributes(node[key])
+        return names
+    if isinstance(node, list):
+        return set().union(*(_option_attributes(item) for item in node))
+    return set()
 
 
 def confidence(outcome: DomainOutcome, kb: KnowledgeBase) -> str:
@@ -132,10 +173,8 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
 
 
 def _totals(item: ScoredOption) -> dict[str, tuple[float, Rule]]:
-    totals: dict[str, tuple[float, Rule]] = {}
-    for rule, impact in item.impacts:
-        totals[rule.id] = (totals.get(rule.id, (0.0, rule))[0] + impact, rule)
-    return totals
+    """Points by rule id (score_domain gives an option at most one impact per rule)."""
+    return {rule.id: (impact, rule) for rule, impact in item.impacts}
 
 
 def versus_top(
@@ -143,20 +182,27 @@ def versus_top(
 ) -> list[dict[str, Any]]:
     """The rules that separate an option from the winner: positive = in the winner's favour."""
     totals = top_totals if top_totals is not None else _totals(top)
-    gaps = {rid: impact for rid, (impact, _) in totals.items()}
-    reasons = {rid: rule.reason for rid, (_, rule) in totals.items()}
-    for rule, impact in item.impacts:
-        gaps[rule.id] = gaps.get(rule.id, 0.0) - impact
-        reasons[rule.id] = rule.reason
+    own = _totals(item)
+    gaps = []  # (rule id, the winner's points minus this option's, reason), rules that give both the same left out
+    for rid, (impact, rule) in totals.items():
+        other = own.get(rid)
+        if other is None:
+            gaps.append((rid, impact, rule.reason))
+        elif other[0] != impact:
+            gaps.append((rid, impact - other[0], rule.reason))
+    gaps += [(rid, 0.0 - impact, rule.reason) for rid, (impact, rule) in own.items() if rid not in totals]
     if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
-        gaps["score-bounds"] = top.bound - item.bound
-        reasons["score-bounds"] = "Scores are reported between 0 and 100; the excess beyond them is cut."
+        gaps.append(("score-bounds", top.bound - item.bound, BOUNDS_GAP_REASON))
+    gaps.sort(key=lambda g: (-abs(g[1]), g[0]))
     winner, loser = top.option.id, item.option.id
     return [
-        {"rule": rid, "impact": rounded, "reason": reasons[rid], "favours": winner if gap > 0 else loser}
-        for rid, gap in sorted(gaps.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+        {"rule": rid, "impact": rounded, "reason": reason, "favours": winner if gap > 0 else loser}
+        for rid, gap, reason in gaps
         if (rounded := round(gap, 2))
     ]
+
+
+BOUNDS_GAP_REASON = "Scores are reported between 0 and 100; the excess beyond them is cut."
 
 
 def suggested_size(option: Option, facts: Mapping[str, Any]) -> dict[str, Any] | None:
