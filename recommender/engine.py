@@ -116,7 +116,7 @@ def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
     if cached is not None and cached[0] is domain:
         return cached[1]
     attributes = {option.id: option.attributes for option in domain.options}
-    plan = []
+    plan: list[PlannedRule] = []
     for rule in domain.rules:
         if not rule.condition.uses_option:
             plan.append((rule, None))

@@ -281,17 +281,17 @@ def compile_loader(schema: Schema) -> Callable[[Any], dict[str, Any]]:
     @validates_schema hooks), so the schema stays the one definition of the input. Whatever it is not sure of
     (a wrong type, an unknown or missing field) raises ValidationError or NotFast: call `schema.load` then.
     """
-    unsupported = set(schema._hooks) - {"validates_schema"}  # type: ignore[attr-defined]
-    if any(schema._hooks[hook] for hook in unsupported):  # type: ignore[attr-defined]
-        return lambda data: schema.load(data)  # type: ignore[no-any-return]
+    unsupported = set(schema._hooks) - {"validates_schema"}
+    if any(schema._hooks[hook] for hook in unsupported):
+        return lambda data: schema.load(data)
     specs = []
     for name, fld in schema.fields.items():
-        inner = fld.inner if isinstance(fld, fields.List) else fld  # type: ignore[attr-defined]
+        inner = fld.inner if isinstance(fld, fields.List) else fld
         nested = compile_loader(inner.schema) if isinstance(inner, fields.Nested) else None
         default = fld.load_default
         specs.append((fld.data_key or name, name, fld, nested, isinstance(fld, fields.List), default))
     known = frozenset(spec[0] for spec in specs)
-    hooks = [getattr(schema, hook[0]) for hook in schema._hooks["validates_schema"]]  # type: ignore[attr-defined]
+    hooks = [getattr(schema, hook[0]) for hook in schema._hooks["validates_schema"]]
 
     def load(data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or not known.issuperset(data):
