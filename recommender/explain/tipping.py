@@ -16,11 +16,11 @@ contributions are reused from the engine's outcome, and the scores are totalled 
 from __future__ import annotations
 
 import functools
-import heapq
+import math
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import fields, validate
 
@@ -103,7 +103,7 @@ class Levers:
     option_ids: tuple[str, ...]
     position: Mapping[str, int]  # option id -> position
     targets: tuple[frozenset[int], ...]  # by rule index: the options the rule may apply to
-    priority_readers: Mapping[str, tuple[int, ...]]  # priority -> indexes of the rules it weighs
+    priority_readers: Mapping[str, frozenset[int]]  # priority -> indexes of the rules it weighs
     # Per changeable field: the most its score rules can move the gap between two options, and the
     # options its exclusion rules may exclude (or stop excluding).
     swing: Mapping[str, float]
@@ -193,7 +193,7 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         option_ids=tuple(option.id for option in domain.options),
         position=position,
         targets=tuple(frozenset(position[o] for o in rule.targets) for rule in domain.rules),
-        priority_readers={k: tuple(v) for k, v in by_priority.items()},
+        priority_readers={k: frozenset(v) for k, v in by_priority.items()},
     )
 
 
@@ -432,13 +432,17 @@ class Search:
                 reread.update(lever.untabled[fact])
             else:
                 reread.update(lever.readers.get(fact, ()))
-        reweighed: tuple[int, ...] = ()
+        reweighed: frozenset[int] = _NONE
         weights = self.weights
         if change.field.startswith("priorities."):
-            reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], ())
+            reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], _NONE)
             weights = priority_weights(facts, self.kb)
-        update = _Update(frozenset(toggled), frozenset(reread), frozenset(reweighed), weights)
-        return baseline.flip(update, facts, exact) if update.rules else None
+        rules = reweighed.union(toggled, reread)
+        if not rules:
+            return None
+        return baseline.flip(
+            _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts, exact
+        )
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
@@ -507,24 +511,21 @@ _ABSENT = object()
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
 _NONE: frozenset[int] = frozenset()
 _OUT = float("-inf")  # the estimated score of an excluded option
+_LOWEST = math.nextafter(_OUT, 0.0)  # any score of an option that is not excluded
 # Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
 # estimate within this of the winner is confirmed by the engine.
 _TOLERANCE = 0.05
 
 
-@dataclass(frozen=True)
-class _Update:
+class _Update(NamedTuple):
     """The rules a change touches: `toggled` ones now hold where they did not (or the reverse), `reread`
     ones must be evaluated again, `reweighed` ones apply as before with the new `weights`."""
 
+    rules: frozenset[int]  # all of them
     toggled: frozenset[int]
     reread: frozenset[int]
     reweighed: frozenset[int]
     weights: Mapping[str, float]  # priority -> weight, after the change
-
-    @property
-    def rules(self) -> frozenset[int]:
-        return self.toggled | self.reread | self.reweighed
 
 
 @dataclass(frozen=True)
@@ -627,22 +628,39 @@ class _Baseline:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
 
         With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
-        weights = update.weights
+        rules, targets, rule_impact, known = (
+            self.domain.rules,
+            self.lever.targets,
+            self.rule_impact,
+            self._hits,
+        )
         scores = self.ranked_raw.copy()  # estimated unbounded scores after the change; excluded: _OUT
         changed: dict[int, tuple[float, frozenset[int]]] = {}  # rule -> new impact and options it applies to
         excluding: dict[int, int] = {}  # option -> change in the number of rules excluding it
         for i in update.rules:
-            rule = self.domain.rules[i]
-            before, hits = self.hits(i), self.hits_after(i, update, facts)
+            before = known[i] if i in known else self.hits(i)
+            if i in update.toggled:
+                hits = _NONE if before else targets[i]
+            elif i in update.reread:
+                hits = self.evaluate(i, facts)
+            else:
+                hits = before
+            rule = rules[i]
             if rule.exclude:
                 for n in before.symmetric_difference(hits):
                     excluding[n] = excluding.get(n, 0) + (-1 if n in before else 1)
                 continue
-            old, impact = self.rule_impact[i], round(rule.score * weights[rule.priority], 2)
+            old = rule_impact[i]
+            impact = round(rule.score * update.weights[rule.priority], 2) if i in update.reweighed else old
             if impact == old:
-                if hits == before or not impact:
+                if not impact or hits == before:
                     continue
                 lost, gained = before - hits, hits - before
+            elif hits is before:  # only the weight moved
+                changed[i] = (impact, hits)
+                for n in hits:
+                    scores[n] += impact - old
+                continue
             else:
                 lost, gained = before, hits
             changed[i] = (impact, hits)
@@ -666,21 +684,23 @@ class _Baseline:
             scores[self.winner] = top
             if min(max(top, low), high) - _TOLERANCE > min(max(others, low), high):
                 return None  # (an option with no rival stays, too)
-        best = heapq.nlargest(2, scores)
-        first, second = best[0], best[-1]
+        first = max(scores)
         if first == _OUT:
             return None  # every option is excluded
+        leader = scores.index(first)
+        scores[leader] = _OUT
+        second = max(scores)
+        scores[leader] = first
         excluded = frozenset(self.lever.option_ids[n] for n in now_excluded)
         if not exact:
-            return _Flip(self.lever.option_ids[scores.index(first)], None, excluded)
+            return _Flip(self.lever.option_ids[leader], None, excluded)
+        # Options within the tolerance of the second best estimate are totalled exactly. (Above the lower
+        # bound, a bounded score reaches the floor exactly when the unbounded one does.)
         floor = min(max(second if second > _OUT else first, low), high) - _TOLERANCE
+        floor = floor if floor > low else _LOWEST
         ids = self.lever.option_ids
         ranked = sorted(
-            (
-                (self._total(n, changed), ids[n])
-                for n, s in enumerate(scores)
-                if s > _OUT and min(max(s, low), high) >= floor
-            ),
+            ((self._total(n, s, changed), ids[n]) for n, s in enumerate(scores) if s >= floor),
             key=lambda so: (-so[0], so[1]),
         )
         if self.winner is not None and ranked[0][1] == ids[self.winner]:
@@ -697,8 +717,13 @@ class _Baseline:
             )
         return move
 
-    def _total(self, option: int, changed: Mapping[int, tuple[float, frozenset[int]]]) -> float:
-        """The option's score as score_domain totals it, with the changed rules' new contributions."""
+    def _total(
+        self, option: int, estimate: float, changed: Mapping[int, tuple[float, frozenset[int]]]
+    ) -> float:
+        """The option's score as score_domain totals it, with the changed rules' new contributions. An
+        option the changed rules did not move keeps the engine's score."""
+        if estimate == self.ranked_raw[option]:
+            return self.items[option].score
         impacts = {i: v for i, v in self.impacts(option).items() if i not in changed}
         for i, (impact, hits) in changed.items():
             if impact and option in hits:
