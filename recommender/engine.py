@@ -23,7 +23,7 @@ MIN_LABEL_PREFIX = 8  # a label claiming 0.0.0.0/0 must never become a security-
 CIDR_IN_LABEL = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredOption:
     option: Option
     impacts: list[tuple[Rule, float]] = field(default_factory=list)
@@ -61,7 +61,8 @@ def priority_weights(facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, f
 
 
 def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) -> DomainOutcome:
-    scored = {o.id: ScoredOption(o) for o in domain.options}
+    impacts: dict[str, list[tuple[Rule, float]]] = {o.id: [] for o in domain.options}
+    exclusions: dict[str, list[Rule]] = {o.id: [] for o in domain.options}
     weights = priority_weights(facts, kb)
     fired: set[str] = set()
     not_evaluated: set[str] = set()
@@ -83,15 +84,17 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
         fired.add(rule.id)
         if rule.exclude:
             for option_id in hits:
-                scored[option_id].exclusions.append(rule)
+                exclusions[option_id].append(rule)
         else:
             impact = round(rule.score * weights[rule.priority], 2)
             if impact:
+                hit = (rule, impact)  # one tuple, shared by every option the rule hits
                 for option_id in hits:
-                    scored[option_id].impacts.append((rule, impact))
+                    impacts[option_id].append(hit)
     low, high = kb.score_bounds
     ranked, excluded = [], []
-    for item in scored.values():
+    for option in domain.options:
+        item = ScoredOption(option, impacts[option.id], exclusions[option.id])
         if item.exclusions:
             excluded.append(item)
             continue
@@ -208,10 +211,17 @@ BOUNDS_GAP_REASON = "Scores are reported between 0 and 100; the excess beyond th
 def suggested_size(option: Option, facts: Mapping[str, Any]) -> dict[str, Any] | None:
     """The smallest size of the family with enough vCPUs, memory and accelerators (free tier first if asked)."""
     vcpus, memory, gpus = facts["workload.vcpus"], facts["workload.memory_gib"], facts["workload.gpus"]
-    fits = (s for s in option.sizes if s.vcpus >= vcpus and s.memory_gib >= memory and s.accelerators >= gpus)
-    size = next(fits, None)
-    if size is not None and facts.get("workload.free_tier") and not size.free_tier:
-        size = next((s for s in fits if s.free_tier), size)
+    free_tier = facts.get("workload.free_tier")
+    size = None
+    for fit in option.sizes:  # a plain loop: this runs for every ranked family of every request
+        if fit.vcpus >= vcpus and fit.memory_gib >= memory and fit.accelerators >= gpus:
+            if size is None:
+                size = fit
+                if not free_tier or fit.free_tier:
+                    break
+            elif fit.free_tier:  # free tier asked for: the smallest fitting free-tier size, if there is one
+                size = fit
+                break
     if size is None:
         return None
     suggestion = {"name": size.name, "vcpus": size.vcpus, "memory_gib": size.memory_gib}
