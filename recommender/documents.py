@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -147,7 +148,9 @@ def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = _SafeLineLoader
     if isinstance(text, bytes):
         text = _decode(text)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - the loader is a SafeLoader subclass
+        value = yaml.load(text, Loader=loader)  # noqa: S506 - the loader is a SafeLoader subclass
+        _reject_lone_surrogates(text, value)
+        return value
     except DocumentError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -192,12 +195,42 @@ def load_json(text: str | bytes) -> Any:
     # Fewer brackets than the limit cannot nest deeper than it: most documents skip the walk.
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
+    _reject_lone_surrogates(text, value)
     return value
+
+
+# An escape of a UTF-16 surrogate (\ud800-\udfff); paired ones decode to one character, a lone one cannot be text.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+
+
+def _reject_lone_surrogates(text: str, value: Any) -> None:
+    """Strings holding a lone surrogate are not Unicode text (no encoder can write them): refuse them here."""
+    if _SURROGATE_ESCAPE.search(text):
+        _check_text(value)
+
+
+def _check_text(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DocumentError(
+                    "a string holds a lone UTF-16 surrogate escape, which is not text"
+                ) from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def iter_json_array(text: str) -> Iterator[Any]:
     """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once)."""
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    escapes = bool(_SURROGATE_ESCAPE.search(text))
     ws = " \t\r\n"
     pos = text.index("[") + 1
     expect_item = True
@@ -220,6 +253,8 @@ def iter_json_array(text: str) -> Iterator[Any]:
             raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
         if _depth(item) > MAX_DEPTH - 1:
             raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
+        if escapes:
+            _check_text(item)
         expect_item = False
         yield item
 
