@@ -15,10 +15,11 @@ contributions are reused from the engine's outcome, and the scores are totalled 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -82,6 +83,48 @@ class NumericLever:
 
 
 @dataclass(frozen=True)
+class Ladder:
+    """A rule `fact <op> option attribute` (op lt, lte, gt or gte) with numeric attributes: for any value of
+    the fact, the options it applies to are those whose attribute is below (or above) that value, a run
+    of the targets sorted by attribute."""
+
+    fact: str
+    values: tuple[float, ...]  # the targets' distinct attribute values, ascending
+    runs: tuple[frozenset[int], ...]  # the options applied to, by bisect position of the fact's value
+    right: bool  # bisect_right (else bisect_left)
+
+    def hits(self, facts: Mapping[str, Any]) -> frozenset[int]:
+        value = facts.get(self.fact, _ABSENT)
+        if value is _ABSENT:
+            return _NONE
+        return self.runs[(bisect.bisect_right if self.right else bisect.bisect_left)(self.values, value)]
+
+    @staticmethod
+    def of(rule: Rule, domain: Domain) -> Ladder | None:
+        node = rule.condition.source
+        if not (
+            isinstance(node, Mapping) and "option" in node and node.get("op") in ("lt", "lte", "gt", "gte")
+        ):
+            return None
+        by_value: dict[float, set[int]] = {}
+        for n, option in enumerate(domain.options):
+            if option.id in rule.targets:
+                value = option.attributes.get(node["option"])
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    return None
+                by_value.setdefault(value, set()).add(n)
+        values = sorted(by_value)
+        groups = [frozenset(by_value[v]) for v in values]
+        op = node["op"]
+        if op in ("gt", "gte"):  # attribute below the fact's value: a prefix
+            runs = [_NONE.union(*groups[:k]) for k in range(len(values) + 1)]
+        else:  # attribute above it: a suffix
+            runs = [_NONE.union(*groups[k:]) for k in range(len(values) + 1)]
+        # gt: attribute < value, bisect_left; gte: <=, right; lt: attribute > value, right; lte: >=, left
+        return Ladder(str(node["field"]), tuple(values), tuple(runs), right=op in ("gte", "lt"))
+
+
+@dataclass(frozen=True)
 class Levers:
     """What may tip one domain: the priorities its rules are weighed by and the input fields they read."""
 
@@ -98,6 +141,7 @@ class Levers:
     # By rule index, for rules comparing facts with option attributes: the targets grouped by the values
     # of the attributes the rule reads (one evaluation per group), with one group member's attributes.
     groups: tuple[tuple[tuple[Mapping[str, Any], frozenset[int]], ...], ...]
+    ladders: tuple[Ladder | None, ...]  # by rule index: for a rule `fact <op> option attribute`
     rule_index: Mapping[str, int]  # rule id -> its index in the domain
     # Options are numbered by their position in the domain; sets of options below are sets of positions.
     option_ids: tuple[str, ...]
@@ -182,6 +226,7 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         truth=truth,
         untabled=untabled,
         groups=tuple(_attribute_groups(rule, domain) for rule in domain.rules),
+        ladders=tuple(Ladder.of(rule, domain) for rule in domain.rules),
         swing=swing,
         excludes=excludes,
         priorities=tuple(sorted(by_priority)),
@@ -421,12 +466,18 @@ class Search:
         return TippingPoint(change, current, flip.winner, flip.margin, tuple(sorted(flip.excluded)))
 
     def _flip(self, change: Change, baseline: _Baseline, lever: Levers, exact: bool) -> _Flip | None:
-        facts, changed = self.changed_facts(change)
+        # The changed facts are worked out only when a rule must be evaluated on them, or when the
+        # change moves derived facts.
+        facts: Mapping[str, Any] | None = None
+        changed: Iterable[str] = (change.field,)
+        if change.field in AFFECTS:
+            facts, changed = self.changed_facts(change)
         toggled: set[int] = set()  # rules that now hold where they did not, or the reverse
         reread: set[int] = set()  # other rules reading a changed fact: evaluated again
         for fact in changed:
             table = lever.truth.get(fact)
-            before, after = self.facts.get(fact, _ABSENT), facts.get(fact, _ABSENT)
+            before = self.facts.get(fact, _ABSENT)
+            after = facts.get(fact, _ABSENT) if facts is not None else _as_fact(change.value)
             if table is not None and before in table and after in table:
                 toggled |= table[before] ^ table[after]
                 reread.update(lever.untabled[fact])
@@ -435,11 +486,14 @@ class Search:
         reweighed: frozenset[int] = _NONE
         weights = self.weights
         if change.field.startswith("priorities."):
-            reweighed = lever.priority_readers.get(change.field.split(".", 1)[1], _NONE)
-            weights = priority_weights(facts, self.kb)
+            priority = change.field.split(".", 1)[1]
+            reweighed = lever.priority_readers.get(priority, _NONE)
+            weights = {**weights, priority: self.kb.priority_weights[change.value]}
         rules = reweighed.union(toggled, reread)
         if not rules:
             return None
+        if facts is None:
+            facts = self.changed_facts(change)[0] if reread else self.facts
         return baseline.flip(
             _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts, exact
         )
@@ -449,7 +503,7 @@ class Search:
         key = (change.field, repr(change.value))
         if key not in self._changed:
             facts = dict(self.facts)
-            facts[change.field] = tuple(change.value) if isinstance(change.value, list) else change.value
+            facts[change.field] = _as_fact(change.value)
             affected = AFFECTS.get(change.field, ())
             if affected:
                 facts = self._derive(change, facts)
@@ -495,6 +549,11 @@ class Search:
         return facts
 
 
+def _as_fact(value: Any) -> Any:
+    """A profile value as a fact: lists are tuples."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def copy_section(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: copy_section(v) for k, v in value.items()}
@@ -512,6 +571,7 @@ _NO_ATTRIBUTES: Mapping[str, Any] = {}
 _NONE: frozenset[int] = frozenset()
 _OUT = float("-inf")  # the estimated score of an excluded option
 _LOWEST = math.nextafter(_OUT, 0.0)  # any score of an option that is not excluded
+_ON_GRID = 1e-6
 # Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
 # estimate within this of the winner is confirmed by the engine.
 _TOLERANCE = 0.05
@@ -590,6 +650,9 @@ class _Baseline:
 
     def evaluate(self, i: int, facts: Mapping[str, Any]) -> frozenset[int]:
         """The options rule `i` applies to under `facts` (as score_domain decides it)."""
+        ladder = self.lever.ladders[i]
+        if ladder is not None:
+            return ladder.hits(facts)
         condition = self.domain.rules[i].condition
         if condition.uses_option:
             evaluate = condition.evaluate
@@ -724,6 +787,11 @@ class _Baseline:
         option the changed rules did not move keeps the engine's score."""
         if estimate == self.ranked_raw[option]:
             return self.items[option].score
+        rounded = round(estimate, 2)
+        if abs(estimate - rounded) < _ON_GRID:
+            # The estimate adds and removes the same hundredths the engine sums, in another order: when
+            # it is this close to a hundredth, the engine's sum rounds to that same hundredth.
+            return min(max(rounded, self.low), self.high)
         impacts = {i: v for i, v in self.impacts(option).items() if i not in changed}
         for i, (impact, hits) in changed.items():
             if impact and option in hits:
