@@ -50,6 +50,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    workers: int
 
     @property
     def pid(self) -> int:
@@ -81,7 +82,7 @@ def serve(log: Path, env: Mapping[str, str] | None = None, workers: int = 2) -> 
             stdout=subprocess.DEVNULL,
             stderr=sink,
         )
-    server = Server(process, port, log)
+    server = Server(process, port, log, workers)
     try:
         wait_ready(server)
         yield server
@@ -99,7 +100,10 @@ def wait_ready(server: Server, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if request(server.port, "GET", "/readyz")[0] == 200 and len(server.worker_pids()) > 0:
+            if (
+                request(server.port, "GET", "/readyz")[0] == 200
+                and len(server.worker_pids()) == server.workers
+            ):
                 return
         except OSError:
             pass
