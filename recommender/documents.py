@@ -6,11 +6,13 @@ key, so problems can be reported as `file:line`.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import sys
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -95,6 +97,13 @@ class _SafeLineLoader(yaml.SafeLoader):
         return value
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: Node) -> Any:
+    raise DocumentError(f"the YAML tag {node.tag} is not accepted", node.start_mark.line + 1)
+
+
+_REFUSED_TAGS = ("binary", "set", "omap", "pairs")
+for _name in _REFUSED_TAGS:
+    _SafeLineLoader.add_constructor(f"tag:yaml.org,2002:{_name}", _refuse_tag)
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:map", _SafeLineLoader.construct_mapping)
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:seq", _SafeLineLoader.construct_sequence)
 _SafeLineLoader.add_constructor("tag:yaml.org,2002:float", _SafeLineLoader.construct_yaml_float)
@@ -134,6 +143,7 @@ for _tag, _constructor in (
     ("tag:yaml.org,2002:map", _SafeLineLoader.construct_mapping),
     ("tag:yaml.org,2002:seq", _SafeLineLoader.construct_sequence),
     ("tag:yaml.org,2002:float", _SafeLineLoader.construct_yaml_float),
+    *((f"tag:yaml.org,2002:{name}", _refuse_tag) for name in _REFUSED_TAGS),
 ):
     _TrustedLineLoader.add_constructor(_tag, _constructor)
 
@@ -161,8 +171,14 @@ def load_yaml(text: str | bytes, loader: type[yaml.SafeLoader] = _SafeLineLoader
         raise DocumentError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise DocumentError(f"invalid value: {exc}") from None
+    except ValueError as exc:
+        raise DocumentError(_invalid_value(exc)) from None
+
+
+def _invalid_value(exc: ValueError) -> str:
+    if "digits" in str(exc):  # Python refuses to convert integers this long
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return f"invalid value: {exc}"
 
 
 def _reject_constant(name: str) -> Any:
@@ -191,7 +207,7 @@ def load_json(text: str | bytes) -> Any:
     except RecursionError:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
-        raise DocumentError(f"invalid value: {exc}") from None
+        raise DocumentError(_invalid_value(exc)) from None
     # Fewer brackets than the limit cannot nest deeper than it: most documents skip the walk.
     if text.count("{") + text.count("[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
@@ -227,36 +243,103 @@ def _check_text(value: Any) -> None:
             stack.extend(item)
 
 
-def iter_json_array(text: str) -> Iterator[Any]:
-    """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once)."""
+def iter_json_array(source: str | BinaryIO, chunk_bytes: int = 1 << 20) -> Iterator[Any]:
+    """The items of a top-level JSON array, decoded one at a time (the whole list never exists at once).
+
+    `source` is the text, or a binary file (UTF-8) read `chunk_bytes` at a time, so that neither the file's
+    bytes nor its text are ever held whole: memory stays flat however long the list is.
+    """
+    chunks = iter([source]) if isinstance(source, str) else _utf8_chunks(source, chunk_bytes)
     decoder = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    escapes = bool(_SURROGATE_ESCAPE.search(text))
-    ws = " \t\r\n"
-    pos = text.index("[") + 1
-    expect_item = True
+    text, pos, lines_before, more = "", 0, 0, True
+
+    def refill() -> bool:
+        """Drop what was read, append the next chunk; False at the end of the source."""
+        nonlocal text, pos, lines_before, more
+        chunk = next(chunks, None) if more else None
+        if chunk is None:
+            more = False
+            return False
+        lines_before += text.count("\n", 0, pos)
+        text, pos = text[pos:] + chunk, 0
+        return True
+
+    def skip_space() -> str | None:
+        """The next character that is not white space (None at the end of the source)."""
+        nonlocal pos
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n":
+                pos += 1
+            if pos < len(text):
+                return text[pos]
+            if not refill():
+                return None
+
+    def decode_item() -> tuple[Any, int]:
+        """The item at `pos` and where it ends, reading on while it may go on in the next chunk."""
+        while True:
+            try:
+                item, end = decoder.raw_decode(text, pos)
+                # Complete once a delimiter follows: "2." may be the start of "2.5" in the next chunk.
+                if not more or (follows := _NEXT_CHARACTER.match(text, end)) and follows[1] in ",]":
+                    return item, end
+            except json.JSONDecodeError as exc:
+                if not more:
+                    raise error(f"invalid JSON: {exc.msg}", exc.lineno) from None
+            except RecursionError:
+                raise error(f"document nested deeper than {MAX_DEPTH} levels") from None
+            pending = len(text) - pos  # read on until the unread text has doubled: O(length) per item
+            while refill() and len(text) - pos < 2 * pending:
+                pass
+
+    def error(message: str, line: int | None = None) -> DocumentError:
+        return DocumentError(message, lines_before + (line or text.count("\n", 0, pos) + 1))
+
+    def end_of_list() -> None:
+        nonlocal pos
+        pos += 1
+        if skip_space() is not None:
+            raise error("invalid JSON: Extra data")
+
+    if skip_space() != "[":
+        raise error("invalid JSON: the document is not a list")
+    pos += 1
+    if skip_space() == "]":
+        return end_of_list()
     while True:
-        while pos < len(text) and text[pos] in ws:
-            pos += 1
-        if pos >= len(text):
-            raise DocumentError("invalid JSON: the list is not closed", text.count("\n", 0, pos) + 1)
-        char = text[pos]
-        if char == "]":
-            return
-        if char == "," and not expect_item:
-            pos, expect_item = pos + 1, True
-            continue
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno) from None
-        except RecursionError:
-            raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels") from None
+        if skip_space() is None:
+            raise error("invalid JSON: the list is not closed")
+        item, pos = decode_item()
         if _depth(item) > MAX_DEPTH - 1:
-            raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
-        if escapes:
-            _check_text(item)
-        expect_item = False
+            raise error(f"document nested deeper than {MAX_DEPTH} levels")
         yield item
+        char = skip_space()
+        if char == "]":
+            return end_of_list()
+        if char != ",":
+            raise error(
+                "invalid JSON: " + ("the list is not closed" if char is None else "Expecting ',' delimiter")
+            )
+        pos += 1
+
+
+_NEXT_CHARACTER = re.compile(r"[ \t\r\n]*(\S)")
+
+
+def _utf8_chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[str]:
+    decode = codecs.getincrementaldecoder("utf-8-sig")().decode
+    read = 0
+    while True:
+        data = stream.read(chunk_bytes)
+        try:
+            text = decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"document is not valid UTF-8 (byte {read + exc.start})") from None
+        read += len(data)
+        if text:
+            yield text
+        if not data:
+            return
 
 
 def _depth(value: Any) -> int:
