@@ -9,8 +9,8 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import sys
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 

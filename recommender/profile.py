@@ -441,6 +441,9 @@ def _derive_network(net: dict[str, Any], facts: dict[str, Any], assumptions: lis
     facts["network.same_account"] = same("account", "account", assumed=True)
 
 
+SUGGESTION_LIMIT = 20  # "did you mean" for the first unknown fields only: a flood of them stays cheap
+
+
 def flatten_errors(messages: Any, schema: Schema | None = None, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict -> {"workload.vcpus": ["..."]}, with did-you-mean for unknown fields."""
     flat: dict[str, list[str]] = {}
@@ -464,7 +467,7 @@ def flatten_errors(messages: Any, schema: Schema | None = None, prefix: str = ""
                 flat.update(flatten_errors(value, nested, path))
         else:
             msgs = [str(m) for m in value]
-            if schema is not None and msgs == ["Unknown field."]:
+            if schema is not None and msgs == ["Unknown field."] and len(flat) < SUGGESTION_LIMIT:
                 guess = difflib.get_close_matches(key, list(schema.fields), n=1)
                 if guess:
                     msgs = [f"Unknown field. Did you mean '{guess[0]}'?"]
