@@ -5,6 +5,7 @@ Every setting is listed once, in SETTINGS; docs/api.md describes the same table 
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -61,8 +62,8 @@ def _bool(value: Any) -> bool:
 
 def _non_negative_number(value: Any) -> float:
     number = float(value)
-    if not number >= 0:
-        raise ValueError("must be a number >= 0")
+    if not 0 <= number < math.inf:
+        raise ValueError("must be a number of seconds, 0 (off) or more")
     return number
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from api.config import ConfigError
+from api.config import resolve_settings
 from api.state import holder
 from recommender.errors import KnowledgeError
 from recommender.knowledge import DEFAULT_PATH, KnowledgeBase, load_knowledge
@@ -39,14 +39,8 @@ log = logging.getLogger("recommender.reload")
 
 def reload_interval(environ: Mapping[str, str] = os.environ) -> float:
     """RECOMMENDER_RELOAD_INTERVAL in seconds; 0 (the default) turns the file watch off."""
-    raw = environ.get(INTERVAL_SETTING, "0")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise ConfigError(f"{INTERVAL_SETTING}={raw!r}: must be a number of seconds, 0 (off) or more")
-    return seconds
+    value: float = resolve_settings(environ=environ)[INTERVAL_SETTING]
+    return value
 
 
 def fingerprint(path: str | os.PathLike[str] | None) -> str:
