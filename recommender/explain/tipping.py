@@ -133,10 +133,11 @@ class Levers:
     lists: Mapping[str, tuple[str, ...]]  # list fields -> allowed members
     numbers: Mapping[str, NumericLever]
     readers: Mapping[str, tuple[int, ...]]  # fact -> indexes of the rules that read it
-    # For a yes/no or choice fact: value -> the rules reading that fact alone (not an option attribute)
-    # that hold for it, so that a change of the fact toggles the rules in the symmetric difference;
-    # `untabled` lists the fact's other readers, which are evaluated.
+    # Per fact, the rules that read it alone (not with an option attribute): `truth` gives, for each
+    # value a change may give the fact (lists as sets), those of them that hold, so that a change toggles
+    # the ones whose truth differs; `untabled` lists the fact's other readers, which are evaluated.
     truth: Mapping[str, Mapping[Any, frozenset[int]]]
+    tabled: Mapping[str, frozenset[int]]
     untabled: Mapping[str, tuple[int, ...]]
     # By rule index, for rules comparing facts with option attributes: the targets grouped by the values
     # of the attributes the rule reads (one evaluation per group), with one group member's attributes.
@@ -220,10 +221,11 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
             for r in rules
             if not r.exclude
         )
-    truth, untabled = _truth_tables(domain, readers)
+    truth, tabled, untabled = _truth_tables(domain, readers, numbers)
     position = {option.id: n for n, option in enumerate(domain.options)}
     return Levers(
         truth=truth,
+        tabled=tabled,
         untabled=untabled,
         groups=tuple(_attribute_groups(rule, domain) for rule in domain.rules),
         ladders=tuple(Ladder.of(rule, domain) for rule in domain.rules),
@@ -243,27 +245,50 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
 
 
 def _truth_tables(
-    domain: Domain, readers: Mapping[str, list[int]]
-) -> tuple[dict[str, dict[Any, frozenset[int]]], dict[str, tuple[int, ...]]]:
+    domain: Domain, readers: Mapping[str, list[int]], numbers: Mapping[str, NumericLever]
+) -> tuple[dict[str, dict[Any, frozenset[int]]], dict[str, frozenset[int]], dict[str, tuple[int, ...]]]:
+    """Per fact: for each value a change may give it, which of the rules reading that fact alone hold."""
     truth: dict[str, dict[Any, frozenset[int]]] = {}
+    tabled: dict[str, frozenset[int]] = {}
     untabled: dict[str, tuple[int, ...]] = {}
     for fact, indexes in readers.items():
-        ftype = _FACT_TYPES[fact]
-        values: tuple[Any, ...] = (False, True) if ftype.kind == "bool" else ftype.choices
-        tabled = [
+        values = _values_changes_give(fact, numbers)
+        alone = [
             i
             for i in indexes
-            if ftype.kind in ("bool", "enum")
+            if values is not None
             and domain.rules[i].condition.fields == {fact}
             and not domain.rules[i].condition.uses_option
         ]
-        if tabled:
+        if values is not None and alone:
             truth[fact] = {
-                value: frozenset(i for i in tabled if domain.rules[i].condition(given))
-                for value, given in [*((v, {fact: v}) for v in values), (_ABSENT, {})]
+                _table_key(value): frozenset(i for i in alone if domain.rules[i].condition({fact: value}))
+                for value in values
             }
-        untabled[fact] = tuple(i for i in indexes if i not in tabled)
-    return truth, untabled
+        tabled[fact] = frozenset(alone)
+        untabled[fact] = tuple(i for i in indexes if i not in alone)
+    return truth, tabled, untabled
+
+
+def _values_changes_give(fact: str, numbers: Mapping[str, NumericLever]) -> list[Any] | None:
+    """Every value a change in the searched space may give the fact, or None if they are not few."""
+    ftype = _FACT_TYPES[fact]
+    if ftype.kind == "bool":
+        return [False, True]
+    if ftype.kind == "enum":
+        return list(ftype.choices)
+    if ftype.kind == "list" and len(ftype.choices) <= 8:
+        members = ftype.choices
+        return [tuple(m for k, m in enumerate(members) if mask >> k & 1) for mask in range(1 << len(members))]
+    if fact in numbers:
+        lever = numbers[fact]
+        return sorted({_tidy(point, lever.kind) for point in _points(lever)})
+    return None
+
+
+def _table_key(value: Any) -> Any:
+    """Lists are compared as sets by every operator that reads them."""
+    return frozenset(value) if isinstance(value, tuple | list) else value
 
 
 def _attribute_groups(rule: Rule, domain: Domain) -> tuple[tuple[Mapping[str, Any], frozenset[int]], ...]:
@@ -382,11 +407,7 @@ def _numeric_regions(path: str, lever: NumericLever, current: float) -> Iterator
     def region(value: float) -> tuple[bool, ...]:
         return tuple(_COMPARE[op](value, threshold) for op, threshold in lever.comparisons)
 
-    points: set[float] = set()
-    for _, threshold in lever.comparisons:
-        for t in threshold if isinstance(threshold, frozenset) else (threshold,):
-            unit = _unit(t, lever.kind)
-            points.update(p for p in (t - unit, t, t + unit) if lever.low <= p <= lever.high)
+    points = _points(lever)
     here = region(current)
     for side in (
         sorted(p for p in points if p > current),
@@ -397,6 +418,16 @@ def _numeric_regions(path: str, lever: NumericLever, current: float) -> Iterator
             if (where := region(value)) != seen:
                 seen, step = where, step + 1
                 yield Change(path, _tidy(value, lever.kind), step)
+
+
+def _points(lever: NumericLever) -> set[float]:
+    """Each threshold, and the nearest values on either side of it, within the field's range."""
+    points: set[float] = set()
+    for _, threshold in lever.comparisons:
+        for t in threshold if isinstance(threshold, frozenset) else (threshold,):
+            unit = _unit(t, lever.kind)
+            points.update(p for p in (t - unit, t, t + unit) if lever.low <= p <= lever.high)
+    return points
 
 
 def _unit(threshold: float, kind: str) -> float:
@@ -476,10 +507,9 @@ class Search:
         reread: set[int] = set()  # other rules reading a changed fact: evaluated again
         for fact in changed:
             table = lever.truth.get(fact)
-            before = self.facts.get(fact, _ABSENT)
-            after = facts.get(fact, _ABSENT) if facts is not None else _as_fact(change.value)
-            if table is not None and before in table and after in table:
-                toggled |= table[before] ^ table[after]
+            after = _table_key(facts.get(fact, _ABSENT) if facts is not None else change.value)
+            if table is not None and after in table:
+                toggled |= baseline.holding(fact) ^ table[after]
                 reread.update(lever.untabled[fact])
             else:
                 reread.update(lever.readers.get(fact, ()))
@@ -490,7 +520,7 @@ class Search:
             reweighed = lever.priority_readers.get(priority, _NONE)
             weights = {**weights, priority: self.kb.priority_weights[change.value]}
         rules = reweighed.union(toggled, reread)
-        if not rules:
+        if not rules or (not reread and baseline.stays_first(toggled, reweighed, weights)):
             return None
         if facts is None:
             facts = self.changed_facts(change)[0] if reread else self.facts
@@ -629,12 +659,21 @@ class _Baseline:
             0.0 if rule.exclude else round(rule.score * weights[rule.priority], 2)
             for rule in self.domain.rules
         ]
+        self.best_other = max((self.raw[n] for n in self.order[1:]), default=_OUT)  # unbounded
         self._hits: dict[int, frozenset[int]] = {}
+        self._holding: dict[str, frozenset[int]] = {}
         self._impacts: dict[int, dict[int, float]] = {}
 
     def score(self, option: int) -> float:
         """Bounded score, also of an excluded option (had it not been)."""
         return min(max(self.raw[option], self.low), self.high)
+
+    def holding(self, fact: str) -> frozenset[int]:
+        """Those of the rules reading `fact` alone that hold in the engine's outcome."""
+        if fact not in self._holding:
+            fired, rules = self.fired, self.domain.rules
+            self._holding[fact] = frozenset(i for i in self.lever.tabled[fact] if rules[i].id in fired)
+        return self._holding[fact]
 
     def hits(self, i: int) -> frozenset[int]:
         """The options rule `i` applies to in the engine's outcome."""
@@ -686,6 +725,39 @@ class _Baseline:
         position = self.lever.position
         contenders = [*self.order[1:2], *(n for o in excludes if (n := position[o]) in self.exclusions)]
         return any(self.score(n) + swing + _TOLERANCE >= top for n in contenders)
+
+    def stays_first(
+        self, toggled: Iterable[int], reweighed: frozenset[int], weights: Mapping[str, float]
+    ) -> bool:
+        """Whether the winner surely stays first when the `toggled` rules (no exclusions) change from
+        holding to not or the reverse and the `reweighed` ones get `weights`: its new score is above the
+        best other score plus the most each of those rules can add to one other option."""
+        winner = self.winner
+        if winner is None:
+            return False
+        rules, targets, rule_impact = self.domain.rules, self.lever.targets, self.rule_impact
+        top, gained = self.raw[winner], 0.0
+        for i in toggled:
+            rule = rules[i]
+            if rule.exclude:
+                return False
+            old = rule_impact[i]
+            impact = round(rule.score * weights[rule.priority], 2) if i in reweighed else old
+            held = bool(self.hits(i))
+            if winner in targets[i]:
+                top += -old if held else impact
+            if len(targets[i]) > (winner in targets[i]):
+                gained += max(0.0, -old) if held else max(0.0, impact)
+        for i in reweighed.difference(toggled):
+            hits = self.hits(i)
+            rule = rules[i]
+            move = round(rule.score * weights[rule.priority], 2) - rule_impact[i]
+            if winner in hits:
+                top += move
+            if len(hits) > (winner in hits):
+                gained += max(0.0, move)
+        low, high = self.low, self.high
+        return min(max(top, low), high) - _TOLERANCE > min(max(self.best_other + gained, low), high)
 
     def flip(self, update: _Update, facts: Mapping[str, Any], exact: bool) -> _Flip | None:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
