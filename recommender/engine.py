@@ -158,13 +158,12 @@ def confidence(outcome: DomainOutcome, kb: KnowledgeBase) -> str:
     return "medium" if gap >= kb.confidence["medium"] else "low"
 
 
-def _rationale_entry(rule: Rule, impact: float) -> dict[str, Any]:
-    return {"rule": rule.id, "impact": impact, "reason": rule.reason, "sources": list(rule.sources)}
-
-
 def rationale(item: ScoredOption) -> list[dict[str, Any]]:
+    # sorted by size, then rule id (unique within an option, so the rules themselves are never compared)
+    order = sorted([(-abs(impact), rule.id, impact, rule) for rule, impact in item.impacts])
     entries = [
-        _rationale_entry(r, i) for r, i in sorted(item.impacts, key=lambda ri: (-abs(ri[1]), ri[0].id))
+        {"rule": rid, "impact": impact, "reason": rule.reason, "sources": list(rule.sources)}
+        for _, rid, impact, rule in order
     ]
     if item.bound:
         entries.append(
@@ -186,21 +185,28 @@ def versus_top(
     """The rules that separate an option from the winner: positive = in the winner's favour."""
     totals = top_totals if top_totals is not None else _totals(top)
     own = _totals(item)
-    gaps = []  # (rule id, the winner's points minus this option's, reason), rules that give both the same left out
+    # (-size, rule id, the winner's points minus this option's, reason); rules giving both the same left out
+    gaps = []
     for rid, (impact, rule) in totals.items():
         other = own.get(rid)
         if other is None:
-            gaps.append((rid, impact, rule.reason))
+            gaps.append((-abs(impact), rid, impact, rule.reason))
         elif other[0] != impact:
-            gaps.append((rid, impact - other[0], rule.reason))
-    gaps += [(rid, 0.0 - impact, rule.reason) for rid, (impact, rule) in own.items() if rid not in totals]
+            gap = impact - other[0]
+            gaps.append((-abs(gap), rid, gap, rule.reason))
+    gaps += [
+        (-abs(impact), rid, 0.0 - impact, rule.reason)
+        for rid, (impact, rule) in own.items()
+        if rid not in totals
+    ]
     if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
-        gaps.append(("score-bounds", top.bound - item.bound, BOUNDS_GAP_REASON))
-    gaps.sort(key=lambda g: (-abs(g[1]), g[0]))
+        gap = top.bound - item.bound
+        gaps.append((-abs(gap), "score-bounds", gap, BOUNDS_GAP_REASON))
+    gaps.sort()  # by size, then rule id (unique): the reasons are never compared
     winner, loser = top.option.id, item.option.id
     return [
         {"rule": rid, "impact": rounded, "reason": reason, "favours": winner if gap > 0 else loser}
-        for rid, gap, reason in gaps
+        for _, rid, gap, reason in gaps
         if (rounded := round(gap, 2))
     ]
 
