@@ -152,7 +152,7 @@ class Levers:
     # Per changeable field: the most its score rules can move the gap between two options, and the
     # options its exclusion rules may exclude (or stop excluding).
     swing: Mapping[str, float]
-    excludes: Mapping[str, frozenset[str]]
+    excludes: Mapping[str, frozenset[int]]  # positions
 
 
 @dataclass(frozen=True)
@@ -211,18 +211,18 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
     for fact, reading in readers.items():
         for path in DERIVED_INPUTS.get(fact, (fact,)):
             moved_by.setdefault(path, set()).update(reading)
+    position = {option.id: n for n, option in enumerate(domain.options)}
     swing: dict[str, float] = {}
-    excludes: dict[str, frozenset[str]] = {}
+    excludes: dict[str, frozenset[int]] = {}
     for path, indexes in moved_by.items():
         rules = [domain.rules[i] for i in indexes]
-        excludes[path] = frozenset(o for r in rules if r.exclude for o in r.targets)
+        excludes[path] = frozenset(position[o] for r in rules if r.exclude for o in r.targets)
         swing[path] = sum(
             2 * abs(r.score) * (1.0 if r.priority == "fit" else max(max_weight, 1.0))
             for r in rules
             if not r.exclude
         )
     truth, tabled, untabled = _truth_tables(domain, readers, numbers)
-    position = {option.id: n for n, option in enumerate(domain.options)}
     return Levers(
         truth=truth,
         tabled=tabled,
@@ -376,24 +376,37 @@ def field_changes(
     current = facts.get(path)
     if path.startswith("priorities."):
         assert current is not None  # priorities always have a level (default 3)
-        return sorted(
-            (Change(path, level, abs(level - current)) for level in PRIORITY_LEVELS if level != current),
-            key=lambda c: c.step,
-        )
+        return list(_priority_changes(path, current))
     if path in levers.choices:
-        return [Change(path, value, 1) for value in levers.choices[path] if value != current]
+        return list(_choice_changes(path, levers.choices[path], current))
     if path in levers.lists:
-        members, have = levers.lists[path], tuple(current or ())
-        return [
-            Change(path, [m for m in have if m != member], 1)
-            if member in have
-            else Change(path, [m for m in members if m in have or m == member], 1)
-            for member in members
-            if member not in have or len(have) > 1
-        ]
+        return _list_changes(path, levers.lists[path], tuple(current or ()))
     if current is None:
         return []
     return list(_numeric_changes(path, levers.numbers[path], current))
+
+
+# The changes of a field depend only on its current value and what the rules allow: worked out once.
+@functools.lru_cache(maxsize=256)
+def _priority_changes(path: str, current: int) -> tuple[Change, ...]:
+    changes = (Change(path, level, abs(level - current)) for level in PRIORITY_LEVELS if level != current)
+    return tuple(sorted(changes, key=lambda c: c.step))
+
+
+@functools.lru_cache(maxsize=1024)
+def _choice_changes(path: str, choices: tuple[Any, ...], current: Any) -> tuple[Change, ...]:
+    return tuple(Change(path, value, 1) for value in choices if value != current)
+
+
+def _list_changes(path: str, members: tuple[str, ...], have: tuple[str, ...]) -> list[Change]:
+    """One member added or removed (a list keeps at least one member)."""
+    return [
+        Change(path, [m for m in have if m != member], 1)
+        if member in have
+        else Change(path, [m for m in members if m in have or m == member], 1)
+        for member in members
+        if member not in have or len(have) > 1
+    ]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -457,7 +470,7 @@ class Search:
         baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
-            if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, frozenset())):
+            if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, _NONE)):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
@@ -715,16 +728,18 @@ class _Baseline:
             self._impacts[option] = {index[r.id]: impact for r, impact in self.items[option].impacts}
         return self._impacts[option]
 
-    def reachable(self, swing: float, excludes: frozenset[str]) -> bool:
+    def reachable(self, swing: float, excludes: frozenset[int]) -> bool:
         """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
         `excludes` could change the winner at all: it must exclude the winner, or let another option
         (ranked, or no longer excluded) catch up."""
-        if self.winner is None or self.lever.option_ids[self.winner] in excludes:
+        if self.winner is None or self.winner in excludes:
             return True
-        top = self.score(self.winner)
-        position = self.lever.position
-        contenders = [*self.order[1:2], *(n for o in excludes if (n := position[o]) in self.exclusions)]
-        return any(self.score(n) + swing + _TOLERANCE >= top for n in contenders)
+        rival = max((self.raw[n] for n in excludes.intersection(self.exclusions)), default=self.best_other)
+        rival = max(rival, self.best_other)
+        return (
+            rival > _OUT
+            and self.score(self.winner) <= min(max(rival, self.low), self.high) + swing + _TOLERANCE
+        )
 
     def stays_first(
         self, toggled: Iterable[int], reweighed: frozenset[int], weights: Mapping[str, float]
