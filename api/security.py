@@ -84,11 +84,11 @@ def _decorate(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Cache-Control", "no-store")
-    allowed = _allowed_origin(request.headers.get("Origin"))
-    if allowed is not None:
-        response.headers["Access-Control-Allow-Origin"] = allowed
-        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
-    if current_app.config["RECOMMENDER_CORS_ORIGINS"]:
+    if current_app.config["RECOMMENDER_CORS_ORIGINS"]:  # CORS configured: look at the Origin
+        allowed = _allowed_origin(request.headers.get("Origin"))
+        if allowed is not None:
+            response.headers["Access-Control-Allow-Origin"] = allowed
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
         response.vary.add("Origin")
     return response
 

@@ -110,7 +110,7 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
 # of the attributes it reads (one group member's attributes, the group's option ids): one evaluation a group.
 PlannedRule = tuple[Rule, tuple[tuple[Mapping[str, Any], tuple[str, ...]], ...] | None]
 _PLANS: dict[int, tuple[Domain, tuple[PlannedRule, ...]]] = {}
-_MAX_PLANS = 64  # knowledge bases loaded in one process (hot reloads, tests); the oldest plans are dropped
+_MAX_PLANS = 16  # domains of the last few knowledge bases (hot reloads, tests); the oldest plans are dropped
 
 
 def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
