@@ -149,9 +149,9 @@ class Levers:
     position: Mapping[str, int]  # option id -> position
     targets: tuple[frozenset[int], ...]  # by rule index: the options the rule may apply to
     priority_readers: Mapping[str, frozenset[int]]  # priority -> indexes of the rules it weighs
-    # Per changeable field: the most its score rules can move the gap between two options, and the
+    # Per changeable field (or fact a rule reads): the score rules a change of it may move, and the
     # options its exclusion rules may exclude (or stop excluding).
-    swing: Mapping[str, float]
+    moved: Mapping[str, tuple[int, ...]]
     excludes: Mapping[str, frozenset[int]]  # positions
 
 
@@ -173,11 +173,11 @@ def levers(domain: Domain, kb: KnowledgeBase) -> Levers:
     if key not in _LEVERS:
         if len(_LEVERS) > 64:
             _LEVERS.clear()
-        _LEVERS[key] = _build_levers(domain, max(kb.priority_weights.values(), default=1.0))
+        _LEVERS[key] = _build_levers(domain)
     return _LEVERS[key]
 
 
-def _build_levers(domain: Domain, max_weight: float) -> Levers:
+def _build_levers(domain: Domain) -> Levers:
     readers: dict[str, list[int]] = {}
     by_priority: dict[str, list[int]] = {}
     comparisons: dict[str, set[tuple[str, Any]]] = {}
@@ -207,20 +207,19 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         elif ftype.kind in ("int", "number") and comparisons.get(path):
             low, high = _range(path)
             numbers[path] = NumericLever(ftype.kind, low, high, tuple(sorted(comparisons[path], key=repr)))
-    moved_by: dict[str, set[int]] = {f"priorities.{p}": set(rules) for p, rules in by_priority.items()}
+    # The rules a change of each field may move: the readers of the facts it sets or derives, and for a
+    # priority the rules it weighs.
+    moved_by: dict[str, set[int]] = {}
     for fact, reading in readers.items():
-        for path in DERIVED_INPUTS.get(fact, (fact,)):
+        for path in (fact, *(p for p, derived in AFFECTS.items() if fact in derived)):
             moved_by.setdefault(path, set()).update(reading)
     position = {option.id: n for n, option in enumerate(domain.options)}
-    swing: dict[str, float] = {}
+    moved: dict[str, tuple[int, ...]] = {}
     excludes: dict[str, frozenset[int]] = {}
     for path, indexes in moved_by.items():
-        rules = [domain.rules[i] for i in indexes]
-        excludes[path] = frozenset(position[o] for r in rules if r.exclude for o in r.targets)
-        swing[path] = sum(
-            2 * abs(r.score) * (1.0 if r.priority == "fit" else max(max_weight, 1.0))
-            for r in rules
-            if not r.exclude
+        moved[path] = tuple(sorted(i for i in indexes if not domain.rules[i].exclude))
+        excludes[path] = frozenset(
+            position[o] for i in indexes if domain.rules[i].exclude for o in domain.rules[i].targets
         )
     truth, tabled, untabled = _truth_tables(domain, readers, numbers)
     return Levers(
@@ -229,7 +228,7 @@ def _build_levers(domain: Domain, max_weight: float) -> Levers:
         untabled=untabled,
         groups=tuple(_attribute_groups(rule, domain) for rule in domain.rules),
         ladders=tuple(Ladder.of(rule, domain) for rule in domain.rules),
-        swing=swing,
+        moved=moved,
         excludes=excludes,
         priorities=tuple(sorted(by_priority)),
         choices=choices,
@@ -470,7 +469,7 @@ class Search:
         baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
-            if not baseline.reachable(lever.swing.get(path, 0.0), lever.excludes.get(path, _NONE)):
+            if not baseline.reachable(path):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
@@ -650,7 +649,8 @@ class _Baseline:
         self, outcome: DomainOutcome, lever: Levers, facts: Mapping[str, Any], weights: Mapping[str, float],
         kb: KnowledgeBase,
     ):  # fmt: skip
-        self.domain, self.lever, self.facts = outcome.domain, lever, facts
+        self.domain, self.lever, self.facts, self.weights = outcome.domain, lever, facts, weights
+        self.level_weights = tuple(kb.priority_weights.values())
         self.low, self.high = kb.score_bounds
         position = lever.position
         self.winner = position[outcome.winner.option.id] if outcome.winner else None
@@ -728,17 +728,38 @@ class _Baseline:
             self._impacts[option] = {index[r.id]: impact for r, impact in self.items[option].impacts}
         return self._impacts[option]
 
-    def reachable(self, swing: float, excludes: frozenset[int]) -> bool:
-        """Whether a field whose score rules move gaps by at most `swing` and whose exclusion rules touch
-        `excludes` could change the winner at all: it must exclude the winner, or let another option
-        (ranked, or no longer excluded) catch up."""
+    def reachable(self, path: str) -> bool:
+        """Whether a change of the field could change the winner at all: its exclusion rules may rule out
+        the winner, or its rules may move some rival (ranked, or let back in) far enough."""
+        excludes = self.lever.excludes.get(path, _NONE)
         if self.winner is None or self.winner in excludes:
             return True
         rival = max((self.raw[n] for n in excludes.intersection(self.exclusions)), default=self.best_other)
         rival = max(rival, self.best_other)
+        if rival == _OUT:
+            return False
         return (
-            rival > _OUT
-            and self.score(self.winner) <= min(max(rival, self.low), self.high) + swing + _TOLERANCE
+            self.score(self.winner) <= min(max(rival, self.low), self.high) + self._swing(path) + _TOLERANCE
+        )
+
+    def _swing(self, path: str) -> float:
+        """The most a change of the field can lower the winner's score plus raise a rival's. A rule moves
+        both only if it compares facts with option attributes (it may then apply to one and no longer
+        to the other); a priority moves the same options' scores by at most its rules' score times the
+        change of weight (plus a hundredth of rounding)."""
+        rules = self.domain.rules
+        if path.startswith("priorities."):
+            weight = self.weights[path.split(".", 1)[1]]
+            span = max(abs(level - weight) for level in self.level_weights)
+            reweighed = self.lever.priority_readers.get(path.split(".", 1)[1], _NONE)
+            swing = sum(abs(rules[i].score) * span + 0.01 for i in reweighed)
+            most = max(self.level_weights, default=1.0)  # a rule reading the priority itself, at any weight
+            return swing + sum(
+                2 * abs(rules[i].score) * max(most, 1.0) for i in self.lever.moved.get(path, ())
+            )
+        return sum(
+            abs(self.rule_impact[i]) * (2 if rules[i].condition.uses_option else 1)
+            for i in self.lever.moved.get(path, ())
         )
 
     def stays_first(
