@@ -666,6 +666,7 @@ class _Baseline:
         for item in outcome.excluded:
             self.raw[position[item.option.id]] = self.domain.base + sum(impact for _, impact in item.impacts)
             self.exclusions[position[item.option.id]] = len(item.exclusions)
+        self.excluded = frozenset(self.exclusions)
         self.ranked_raw = [_OUT if n in self.exclusions else raw for n, raw in enumerate(self.raw)]
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
@@ -807,7 +808,7 @@ class _Baseline:
         )
         scores = self.ranked_raw.copy()  # estimated unbounded scores after the change; excluded: _OUT
         changed: dict[int, tuple[float, frozenset[int]]] = {}  # rule -> new impact and options it applies to
-        excluding: dict[int, int] = {}  # option -> change in the number of rules excluding it
+        exclusions: list[tuple[frozenset[int], frozenset[int]]] = []  # exclusion rules that change
         for i in update.rules:
             before = known[i] if i in known else self.hits(i)
             if i in update.toggled:
@@ -818,8 +819,8 @@ class _Baseline:
                 hits = before
             rule = rules[i]
             if rule.exclude:
-                for n in before.symmetric_difference(hits):
-                    excluding[n] = excluding.get(n, 0) + (-1 if n in before else 1)
+                if hits != before:
+                    exclusions.append((before, hits))
                 continue
             old = rule_impact[i]
             impact = round(rule.score * update.weights[rule.priority], 2) if i in update.reweighed else old
@@ -839,14 +840,7 @@ class _Baseline:
                 scores[n] -= old
             for n in gained:
                 scores[n] += impact
-        now_excluded: set[int] = set()
-        for n, more in excluding.items():
-            was = self.exclusions.get(n, 0)
-            if was + more and not was:
-                scores[n] = _OUT
-                now_excluded.add(n)
-            elif was and not was + more:  # no longer excluded
-                scores[n] = self.raw[n] + self._change(n, changed)
+        now_excluded = self._exclusions_moved(exclusions, scores, changed) if exclusions else _NONE
         low, high = self.low, self.high
         if self.winner is not None and scores[self.winner] > _OUT:
             top = scores[self.winner]
@@ -862,7 +856,7 @@ class _Baseline:
         scores[leader] = _OUT
         second = max(scores)
         scores[leader] = first
-        excluded = frozenset(self.lever.option_ids[n] for n in now_excluded)
+        excluded = frozenset(self.lever.option_ids[n] for n in now_excluded) if now_excluded else frozenset()
         if not exact:
             return _Flip(self.lever.option_ids[leader], None, excluded)
         # Options within the tolerance of the second best estimate are totalled exactly. (Above the lower
@@ -878,6 +872,24 @@ class _Baseline:
             return None
         margin = round(ranked[0][0] - ranked[1][0], 2) if len(ranked) > 1 else None
         return _Flip(ranked[0][1], margin, excluded)
+
+    def _exclusions_moved(
+        self,
+        exclusions: list[tuple[frozenset[int], frozenset[int]]],
+        scores: list[float],
+        changed: Mapping[int, tuple[float, frozenset[int]]],
+    ) -> frozenset[int]:
+        """Apply the exclusion rules that change (options they exclude before, and after) to the
+        estimates; returns the options newly excluded."""
+        newly: frozenset[int] = _NONE.union(*(hits - before for before, hits in exclusions))
+        now_excluded = newly.difference(self.excluded)
+        for n in now_excluded:
+            scores[n] = _OUT
+        lost = [before - hits for before, hits in exclusions]
+        for n in _NONE.union(*lost).difference(newly):
+            if self.exclusions[n] == sum(n in options for options in lost):  # no longer excluded
+                scores[n] = self.raw[n] + self._change(n, changed)
+        return now_excluded
 
     def _change(self, option: int, changed: Mapping[int, tuple[float, frozenset[int]]]) -> float:
         """How much the changed rules move the option's unbounded score."""
