@@ -186,11 +186,13 @@ def _reject_constant(name: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise DocumentError(f"duplicate key '{key}'")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) < len(pairs):  # some key came twice: name the first one
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DocumentError(f"duplicate key '{key}'")
+            seen.add(key)
     return result
 
 
@@ -343,16 +345,17 @@ def _utf8_chunks(stream: BinaryIO, chunk_bytes: int) -> Iterator[str]:
 
 
 def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
+    """How deeply mappings and lists nest (a scalar is 0), one level at a time: only containers are kept."""
+    depth, level = 0, [value] if isinstance(value, dict | list) else []
+    while level:
+        depth += 1
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+    return depth
 
 
 def _decode(data: bytes) -> str:
