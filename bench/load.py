@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +27,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RECOMMENDER = str(ROOT / ".venv" / "bin" / "recommender")
-WRK = "/usr/bin/wrk"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 ROTATE_SCRIPT = str(ROOT / "bench" / "rotate.lua")
 
 

@@ -268,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         if "inprocess" in sections:
             print("in-process ...", file=sys.stderr)
             in_process(500 if quick else 3000)
-        if "http" in sections:
+        if "http" in sections and not os.access(load.WRK, os.X_OK):
+            add("HTTP", "wrk", f"{load.WRK} is missing: apt-get install -y wrk", "", False)
+        elif "http" in sections:
             print("HTTP ...", file=sys.stderr)
             http(2 if quick else 5, folder)
         if "batch" in sections:
