@@ -70,8 +70,13 @@ class Server:
 def serve(argv: list[str], env: Mapping[str, str], workers: int = 2, timeout: float = 60) -> Iterator[Server]:
     """Run a gunicorn server (bound by RECOMMENDER_BIND) until /healthz answers; SIGTERM it afterwards."""
     port = free_port()
+    inherited = {  # the defaults are measured, not whatever RECOMMENDER_* the caller's shell has set
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RECOMMENDER_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
     full_env = {
-        **os.environ,
+        **inherited,
         **env,
         "RECOMMENDER_BIND": f"127.0.0.1:{port}",
         "RECOMMENDER_WORKERS": str(workers),
