@@ -153,6 +153,10 @@ class Levers:
     # options its exclusion rules may exclude (or stop excluding).
     moved: Mapping[str, tuple[int, ...]]
     excludes: Mapping[str, frozenset[int]]  # positions
+    # Per field: by priority tag, the sum of its moved rules' |score| (twice for option-attribute rules,
+    # which may stop applying to one option and start applying to another), and rounding slack.
+    spread: Mapping[str, tuple[tuple[tuple[str, float], ...], float]]
+    weighed: Mapping[str, float]  # priority -> sum of |score| of the rules it weighs
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,16 @@ def _build_levers(domain: Domain) -> Levers:
         excludes[path] = frozenset(
             position[o] for i in indexes if domain.rules[i].exclude for o in domain.rules[i].targets
         )
+    spread: dict[str, tuple[tuple[tuple[str, float], ...], float]] = {}
+    for path, moving in moved.items():
+        by_tag: dict[str, float] = {}
+        slack = 0.0
+        for i in moving:
+            rule = domain.rules[i]
+            factor = 2 if rule.condition.uses_option else 1
+            by_tag[rule.priority] = by_tag.get(rule.priority, 0.0) + factor * abs(rule.score)
+            slack += factor * 0.005
+        spread[path] = (tuple(by_tag.items()), slack)
     truth, tabled, untabled = _truth_tables(domain, readers, numbers)
     return Levers(
         truth=truth,
@@ -230,6 +244,8 @@ def _build_levers(domain: Domain) -> Levers:
         ladders=tuple(Ladder.of(rule, domain) for rule in domain.rules),
         moved=moved,
         excludes=excludes,
+        spread=spread,
+        weighed={p: sum(abs(domain.rules[i].score) for i in rules) for p, rules in by_priority.items()},
         priorities=tuple(sorted(by_priority)),
         choices=choices,
         lists=lists,
@@ -532,7 +548,7 @@ class Search:
             reweighed = lever.priority_readers.get(priority, _NONE)
             weights = {**weights, priority: self.kb.priority_weights[change.value]}
         rules = reweighed.union(toggled, reread)
-        if not rules or (not reread and baseline.stays_first(toggled, reweighed, weights)):
+        if not rules:
             return None
         if facts is None:
             facts = self.changed_facts(change)[0] if reread else self.facts
@@ -650,7 +666,8 @@ class _Baseline:
         kb: KnowledgeBase,
     ):  # fmt: skip
         self.domain, self.lever, self.facts, self.weights = outcome.domain, lever, facts, weights
-        self.level_weights = tuple(kb.priority_weights.values())
+        self.lowest_weight = min(kb.priority_weights.values())
+        self.highest_weight = max(kb.priority_weights.values())
         self.low, self.high = kb.score_bounds
         position = lever.position
         self.winner = position[outcome.winner.option.id] if outcome.winner else None
@@ -744,57 +761,20 @@ class _Baseline:
         )
 
     def _swing(self, path: str) -> float:
-        """The most a change of the field can lower the winner's score plus raise a rival's. A rule moves
-        both only if it compares facts with option attributes (it may then apply to one and no longer
-        to the other); a priority moves the same options' scores by at most its rules' score times the
-        change of weight (plus a hundredth of rounding)."""
-        rules = self.domain.rules
+        """The most a change of the field can lower the winner's score plus raise a rival's: each moved
+        rule's impact at the profile's weights (within half a hundredth of rounding). A rule moves both
+        only if it compares facts with option attributes (it may then apply to one and no longer to the
+        other). A priority moves its rules' impacts by at most their score times the change of weight,
+        plus a hundredth of rounding; a rule reading the priority itself counts at any weight."""
+        by_tag, slack = self.lever.spread.get(path, ((), 0.0))
         if path.startswith("priorities."):
-            weight = self.weights[path.split(".", 1)[1]]
-            span = max(abs(level - weight) for level in self.level_weights)
-            reweighed = self.lever.priority_readers.get(path.split(".", 1)[1], _NONE)
-            swing = sum(abs(rules[i].score) * span + 0.01 for i in reweighed)
-            most = max(self.level_weights, default=1.0)  # a rule reading the priority itself, at any weight
-            return swing + sum(
-                2 * abs(rules[i].score) * max(most, 1.0) for i in self.lever.moved.get(path, ())
-            )
-        return sum(
-            abs(self.rule_impact[i]) * (2 if rules[i].condition.uses_option else 1)
-            for i in self.lever.moved.get(path, ())
-        )
-
-    def stays_first(
-        self, toggled: Iterable[int], reweighed: frozenset[int], weights: Mapping[str, float]
-    ) -> bool:
-        """Whether the winner surely stays first when the `toggled` rules (no exclusions) change from
-        holding to not or the reverse and the `reweighed` ones get `weights`: its new score is above the
-        best other score plus the most each of those rules can add to one other option."""
-        winner = self.winner
-        if winner is None:
-            return False
-        rules, targets, rule_impact = self.domain.rules, self.lever.targets, self.rule_impact
-        top, gained = self.raw[winner], 0.0
-        for i in toggled:
-            rule = rules[i]
-            if rule.exclude:
-                return False
-            old = rule_impact[i]
-            impact = round(rule.score * weights[rule.priority], 2) if i in reweighed else old
-            held = bool(self.hits(i))
-            if winner in targets[i]:
-                top += -old if held else impact
-            if len(targets[i]) > (winner in targets[i]):
-                gained += max(0.0, -old) if held else max(0.0, impact)
-        for i in reweighed.difference(toggled):
-            hits = self.hits(i)
-            rule = rules[i]
-            move = round(rule.score * weights[rule.priority], 2) - rule_impact[i]
-            if winner in hits:
-                top += move
-            if len(hits) > (winner in hits):
-                gained += max(0.0, move)
-        low, high = self.low, self.high
-        return min(max(top, low), high) - _TOLERANCE > min(max(self.best_other + gained, low), high)
+            priority = path.split(".", 1)[1]
+            weight = self.weights[priority]
+            span = max(weight - self.lowest_weight, self.highest_weight - weight)
+            reweighed = len(self.lever.priority_readers.get(priority, _NONE))
+            reading = sum(total for _, total in by_tag) * max(self.highest_weight, 1.0)
+            return self.lever.weighed.get(priority, 0.0) * span + 0.01 * reweighed + reading + slack
+        return sum(self.weights[tag] * total for tag, total in by_tag) + slack
 
     def flip(self, update: _Update, facts: Mapping[str, Any], exact: bool) -> _Flip | None:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
