@@ -684,6 +684,7 @@ class _Baseline:
             self.raw[position[item.option.id]] = self.domain.base + sum(impact for _, impact in item.impacts)
             self.exclusions[position[item.option.id]] = len(item.exclusions)
         self.excluded = frozenset(self.exclusions)
+        self.ranked = frozenset(self.order)
         self.ranked_raw = [_OUT if n in self.exclusions else raw for n, raw in enumerate(self.raw)]
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
@@ -786,7 +787,9 @@ class _Baseline:
             self.rule_impact,
             self._hits,
         )
-        scores = self.ranked_raw.copy()  # estimated unbounded scores after the change; excluded: _OUT
+        # Estimated unbounded scores after the change; excluded options stay at _OUT (one let back in is
+        # estimated on its own).
+        scores, alive = self.ranked_raw.copy(), self.ranked
         changed: dict[int, tuple[float, frozenset[int]]] = {}  # rule -> new impact and options it applies to
         exclusions: list[tuple[frozenset[int], frozenset[int]]] = []  # exclusion rules that change
         for i in update.rules:
@@ -807,14 +810,14 @@ class _Baseline:
             if impact == old:
                 if not impact or hits == before:
                     continue
-                lost, gained = before - hits, hits - before
+                lost, gained = (before - hits) & alive, (hits - before) & alive
             elif hits is before:  # only the weight moved
                 changed[i] = (impact, hits)
-                for n in hits:
+                for n in hits & alive:
                     scores[n] += impact - old
                 continue
             else:
-                lost, gained = before, hits
+                lost, gained = before & alive, hits & alive
             changed[i] = (impact, hits)
             for n in lost:
                 scores[n] -= old
