@@ -281,8 +281,11 @@ def compile_loader(schema: Schema) -> Callable[[Any], dict[str, Any]]:
     @validates_schema hooks), so the schema stays the one definition of the input. Whatever it is not sure of
     (a wrong type, an unknown or missing field) raises ValidationError or NotFast: call `schema.load` then.
     """
-    unsupported = set(schema._hooks) - {"validates_schema"}
-    if any(schema._hooks[hook] for hook in unsupported):
+    if any(
+        tag != "validates_schema" or many or options.get("pass_original")
+        for tag, entries in schema._hooks.items()
+        for _, many, options in entries
+    ):  # hooks it does not mimic (pre/post load, @validates, pass_many...): marshmallow does all the work
         return lambda data: schema.load(data)
     specs = []
     for name, fld in schema.fields.items():
@@ -291,7 +294,7 @@ def compile_loader(schema: Schema) -> Callable[[Any], dict[str, Any]]:
         default = fld.load_default
         specs.append((fld.data_key or name, name, fld, nested, isinstance(fld, fields.List), default))
     known = frozenset(spec[0] for spec in specs)
-    hooks = [getattr(schema, hook[0]) for hook in schema._hooks["validates_schema"]]
+    hooks = [getattr(schema, name) for name, _, _ in schema._hooks.get("validates_schema", [])]
 
     def load(data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or not known.issuperset(data):
