@@ -7,10 +7,15 @@ The search space per domain is finite and comes from the knowledge base, not fro
 - each numeric field the rules compare with literals (or with option attributes), moved to the nearest
   value on the other side of 1, 2, ... of those thresholds (step = thresholds crossed).
 A field the rules read only through a derived fact (network.same_vpc, workload.memory_per_vcpu) counts too:
-the changed profile is rebuilt with recommender.profile.build_profile, so derived facts stay consistent.
+the facts it derives are derived again the way build_profile does (tests compare them with the changed
+document loaded from scratch).
 
-Only the rules that read a changed fact (or whose priority moved) are evaluated again; the other rules'
-contributions are reused from the engine's outcome, and the scores are totalled the way the engine does.
+The search gives the answer of applying every candidate change and recommending from scratch (a test
+compares the two), doing much less: a field whose rules cannot move the winner and its best rival far
+enough is skipped; rules that read one yes/no, choice, list or numeric field are looked up in tables
+built per knowledge base; only the rules a change touches are evaluated again, the other contributions
+are reused from the engine's outcome; and only options that may come first or second are totalled the
+way the engine totals scores.
 """
 
 from __future__ import annotations
