@@ -590,9 +590,10 @@ class Search:
         return facts
 
     def _changed_section(self, change: Change) -> dict[str, Any]:
-        """A copy of the changed field's section of the profile's data, with the change applied."""
+        """The changed field's section of the profile's data, with the change applied (the mappings on the
+        way to the field are copied; the rest is shared, and only read)."""
         section, *path = change.field.split(".")
-        data = copy_section(self.profile.data[section])
+        data = dict(self.profile.data[section])
         if section == "network" and any(
             a["field"] == "network.vpc_count" and str(a["reason"]).startswith("default")
             for a in self.profile.assumptions
@@ -600,7 +601,7 @@ class Search:
             data.pop("vpc_count", None)  # it was derived from the labels: derive it again
         node = data
         for name in path[:-1]:
-            node = node.setdefault(name, {})
+            node[name] = node = dict(node.get(name) or {})
         node[path[-1]] = change.value
         return data
 
@@ -615,14 +616,6 @@ class Search:
 def _as_fact(value: Any) -> Any:
     """A profile value as a fact: lists are tuples."""
     return tuple(value) if isinstance(value, list) else value
-
-
-def copy_section(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: copy_section(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return list(value)
-    return value
 
 
 def _strength(point: TippingPoint) -> float:
