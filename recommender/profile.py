@@ -339,6 +339,8 @@ def _scalar(fld: fields.Field, value: Any) -> Any:
 
 _SCHEMA = ProfileSchema()
 _fast_load = compile_loader(_SCHEMA)
+# What an omitted always-defaulted section loads as (scalars only: a shallow copy per profile is enough).
+_SECTION_DEFAULTS = {section: _SCHEMA.fields[section].schema.load({}) for section in ALWAYS_DEFAULTED}  # type: ignore[attr-defined]
 
 
 def load_profile(document: Any, *, schema: Schema = _SCHEMA) -> Profile:
@@ -360,7 +362,7 @@ def build_profile(document: Mapping[str, Any], loaded: dict[str, Any]) -> Profil
     assumptions: list[dict[str, Any]] = []
     for section in ALWAYS_DEFAULTED:
         if section not in loaded:
-            loaded[section] = _SCHEMA.fields[section].nested().load({})  # type: ignore[attr-defined]
+            loaded[section] = dict(_SECTION_DEFAULTS[section])
     for section, nested in _nested_fields(_SCHEMA).items():
         if section in loaded:
             _collect_defaults(section, nested, document.get(section) or {}, loaded[section], assumptions)
@@ -396,7 +398,7 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):  # loaded data is plain dicts (a Mapping check costs 10x more)
             flat.update(flatten(value, path + "."))
         else:
             flat[path] = tuple(value) if isinstance(value, list) else value
