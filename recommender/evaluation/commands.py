@@ -8,6 +8,7 @@ finding at or above --fail-on exists, else 0. Results are written as they are pr
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -27,14 +28,32 @@ READERS: dict[str, Reader] = {}
 
 
 def read_proposals(path: str) -> tuple[bool, Iterator[Any]]:
-    """Proposal documents (YAML or JSON). A JSON list is decoded one item at a time."""
-    text = read_text(path).decode("utf-8-sig")  # the bytes are dropped at once: only the text stays
+    """Proposal documents (YAML or JSON). A JSON list in a file is read in chunks, one item at a time, so
+    memory stays flat however many proposals it holds."""
+    if path != "-" and not path.endswith((".yaml", ".yml")):
+        stream = _open_binary(path)
+        if stream.peek(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"[":
+            return True, _closing(stream, iter_json_array(stream))
+        stream.close()
+    text = read_text(path).decode("utf-8-sig")
     if text.lstrip()[:1] == "[" and not path.endswith((".yaml", ".yml")):
         return True, iter_json_array(text)
     document = load_document(text, "application/json" if path.endswith(".json") else None)
     if isinstance(document, list):
         return True, iter(document)
     return False, iter([document])
+
+
+def _open_binary(path: str) -> io.BufferedReader:
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by _closing once its items are read
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+
+def _closing(stream: io.BufferedReader, items: Iterator[Any]) -> Iterator[Any]:
+    with stream:
+        yield from items
 
 
 READERS["proposal"] = read_proposals
