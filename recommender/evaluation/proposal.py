@@ -13,17 +13,26 @@ import functools
 import ipaddress
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import orjson
-from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from recommender.documents import LineDict
 from recommender.errors import ProposalError
-from recommender.profile import Profile, ProfileSchema, StrictSchema, build_profile, flatten_errors
+from recommender.profile import (
+    PLAIN_TYPES,
+    NotFast,
+    Profile,
+    ProfileSchema,
+    StrictSchema,
+    build_profile,
+    compile_loader,
+    flatten_errors,
+)
 from recommender.schema_fields import Label, StrictBoolean, StrictInteger
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -675,7 +684,7 @@ def load_proposal(document: Any, *, finding_ids: Iterable[str] | None = None) ->
     loaded: dict[str, Any] | None = None
     try:  # a profile seen before (same text) is already validated: only the rest is loaded
         loaded = _fast_load({k: v for k, v in document.items() if k != "profile"} if profile else document)
-    except (ValidationError, _NotFast):
+    except (ValidationError, NotFast):
         profile = None
     try:
         loaded = loaded if loaded is not None else _SCHEMA.load(document)
@@ -707,74 +716,7 @@ def _profile_key(raw: Any) -> bytes | None:
         return None
 
 
-def _scalar(fld: fields.Field, value: Any) -> Any:
-    """fld.deserialize(value), short-cut for the plain field types when the value already has the right type."""
-    kind = type(fld)
-    if (kind is fields.String or kind is Identifier) and type(value) is str:
-        pass
-    elif kind is StrictBoolean and type(value) is bool:
-        return value
-    elif kind is StrictInteger and type(value) is int:
-        pass
-    else:
-        return fld.deserialize(value)
-    for validator in fld.validators:
-        validator(value)
-    return value
-
-
-class _NotFast(Exception):
-    """The fast loader met something it leaves to marshmallow (which then reports the error)."""
-
-
-def _compile(schema: Schema) -> Callable[[Any], dict[str, Any]]:
-    """A loader equivalent to `schema.load` for valid documents, without marshmallow's per-field machinery.
-
-    It reads the same schema (fields, data keys, defaults, validators, @validates_schema hooks), so the
-    schema stays the one definition of the input; on any doubt it raises and `schema.load` decides.
-    """
-    specs: list[tuple[str, str, fields.Field, Callable[[Any], Any] | None, bool]] = []
-    for name, fld in schema.fields.items():
-        nested: Callable[[Any], Any] | None = None
-        is_list = isinstance(fld, fields.List)
-        inner = fld.inner if isinstance(fld, fields.List) else fld
-        if isinstance(inner, fields.Nested):
-            nested = _compile(inner.schema)
-        specs.append((fld.data_key or name, name, fld, nested, is_list))
-    known = frozenset(s[0] for s in specs)
-    hooks = [getattr(schema, hook[0]) for hook in schema._hooks.get("validates_schema", [])]
-
-    def load(data: Any) -> dict[str, Any]:
-        if not isinstance(data, Mapping) or not known.issuperset(data):
-            raise _NotFast
-        out: dict[str, Any] = {}
-        for key, name, fld, nested, is_list in specs:
-            if key not in data:
-                if fld.required:
-                    raise _NotFast
-                default = fld.load_default
-                if default is not missing:
-                    out[name] = default() if callable(default) else default
-                continue
-            value = data[key]
-            if nested is None:
-                out[name] = _scalar(fld, value)
-            elif is_list:
-                if not isinstance(value, list):
-                    raise _NotFast
-                out[name] = [nested(item) for item in value]
-                for validator in fld.validators:
-                    validator(out[name])
-            else:
-                out[name] = nested(value)
-        for hook in hooks:
-            hook(out)
-        return out
-
-    return load
-
-
-_fast_load = _compile(_SCHEMA)
+_fast_load = compile_loader(_SCHEMA, {**PLAIN_TYPES, Identifier: str})
 
 
 def _line(node: Any, index: int | None = None) -> int | None:

@@ -39,8 +39,9 @@ from recommender.profile import (
     ProfileSchema,
     build_profile,
     fact_types,
+    memory_per_vcpu,
 )
-from recommender.profile import _derive_network as derive_network  # the network facts build_profile derives
+from recommender.profile import derive_network_facts as derive_network
 
 MAX_PER_DOMAIN = 5
 PRIORITY_LEVELS = range(0, 6)
@@ -582,8 +583,8 @@ class Search:
         if change.field.startswith("network.source.") or change.field == "network.vpc_count":
             derive_network(self._changed_section(change), facts, [])
         elif change.field in ("workload.vcpus", "workload.memory_gib"):
-            facts["workload.memory_per_vcpu"] = round(
-                facts["workload.memory_gib"] / facts["workload.vcpus"], 3
+            facts["workload.memory_per_vcpu"] = memory_per_vcpu(
+                facts["workload.memory_gib"], facts["workload.vcpus"]
             )
         else:
             facts = self._rebuilt(change)
