@@ -22,11 +22,11 @@ from recommender.importers.model import (
     Link,
     NetworkAcl,
     ProposalBuilder,
-    Route,
     RouteTable,
     normalize_engine,
     port_range,
     protocol_name,
+    route_to,
 )
 
 SHORT_TAGS = (
@@ -439,21 +439,9 @@ class CfnImporter:
         destination = self.get(t, lid, props, "DestinationCidrBlock") or self.get(
             t, lid, props, "DestinationIpv6CidrBlock", ""
         )
-        targets = (
-            ("VpcPeeringConnectionId", "pcx"),
-            ("TransitGatewayId", "tgw"),
-            ("NatGatewayId", "nat"),
-            ("GatewayId", ""),
-        )
-        for key, kind in targets:
-            target = self.get(t, lid, props, key)
-            if target:
-                if not kind:
-                    igw = target in self.internet_gateways or str(target).startswith("igw-")
-                    kind = "igw" if igw else "vgw" if target in self.vpn_gateway_vpc else "other"
-                table.routes.append(Route(destination, kind, target))
-                return
-        table.routes.append(Route(destination, "other", ""))
+        keys = ("VpcPeeringConnectionId", "TransitGatewayId", "NatGatewayId", "GatewayId")
+        targets = tuple(self.get(t, lid, props, key) for key in keys)
+        table.routes.append(route_to(destination, targets, self.internet_gateways, self.vpn_gateway_vpc))
 
     def route_table_association(self, t: Template, lid: str, props: Any) -> None:
         subnet, table = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "RouteTableId")

@@ -64,6 +64,23 @@ class Route:
     target: str
 
 
+ROUTE_TARGET_KINDS = ("pcx", "tgw", "nat", "")  # peering, transit gateway, NAT, any other gateway
+
+
+def route_to(
+    destination: str, targets: tuple[Any, Any, Any, Any], internet_gateways: Any, vpn_gateways: Any
+) -> Route:
+    """A route from its possible targets, in the order of ROUTE_TARGET_KINDS (the first one set wins); a
+    plain gateway is an internet gateway (igw-...) or a VPN gateway, else unknown."""
+    for target, kind in zip(targets, ROUTE_TARGET_KINDS, strict=True):
+        if target:
+            if not kind:
+                igw = target in internet_gateways or str(target).startswith("igw-")
+                kind = "igw" if igw else "vgw" if target in vpn_gateways else "other"
+            return Route(destination, kind, target)
+    return Route(destination, "other", "")
+
+
 @dataclass
 class RouteTable:
     id: str

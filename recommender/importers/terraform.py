@@ -25,6 +25,7 @@ from recommender.importers.model import (
     normalize_engine,
     port_range,
     protocol_name,
+    route_to,
 )
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -338,20 +339,9 @@ class TerraformImporter:
 
     def _route(self, p: Plan, r: Resource, block: Any = None) -> Route:
         destination = self.one(p, r, "cidr_block" if block else "destination_cidr_block", block) or ""
-        targets = (
-            ("vpc_peering_connection_id", "pcx"),
-            ("transit_gateway_id", "tgw"),
-            ("nat_gateway_id", "nat"),
-            ("gateway_id", ""),
-        )
-        for key, kind in targets:
-            target = self.one(p, r, key, block)
-            if target:
-                if not kind:
-                    igw = target in self.internet_gateways or str(target).startswith("igw-")
-                    kind = "igw" if igw else "vgw" if target in self.vpn_gateway_vpc else "other"
-                return Route(destination, kind, target)
-        return Route(destination, "other", "")
+        keys = ("vpc_peering_connection_id", "transit_gateway_id", "nat_gateway_id", "gateway_id")
+        targets = tuple(self.one(p, r, key, block) for key in keys)
+        return route_to(destination, targets, self.internet_gateways, self.vpn_gateway_vpc)
 
     def route_table(self, p: Plan, r: Resource) -> None:
         table = RouteTable(r.id, self.one(p, r, "vpc_id"))
