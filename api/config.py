@@ -113,7 +113,6 @@ SETTINGS = (
     Setting("RECOMMENDER_LOG_LEVEL", "INFO", _log_level, "Level of the JSON log lines on stderr."),
     Setting("RECOMMENDER_TRUST_REQUEST_ID", True, _bool, "Echo a valid client X-Request-ID (else generate)."),
 )
-SETTING_NAMES = frozenset(s.name for s in SETTINGS)
 
 
 def resolve_settings(

@@ -731,14 +731,6 @@ class _Baseline:
             )
         return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
 
-    def hits_after(self, i: int, update: _Update, facts: Mapping[str, Any]) -> frozenset[int]:
-        """The options rule `i` applies to once `update` is made (`facts` being the changed facts)."""
-        if i in update.toggled:
-            return _NONE if self.hits(i) else self.lever.targets[i]
-        if i in update.reread:
-            return self.evaluate(i, facts)
-        return self.hits(i)
-
     def impacts(self, option: int) -> dict[int, float]:
         """Rule index -> impact on the option, in rule order."""
         if option not in self._impacts:

@@ -298,7 +298,6 @@ class CfnImporter:
         self.db_subnet_groups: dict[str, list[str]] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpn_connections: dict[str, dict[str, Any]] = {}
-        self.cluster_of_instance: dict[str, str] = {}
         self.backup_selections = 0
         self.backup_plans: list[str] = []
         self.handlers: dict[str, tuple[int, Callable[[Template, str, Any], None]]] = {

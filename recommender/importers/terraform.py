@@ -82,7 +82,6 @@ class Plan:
             known_id = resource.values.get("id")
             if isinstance(known_id, str) and known_id:
                 self.by_id[known_id] = resource.id
-        self.unresolved: list[str] = []
 
     def _read_config(self, module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources") or []:
