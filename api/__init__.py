@@ -6,13 +6,12 @@ gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from api import observability, security
+from api import observability, portal, security
 from api.config import ConfigError, resolve_settings
 from api.openapi import OPENAPI_VERSION, Api, register_components
 from api.problems import register_problem_handlers
@@ -61,9 +60,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_components(api)
     register(api)
     app.register_blueprint(docs.blueprint)
-    if importlib.util.find_spec("api.portal") is not None:
-        from api.portal import blueprint as portal  # type: ignore[import-not-found,unused-ignore]
-
-        app.register_blueprint(portal)
+    app.register_blueprint(portal.blueprint)
     register_problem_handlers(app)
     return app
