@@ -26,7 +26,6 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("invalid-document", "Invalid document"),
-    501: ("not-implemented", "Not implemented"),
 }
 
 log = logging.getLogger("recommender.api")

@@ -36,7 +36,7 @@ EXPLAIN_PARAMETER = {
     "description": "Add each domain's `what_would_change` (changes), and the rule trace too (full).",
     "schema": {"type": "string", "enum": list(EXPLAIN_LEVELS)},
 }
-BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500, 501)
+BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 
 
 def json_body(document: Any, status: int = 200) -> Response:

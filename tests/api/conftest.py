@@ -41,9 +41,3 @@ def public_profiles() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def public_proposals() -> list[dict[str, Any]]:
     return [case["proposal"] for case in yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())]
-
-
-def evaluation_available() -> bool:
-    import recommender.evaluation as evaluation
-
-    return all(hasattr(evaluation, name) for name in ("ProposalSchema", "load_proposal", "evaluate"))

@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from recommender.engine import recommend
 from recommender.knowledge import KnowledgeBase
 from recommender.serialize import to_json
-from tests.api.conftest import evaluation_available
 
 PROFILE = {
     "name": "payments-api",
@@ -82,14 +81,11 @@ def test_bad_query_parameter_is_400_naming_it(client: FlaskClient, query: str, f
 
 
 @pytest.mark.parametrize("level", ["changes", "full"])
-def test_explain_adds_what_would_change_or_says_it_is_not_built(client: FlaskClient, level: str) -> None:
+def test_explain_adds_what_would_change(client: FlaskClient, level: str) -> None:
     response = post_json(client, f"/v1/recommendations?explain={level}", PROFILE)
-    if response.status_code == 501:  # recommender.explain not written yet: an honest answer, not a crash
-        assert response.mimetype == "application/problem+json"
-        assert f"explain={level}" in response.json["detail"]
-    else:
-        assert response.status_code == 200
-        assert all("what_would_change" in d for d in response.json["recommendations"].values())
+    assert response.status_code == 200
+    assert all("what_would_change" in d for d in response.json["recommendations"].values())
+    assert all(("trace" in d) is (level == "full") for d in response.json["recommendations"].values())
 
 
 def test_batch_answers_valid_items_and_reports_invalid_ones(client: FlaskClient, kb: KnowledgeBase) -> None:
@@ -162,15 +158,11 @@ def test_bad_batch_envelope_is_422(client: FlaskClient, body: Any, errors: dict[
     assert response.json["errors"] == errors
 
 
-def test_evaluations_answer_or_say_they_are_not_built(
+def test_evaluations_answer_and_batches_report_invalid_items(
     client: FlaskClient, public_proposals: list[dict[str, Any]]
 ) -> None:
     single = post_json(client, "/v1/evaluations", public_proposals[0])
     batch = post_json(client, "/v1/evaluations/batch", {"proposals": [public_proposals[0], {"choices": 5}]})
-    if not evaluation_available():
-        assert (single.status_code, batch.status_code) == (501, 501)
-        assert single.mimetype == batch.mimetype == "application/problem+json"
-        return
     assert single.status_code == 200
     assert single.json["verdict"] in ("pass", "warn", "fail")
     assert batch.status_code == 200
@@ -244,13 +236,10 @@ def test_profile_schema_is_a_form_ready_json_schema(
     assert list(validator.iter_errors({"platform": {"manage_srvers": "required"}}))
 
 
-def test_proposal_schema_exists_once_proposals_do(client: FlaskClient) -> None:
+def test_proposal_schema_is_a_valid_json_schema(client: FlaskClient) -> None:
     response = client.get("/v1/schemas/proposal")
-    if evaluation_available():
-        assert response.status_code == 200
-        jsonschema.Draft202012Validator.check_schema(response.json)
-    else:
-        assert response.status_code == 501
+    assert response.status_code == 200
+    jsonschema.Draft202012Validator.check_schema(response.json)
 
 
 def test_openapi_documents_every_route_and_problem_responses(app: Flask, client: FlaskClient) -> None:
