@@ -11,6 +11,7 @@ import pytest
 from recommender.cli import main
 from recommender.documents import load_yaml
 from recommender.errors import DocumentError, InputError
+from recommender.evaluation import evaluate, load_proposal
 from recommender.importers import import_source, import_sources, to_proposal
 
 HERE = Path(__file__).resolve().parent
@@ -36,18 +37,7 @@ def strip_origins(value: Any) -> Any:
 
 
 def evaluated(proposal: dict[str, Any], kb: Any) -> dict[str, Any]:
-    evaluation = pytest.importorskip("recommender.evaluation.evaluate")
-    from recommender.errors import ProposalError
-    from recommender.evaluation.proposal import load_proposal
-
-    try:
-        loaded = load_proposal(proposal)
-    except ProposalError as exc:
-        if not any(path.startswith("import") for path in exc.errors):
-            raise
-        # the evaluator's schema does not know the `import` section yet: evaluate without it
-        loaded = load_proposal({k: v for k, v in proposal.items() if k != "import"})
-    return evaluation.evaluate(loaded, kb)
+    return evaluate(load_proposal(proposal), kb)
 
 
 # ---- CloudFormation: what is imported ---------------------------------------------------------------
