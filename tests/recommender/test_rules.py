@@ -229,6 +229,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("BAK-030", "up", VOLUMES, bk(scope=["volumes", "databases"]), "aws_backup", "ebs_snapshots"),
     ("BAK-031", "up", merged(DATABASES, bk(scope=["databases", "files"])), bk(database_service="self_managed"), "aws_backup", "s3_copy"),
     # backup: governance, isolation, retention
+    ("BAK-032", "down", DATABASES, bk(scope=["databases", "files"]), "rds_automated_backups", "aws_backup"),
     ("BAK-040", "up", VOLUMES, bk(compliance=True), "aws_backup", "ebs_snapshots"),
     ("BAK-041", "up", VOLUMES, bk(cross_account=True), "aws_backup", "ebs_snapshots"),
     ("BAK-042", "up", VOLUMES, bk(resource_count=12), "aws_backup", "ebs_snapshots"),
