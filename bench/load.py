@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,17 +23,13 @@ from typing import Any
 
 import orjson
 
+from bench.soak import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RECOMMENDER = str(ROOT / ".venv" / "bin" / "recommender")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 ROTATE_SCRIPT = str(ROOT / "bench" / "rotate.lua")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mib(pid: int) -> float:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,57 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from bench.soak import free_port, serve
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 PROFILE = "team: {kubernetes_experience: some}\nplatform: {service_count: 12}\nworkload: {kind: api, vcpus: 4, memory_gib: 16}\n"  # noqa: E501
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path_factory.mktemp("serve") / "stderr.log").open("w+b")
     metrics_dir = tmp_path_factory.mktemp("metrics")
-    env = {
-        **os.environ,
-        "RECOMMENDER_BIND": f"127.0.0.1:{port}",
-        "RECOMMENDER_WORKERS": "2",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "recommender.cli", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError(f"server did not start: {log.read()!r}") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    with serve(log, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}) as running:
+        yield f"http://127.0.0.1:{running.port}"
 
 
 def http(

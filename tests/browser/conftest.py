@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.soak import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -31,12 +32,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 SCREENSHOTS = ROOT / "test-output" / "portal"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 HOST_PAGE = b"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host portal</title></head>
