@@ -11,6 +11,7 @@ Every problem is reported as `file:line: rule-id: message`, all of them at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -109,7 +110,11 @@ class Domain:
     security_group_rules: tuple[SecurityGroupTemplate, ...] = ()
 
     def option(self, option_id: str) -> Option | None:
-        return next((o for o in self.options if o.id == option_id), None)
+        return self._by_id.get(option_id)
+
+    @functools.cached_property
+    def _by_id(self) -> Mapping[str, Option]:
+        return {option.id: option for option in self.options}
 
 
 @dataclass(frozen=True)
@@ -349,6 +354,19 @@ def _domain(
             checker.problem(file, rule.origin.line, "duplicate rule id", rule.id)
         seen.add(rule.id)
         rules.append(rule)
+    base = node["base"]
+    if (
+        isinstance(base, bool)
+        or not isinstance(base, int | float)
+        or not 0 <= base <= 100
+        or round(base, 2) != base
+    ):
+        # Scores are sums of hundredths (each rule's weighted score is rounded to one), which the
+        # tipping-point search relies on to total them in any order.
+        checker.problem(
+            file, node.line_of("base"), f"base must be a score from 0 to 100 in hundredths, not {base!r}"
+        )
+        base = 0
     tolerance = node.get("tolerance") or {"acceptable": 10}
     templates = tuple(
         t for t in (_sg_template(checker, file, raw, facts, option_ids) for raw in node.get("security_group_rules") or [])
@@ -358,7 +376,7 @@ def _domain(
         id=domain_id,
         section=section,
         name=str(node["name"]),
-        base=float(node["base"]),
+        base=float(base),
         acceptable_gap=float(tolerance.get("acceptable", 10)),
         options=tuple(options),
         rules=tuple(rules),

@@ -149,12 +149,13 @@ class Levers:
     # of the attributes the rule reads (one evaluation per group), with one group member's attributes.
     groups: tuple[tuple[tuple[Mapping[str, Any], frozenset[int]], ...], ...]
     ladders: tuple[Ladder | None, ...]  # by rule index: for a rule `fact <op> option attribute`
-    rule_index: Mapping[str, int]  # rule id -> its index in the domain
     # Options are numbered by their position in the domain; sets of options below are sets of positions.
     option_ids: tuple[str, ...]
     position: Mapping[str, int]  # option id -> position
     targets: tuple[frozenset[int], ...]  # by rule index: the options the rule may apply to
     priority_readers: Mapping[str, frozenset[int]]  # priority -> indexes of the rules it weighs
+    rule_scores: tuple[float, ...]  # by rule index: its score (0 for exclusion rules), and its priority
+    rule_tags: tuple[str, ...]
     # Per changeable field (or fact a rule reads): the score rules a change of it may move, and the
     # options its exclusion rules may exclude (or stop excluding).
     moved: Mapping[str, tuple[int, ...]]
@@ -257,11 +258,12 @@ def _build_levers(domain: Domain) -> Levers:
         lists=lists,
         numbers=numbers,
         readers={k: tuple(v) for k, v in readers.items()},
-        rule_index={rule.id: i for i, rule in enumerate(domain.rules)},
         option_ids=tuple(option.id for option in domain.options),
         position=position,
         targets=tuple(frozenset(position[o] for o in rule.targets) for rule in domain.rules),
         priority_readers={k: frozenset(v) for k, v in by_priority.items()},
+        rule_scores=tuple(0.0 if rule.exclude else rule.score for rule in domain.rules),
+        rule_tags=tuple(rule.priority for rule in domain.rules),
     )
 
 
@@ -557,7 +559,7 @@ class Search:
         if not rules:
             return None
         if facts is None:
-            facts = self.changed_facts(change)[0] if reread else self.facts
+            facts = _Overlay(self.facts, change.field, _as_fact(change.value)) if reread else self.facts
         return baseline.flip(
             _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts, exact
         )
@@ -614,6 +616,33 @@ class Search:
         return facts
 
 
+class _Overlay(Mapping[str, Any]):
+    """The profile's facts with one field changed, without copying them (for a change that moves no
+    derived fact: the rules read it through this)."""
+
+    __slots__ = ("facts", "field", "value")
+
+    def __init__(self, facts: Mapping[str, Any], field: str, value: Any):
+        self.facts, self.field, self.value = facts, field, value
+
+    def get(self, fact: str, default: Any = None) -> Any:
+        return self.value if fact == self.field else self.facts.get(fact, default)
+
+    def __getitem__(self, fact: str) -> Any:
+        return self.value if fact == self.field else self.facts[fact]
+
+    def __contains__(self, fact: object) -> bool:
+        return fact == self.field or fact in self.facts
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.facts
+        if self.field not in self.facts:
+            yield self.field
+
+    def __len__(self) -> int:
+        return len(self.facts) + (self.field not in self.facts)
+
+
 def _as_fact(value: Any) -> Any:
     """A profile value as a fact: lists are tuples."""
     return tuple(value) if isinstance(value, list) else value
@@ -628,7 +657,6 @@ _NO_ATTRIBUTES: Mapping[str, Any] = {}
 _NONE: frozenset[int] = frozenset()
 _OUT = float("-inf")  # the estimated score of an excluded option
 _LOWEST = math.nextafter(_OUT, 0.0)  # any score of an option that is not excluded
-_ON_GRID = 1e-6
 # Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
 # estimate within this of the winner is confirmed by the engine.
 _TOLERANCE = 0.05
@@ -672,7 +700,6 @@ class _Baseline:
         self.winner = position[outcome.winner.option.id] if outcome.winner else None
         self.order = [position[item.option.id] for item in outcome.ranked]
         self.fired = outcome.fired
-        self.items = {position[item.option.id]: item for item in (*outcome.ranked, *outcome.excluded)}
         # Unbounded scores by position (the engine's rounding is within the tolerance of estimates), and
         # the same with excluded options at minus infinity.
         self.raw = [0.0] * len(lever.option_ids)
@@ -680,20 +707,21 @@ class _Baseline:
             self.raw[position[item.option.id]] = item.score - item.bound
         self.exclusions: dict[int, int] = {}  # excluded option -> how many rules exclude it
         for item in outcome.excluded:
-            self.raw[position[item.option.id]] = self.domain.base + sum(impact for _, impact in item.impacts)
+            self.raw[position[item.option.id]] = self.domain.base + sum(
+                [impact for _, impact in item.impacts]
+            )
             self.exclusions[position[item.option.id]] = len(item.exclusions)
         self.excluded = frozenset(self.exclusions)
         self.ranked = frozenset(self.order)
         self.ranked_raw = [_OUT if n in self.exclusions else raw for n, raw in enumerate(self.raw)]
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
-            0.0 if rule.exclude else round(rule.score * weights[rule.priority], 2)
-            for rule in self.domain.rules
+            round(score * weights[tag], 2)
+            for score, tag in zip(lever.rule_scores, lever.rule_tags, strict=True)
         ]
         self.best_other = max((self.raw[n] for n in self.order[1:]), default=_OUT)  # unbounded
         self._hits: dict[int, frozenset[int]] = {}
         self._holding: dict[str, frozenset[int]] = {}
-        self._impacts: dict[int, dict[int, float]] = {}
 
     def score(self, option: int) -> float:
         """Bounded score, also of an excluded option (had it not been)."""
@@ -731,13 +759,6 @@ class _Baseline:
             )
         return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
 
-    def impacts(self, option: int) -> dict[int, float]:
-        """Rule index -> impact on the option, in rule order."""
-        if option not in self._impacts:
-            index = self.lever.rule_index
-            self._impacts[option] = {index[r.id]: impact for r, impact in self.items[option].impacts}
-        return self._impacts[option]
-
     def reachable(self, path: str) -> bool:
         """Whether a change of the field could change the winner at all: its exclusion rules may rule out
         the winner, or its rules may move some rival (ranked, or let back in) far enough."""
@@ -766,7 +787,10 @@ class _Baseline:
             reweighed = len(self.lever.priority_readers.get(priority, _NONE))
             reading = sum(total for _, total in by_tag) * max(self.highest_weight, 1.0)
             return self.lever.weighed.get(priority, 0.0) * span + 0.01 * reweighed + reading + slack
-        return sum(self.weights[tag] * total for tag, total in by_tag) + slack
+        weights = self.weights
+        for tag, total in by_tag:
+            slack += weights[tag] * total
+        return slack
 
     def flip(self, update: _Update, facts: Mapping[str, Any], exact: bool) -> _Flip | None:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
@@ -838,13 +862,14 @@ class _Baseline:
         floor = min(max(second if second > _OUT else first, low), high) - _TOLERANCE
         floor = floor if floor > low else _LOWEST
         ids = self.lever.option_ids
+        # Scores are sums of hundredths (the knowledge base checks base scores): rounded, an estimate is
+        # the engine's total whatever the order of its terms.
         ranked = sorted(
-            ((self._total(n, s, changed), ids[n]) for n, s in enumerate(scores) if s >= floor),
-            key=lambda so: (-so[0], so[1]),
+            (-min(max(round(s, 2), low), high), ids[n]) for n, s in enumerate(scores) if s >= floor
         )
         if self.winner is not None and ranked[0][1] == ids[self.winner]:
             return None
-        margin = round(ranked[0][0] - ranked[1][0], 2) if len(ranked) > 1 else None
+        margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
         return _Flip(ranked[0][1], margin, excluded)
 
     def _exclusions_moved(
@@ -873,25 +898,6 @@ class _Baseline:
                 self.rule_impact[i] if option in self.hits(i) else 0.0
             )
         return move
-
-    def _total(
-        self, option: int, estimate: float, changed: Mapping[int, tuple[float, frozenset[int]]]
-    ) -> float:
-        """The option's score as score_domain totals it, with the changed rules' new contributions. An
-        option the changed rules did not move keeps the engine's score."""
-        if estimate == self.ranked_raw[option]:
-            return self.items[option].score
-        rounded = round(estimate, 2)
-        if abs(estimate - rounded) < _ON_GRID:
-            # The estimate adds and removes the same hundredths the engine sums, in another order: when
-            # it is this close to a hundredth, the engine's sum rounds to that same hundredth.
-            return min(max(rounded, self.low), self.high)
-        impacts = {i: v for i, v in self.impacts(option).items() if i not in changed}
-        for i, (impact, hits) in changed.items():
-            if impact and option in hits:
-                impacts[i] = impact
-        raw = round(self.domain.base + sum(impacts[i] for i in sorted(impacts)), 2)
-        return min(max(raw, self.low), self.high)
 
 
 def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Mapping[str, Any]]) -> list[str]:

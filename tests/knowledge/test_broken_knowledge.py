@@ -61,6 +61,10 @@ CASES = [
         "id: m7gx", "family 'm7gx' is not a current-generation family of the catalogue (did you mean 'm7g'?)",
     ),
     (
+        "base-off-the-hundredths", "backup.yaml", "base: 40", "base: 40.005",
+        "base: 40.005", "base must be a score from 0 to 100 in hundredths, not 40.005",
+    ),
+    (
         "yaml-syntax-error", "connectivity.yaml", "  - id: NET-002\n", "  - id: [NET-002\n",
         "    when: {field: network.source.type, op: eq, value: on_premises}", "invalid YAML",
     ),
