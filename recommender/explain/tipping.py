@@ -657,8 +657,8 @@ _NO_ATTRIBUTES: Mapping[str, Any] = {}
 _NONE: frozenset[int] = frozenset()
 _OUT = float("-inf")  # the estimated score of an excluded option
 _LOWEST = math.nextafter(_OUT, 0.0)  # any score of an option that is not excluded
-# Scores estimated incrementally may differ from the engine's by rounding (0.01 per rounded term); an
-# estimate within this of the winner is confirmed by the engine.
+# Estimates add the engine's hundredths in another order, so they may differ from its totals in the last
+# bits; options within this of the winner or the second best are ranked by their rounded estimates.
 _TOLERANCE = 0.05
 
 
@@ -683,9 +683,9 @@ class _Flip:
 class _Baseline:
     """The engine's outcome as per-rule contributions, so that a change re-evaluates only the rules it
     touches. Scores are first estimated from the totals; the options that could rank first or second are
-    then totalled exactly as score_domain does (each impact rounded, summed in rule order, then rounded
-    and bounded), so the winner and the margin are the engine's own (tests check this against recommend).
-    What a change does not ask for (the options a rule applies to, an option's impacts) is worked out
+    then ranked by their estimates rounded to the hundredth and bounded: every term is a hundredth, so
+    that is score_domain's total, and the winner and the margin are the engine's own (tests check this
+    against recommend). What a change does not ask for (the options a rule applies to) is worked out
     when first needed."""
 
     def __init__(
@@ -700,16 +700,13 @@ class _Baseline:
         self.winner = position[outcome.winner.option.id] if outcome.winner else None
         self.order = [position[item.option.id] for item in outcome.ranked]
         self.fired = outcome.fired
-        # Unbounded scores by position (the engine's rounding is within the tolerance of estimates), and
-        # the same with excluded options at minus infinity.
+        # Unbounded scores by position, and the same with excluded options at minus infinity.
         self.raw = [0.0] * len(lever.option_ids)
         for item in outcome.ranked:
             self.raw[position[item.option.id]] = item.score - item.bound
         self.exclusions: dict[int, int] = {}  # excluded option -> how many rules exclude it
         for item in outcome.excluded:
-            self.raw[position[item.option.id]] = self.domain.base + sum(
-                [impact for _, impact in item.impacts]
-            )
+            self.raw[position[item.option.id]] = self.domain.base + sum(impact for _, impact in item.impacts)
             self.exclusions[position[item.option.id]] = len(item.exclusions)
         self.excluded = frozenset(self.exclusions)
         self.ranked = frozenset(self.order)
@@ -787,10 +784,7 @@ class _Baseline:
             reweighed = len(self.lever.priority_readers.get(priority, _NONE))
             reading = sum(total for _, total in by_tag) * max(self.highest_weight, 1.0)
             return self.lever.weighed.get(priority, 0.0) * span + 0.01 * reweighed + reading + slack
-        weights = self.weights
-        for tag, total in by_tag:
-            slack += weights[tag] * total
-        return slack
+        return sum(self.weights[tag] * total for tag, total in by_tag) + slack
 
     def flip(self, update: _Update, facts: Mapping[str, Any], exact: bool) -> _Flip | None:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
@@ -857,8 +851,8 @@ class _Baseline:
         excluded = frozenset(self.lever.option_ids[n] for n in now_excluded) if now_excluded else frozenset()
         if not exact:
             return _Flip(self.lever.option_ids[leader], None, excluded)
-        # Options within the tolerance of the second best estimate are totalled exactly. (Above the lower
-        # bound, a bounded score reaches the floor exactly when the unbounded one does.)
+        # Options within the tolerance of the second best estimate are ranked. (Above the lower bound, a
+        # bounded score reaches the floor exactly when the unbounded one does.)
         floor = min(max(second if second > _OUT else first, low), high) - _TOLERANCE
         floor = floor if floor > low else _LOWEST
         ids = self.lever.option_ids
