@@ -14,7 +14,7 @@ import difflib
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from recommender.profile import FactType
 
@@ -171,13 +171,18 @@ def compile_condition(
             if not isinstance(value, bool):
                 raise ConditionSyntaxError(f"'{path}' is true or false, not '{value}'", line)
         elif kind in ("int", "number"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if not is_number(value):
                 raise ConditionSyntaxError(f"'{path}' is a number, not '{value}'", line)
         elif not isinstance(value, str | int):
             raise ConditionSyntaxError(f"'{path}' is a label, not '{value}'", line)
 
     evaluator = build(node)
     return Condition(evaluator, frozenset(used), uses_option[0], node)
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """An int or a float written as such: YAML's and JSON's true and false are not numbers here."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def make_leaf(path: str, op: str, value: Any) -> Evaluator:

@@ -22,7 +22,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from recommender.conditions import ALWAYS, Condition, ConditionSyntaxError, compile_condition, suggest
+from recommender.conditions import (
+    ALWAYS,
+    Condition,
+    ConditionSyntaxError,
+    compile_condition,
+    is_number,
+    suggest,
+)
 from recommender.documents import LineDict, load_trusted_yaml
 from recommender.errors import DocumentError, KnowledgeError, Problem
 from recommender.profile import SECTION_DOMAINS, FactType, fact_types
@@ -355,12 +362,7 @@ def _domain(
         seen.add(rule.id)
         rules.append(rule)
     base = node["base"]
-    if (
-        isinstance(base, bool)
-        or not isinstance(base, int | float)
-        or not 0 <= base <= 100
-        or round(base, 2) != base
-    ):
+    if not is_number(base) or not 0 <= base <= 100 or round(base, 2) != base:
         # Scores are sums of hundredths (each rule's weighted score is rounded to one), which the
         # tipping-point search relies on to total them in any order.
         checker.problem(
@@ -495,7 +497,7 @@ def _rule(
     if has_exclude and raw["exclude"] is not True:
         checker.problem(file, raw.line_of("exclude"), "'exclude' can only be true", rule_id)
     score = raw.get("score", 0)
-    if has_score and (isinstance(score, bool) or not isinstance(score, int | float) or score == 0):
+    if has_score and (not is_number(score) or score == 0):
         checker.problem(file, raw.line_of("score"), "'score' must be a non-zero number", rule_id)
         score = 0
     if raw["priority"] not in RULE_PRIORITIES:

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from marshmallow import fields, validate
 
+from recommender.conditions import is_number
 from recommender.engine import DomainOutcome, complete_facts, priority_weights
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
@@ -116,7 +117,7 @@ class Ladder:
         for n, option in enumerate(domain.options):
             if option.id in rule.targets:
                 value = option.attributes.get(node["option"])
-                if isinstance(value, bool) or not isinstance(value, int | float):
+                if not is_number(value):
                     return None
                 by_value.setdefault(value, set()).add(n)
         values = sorted(by_value)
