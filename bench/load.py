@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from bench.soak import free_port
+from bench.soak import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -98,12 +97,7 @@ def serve(argv: list[str], env: Mapping[str, str], workers: int = 2, timeout: fl
                 time.sleep(0.1)
             yield server
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=30)
 
 
 def recommender_server(

@@ -87,13 +87,18 @@ def serve(log: Path, env: Mapping[str, str] | None = None, workers: int = 2) -> 
         wait_ready(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=60)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM a server (gunicorn drains its requests), and kill it if it has not exited within `timeout`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_ready(server: Server, timeout: float = 60) -> None:
