@@ -46,16 +46,18 @@ def main() -> int:
     public = [s["profile"] for s in scenarios]
     generated = list(generated_profiles(200, seed=11))
     few = max(1, args.rounds // 10)
+
+    def engine(profile: Any, level: str | None) -> Any:
+        return recommend(profile, kb, explain=level)
+
+    api = api_caller(kb)
     runs: list[tuple[str, Sequence[Any], int, Callable[[Any, str | None], Any]]] = [
-        ("public scenarios, engine on validated Profiles", [load_profile(d) for d in public], args.rounds,
-         lambda p, level: recommend(p, kb, explain=level)),
-        ("public scenarios, engine on raw documents (as the CLI calls it)", public, args.rounds,
-         lambda p, level: recommend(p, kb, explain=level)),
+        ("public scenarios, engine on validated Profiles", [load_profile(d) for d in public], args.rounds, engine),
+        ("public scenarios, engine on raw documents (as the CLI calls it)", public, args.rounds, engine),
         ("200 generated full profiles, engine on validated Profiles", [load_profile(d) for d in generated],
-         few, lambda p, level: recommend(p, kb, explain=level)),
-        ("public scenarios, through the API", [orjson.dumps(d) for d in public], args.rounds, api_caller(kb)),
-        ("200 generated full profiles, through the API", [orjson.dumps(d) for d in generated], few,
-         api_caller(kb)),
+         few, engine),
+        ("public scenarios, through the API", [orjson.dumps(d) for d in public], args.rounds, api),
+        ("200 generated full profiles, through the API", [orjson.dumps(d) for d in generated], few, api),
     ]  # fmt: skip
     ratios = []
     for label, profiles, rounds, call in runs:
