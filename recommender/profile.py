@@ -7,8 +7,10 @@ and the JSON Schema served to portals is generated from them.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
@@ -31,6 +33,24 @@ DATABASE_ENGINES = (
     "oracle",
 )
 BACKUP_SCOPES = ("whole_server", "volumes", "files", "databases")
+# AWS Region codes, generated with the EC2 catalogue (scripts/generate_catalogue.py).
+REGION_CODES: tuple[str, ...] = tuple(
+    json.loads((Path(__file__).resolve().parent.parent / "knowledge" / "catalogue" / "regions.json").read_text())[
+        "codes"
+    ]
+)
+DEFAULT_REGION = "us-east-1"
+
+
+class RegionCode(validate.OneOf):
+    """One of the AWS Region codes; an unknown code is answered with the nearest valid ones."""
+
+    def __call__(self, value: Any) -> Any:
+        if value in self.choices:
+            return value
+        nearest = difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.4)
+        hint = f" Nearest valid codes: {', '.join(nearest)}." if nearest else ""
+        raise ValidationError(f"Unknown AWS Region code '{value}'.{hint} Valid codes: {', '.join(self.choices)}.")
 
 
 def _meta(title: str, description: str) -> dict[str, Any]:
@@ -134,6 +154,18 @@ class WorkloadSchema(StrictSchema):
         "Neuron ready", "The ML code runs on AWS Neuron (Inferentia, Trainium) as well as CUDA."
     )
     free_tier = _flag("Free tier", "The workload must stay within the free tier.")
+    gpu_memory_gib = StrictNumber(
+        load_default=0, validate=validate.Range(min=0, max=16384),
+        metadata=_meta("GPU memory (GiB)", "GPU memory one instance needs, all its GPUs together."),
+    )  # fmt: skip
+    count = StrictInteger(
+        load_default=1, validate=validate.Range(min=1, max=100000),
+        metadata=_meta("Count", "Instances (or tasks, or pods) running at the same time."),
+    )  # fmt: skip
+    os = _choice(("linux", "windows"), "linux", "Operating system", "The operating system the workload runs on.")
+    interruptible = _flag(
+        "Interruptible", "The work tolerates being stopped and resumed (Spot Instances, Fargate Spot)."
+    )
 
 
 class SourceSchema(StrictSchema):
@@ -192,6 +224,10 @@ class NetworkSchema(StrictSchema):
     internet_exposure_allowed = _flag(
         "Internet exposure allowed", "The target may have a public endpoint at all."
     )
+    monthly_data_gib = StrictNumber(
+        load_default=100, validate=validate.Range(min=0, max=10_000_000),
+        metadata=_meta("Data a month (GiB)", "Data crossing the link per month, both ways (per-GB charges)."),
+    )  # fmt: skip
 
 
 class BackupSchema(StrictSchema):
@@ -223,6 +259,14 @@ class BackupSchema(StrictSchema):
         ("rds", "self_managed"), "rds", "Database service",
         "Where the databases run: RDS, or self-managed on EC2 (used with scope databases).",
     )  # fmt: skip
+    data_gib = StrictNumber(
+        load_default=100, validate=validate.Range(min=0, max=10_000_000),
+        metadata=_meta("Data (GiB)", "Size of the data protected, per resource."),
+    )  # fmt: skip
+    daily_change_percent = StrictNumber(
+        load_default=5, validate=validate.Range(min=0, max=100),
+        metadata=_meta("Daily change (%)", "Share of that data that changes per day (incremental copies)."),
+    )  # fmt: skip
 
     @validates_schema
     def _unique_scope(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -235,6 +279,10 @@ class ProfileSchema(StrictSchema):
     name = fields.String(
         validate=validate.Length(min=1, max=100), metadata=_meta("Name", "Label echoed back.")
     )
+    region = fields.String(
+        load_default=DEFAULT_REGION, validate=RegionCode(REGION_CODES),
+        metadata=_meta("Region", "AWS Region the workload runs in: which instance types are offered, and prices."),
+    )  # fmt: skip
     priorities = fields.Nested(
         PrioritiesSchema, metadata=_meta("Priorities", "How much each concern matters, 0..5.")
     )
@@ -248,6 +296,7 @@ class ProfileSchema(StrictSchema):
 
 
 ALWAYS_DEFAULTED = ("priorities", "team")
+_NESTED_SECTIONS = tuple(k for k, f in ProfileSchema._declared_fields.items() if isinstance(f, fields.Nested))
 SECTION_DOMAINS = {
     "platform": ("orchestrator", "launch_type"),
     "workload": ("instance_family",),
@@ -362,8 +411,10 @@ def load_profile(document: Any, *, schema: Schema = _SCHEMA) -> Profile:
 
 
 def build_profile(document: Mapping[str, Any], loaded: dict[str, Any]) -> Profile:
-    sections = frozenset(k for k in ProfileSchema._declared_fields if k in loaded and k != "name")
+    sections = frozenset(k for k in _NESTED_SECTIONS if k in loaded)
     assumptions: list[dict[str, Any]] = []
+    if "region" not in document:
+        assumptions.append({"field": "region", "value": loaded["region"], "reason": "default"})
     for section in ALWAYS_DEFAULTED:
         if section not in loaded:
             loaded[section] = dict(_SECTION_DEFAULTS[section])

@@ -4,7 +4,11 @@
     .venv/bin/python scripts/generate_catalogue.py [--source PATH.json.gz] [--output PATH]
 
 Only current-generation types are kept. Each family gets AWS's category (hpc_optimized for Hpc*), its
-architectures, accelerator, local storage and sizes. The runtime reads the JSON; it never imports moto.
+architectures, accelerator, local storage and sizes. Each size gets its us-east-1 On-Demand Linux price
+(from knowledge/catalogue/ec2-prices-us-east-1.json, a copy of AWS Price List data with its provenance;
+null when AWS does not sell it On-Demand there) and the Regions that offer it (AWS's
+DescribeInstanceTypeOfferings per Region, also shipped in moto). The runtime reads the JSON; it never
+imports moto.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "knowledge" / "catalogue" / "ec2-instance-types.json"
+REGIONS = ROOT / "knowledge" / "catalogue" / "regions.json"  # read by the profile schema (a small file)
+PRICES = ROOT / "knowledge" / "catalogue" / "ec2-prices-us-east-1.json"
 
 # Family series prefix -> AWS category (https://aws.amazon.com/ec2/instance-types/). Longest prefix wins.
 CATEGORIES = {
@@ -36,10 +42,19 @@ FAMILY_RE = re.compile(r"^(?P<series>[a-z]+)-?(?P<generation>\d+)(?P<suffix>.*)$
 HIGH_MEMORY_RE = re.compile(r"^(?P<series>u)-(?P<size>\d+tb)(?P<generation>\d+)$")
 
 
-def moto_source() -> Path:
+def moto_resources() -> Path:
     import moto  # only the generator needs moto
 
-    return Path(moto.__file__).parent / "ec2" / "resources" / "instance_types.json.gz"
+    return Path(moto.__file__).parent / "ec2" / "resources"
+
+
+def offerings(folder: Path) -> dict[str, list[str]]:
+    """Instance type -> the Regions that offer it, from one DescribeInstanceTypeOfferings file per Region."""
+    offered: dict[str, list[str]] = {}
+    for file in sorted(folder.glob("*.json.gz")):
+        for item in json.loads(gzip.decompress(file.read_bytes())):
+            offered.setdefault(item["InstanceType"], []).append(item["Location"])
+    return {name: sorted(set(regions)) for name, regions in offered.items()}
 
 
 def parse_family(family: str) -> tuple[str, int, str]:
@@ -75,7 +90,9 @@ def accelerator_of(info: dict[str, Any]) -> tuple[str, int]:
     return "none", 0
 
 
-def build(types: dict[str, Any]) -> dict[str, Any]:
+def build(
+    types: dict[str, Any], prices: dict[str, float], offered: dict[str, list[str]]
+) -> dict[str, Any]:
     families: dict[str, dict[str, Any]] = {}
     for name in sorted(types):
         info = types[name]
@@ -114,9 +131,12 @@ def build(types: dict[str, Any]) -> dict[str, Any]:
             "vcpus": info["VCpuInfo"]["DefaultVCpus"],
             "memory_gib": round(info["MemoryInfo"]["SizeInMiB"] / 1024, 3),
             "accelerators": accel_count,
+            "gpu_memory_gib": round(info.get("GpuInfo", {}).get("TotalGpuMemoryInMiB", 0) / 1024, 3),
             "local_storage_gb": info.get("InstanceStorageInfo", {}).get("TotalSizeInGB", 0),
             "bare_metal": bool(info.get("BareMetal")),
             "free_tier": bool(info.get("FreeTierEligible")),
+            "usd_per_hour": prices.get(name),
+            "regions": offered.get(name, []),
         }
         entry["sizes"].append(size)
     for entry in families.values():
@@ -129,9 +149,12 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
-    source = args.source or moto_source()
+    source = args.source or moto_resources() / "instance_types.json.gz"
     types = json.loads(gzip.decompress(source.read_bytes()))
-    families = build(types)
+    price_list = json.loads(PRICES.read_text())
+    offered = offerings(moto_resources() / "instance_type_offerings" / "region")
+    families = build(types, price_list["usd_per_hour"], offered)
+    sizes = [s for f in families.values() for s in f["sizes"]]
     document = {
         "provenance": {
             "source": "AWS EC2 DescribeInstanceTypes, as shipped in moto's ec2/resources/instance_types.json.gz",
@@ -141,11 +164,30 @@ def main() -> None:
             "current_generation_types": sum(len(f["sizes"]) for f in families.values()),
             "families": len(families),
             "categories": "https://aws.amazon.com/ec2/instance-types/",
+            "prices": {
+                "what": "On-Demand, Linux, shared tenancy, USD per hour",
+                "region": price_list["region"],
+                "as_of": price_list["as_of"],
+                "source": price_list["source"],
+                "official_page": price_list["official_page"],
+                "priced_types": sum(s["usd_per_hour"] is not None for s in sizes),
+            },
+            "regions": {
+                "source": "AWS EC2 DescribeInstanceTypeOfferings (location type region), as shipped in moto's "
+                "ec2/resources/instance_type_offerings/region",
+                "page": "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-regions.html",
+                "codes": sorted({r for regions in offered.values() for r in regions}),
+            },
         },
         "families": families,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    text = json.dumps(document, indent=1, sort_keys=True)
+    # Lists of plain strings (Regions, architectures) on one line each: the file stays readable and small.
+    text = re.sub(r"\[\n\s+(\"[^\"\n]*\"(?:,\n\s+\"[^\"\n]*\")*)\n\s+\]",
+                  lambda m: "[" + re.sub(r",\n\s+", ", ", m[1]) + "]", text)  # fmt: skip
+    args.output.write_text(text + "\n")
+    REGIONS.write_text(json.dumps(document["provenance"]["regions"], indent=1) + "\n")
     print(f"wrote {args.output}: {len(families)} families")
 
 
