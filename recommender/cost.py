@@ -114,9 +114,13 @@ def _instance_estimate(size: Size | None, count: int, os_name: str, facts: Mappi
         return _unknown("No size of this family meets the workload in its Region.")
     what = f"{count} instance{'s' if count > 1 else ''}"
     if os_name != "linux":
-        return _unknown(f"No {os_name} (licence-included) price in the catalogue; Linux list prices only; {what}.")
+        return _unknown(
+            f"No {os_name} (licence-included) price in the catalogue; Linux list prices only; {what}."
+        )
     if size.usd_per_hour is None:
-        return _unknown(f"No {prices.region} On-Demand price for {size.name} (AWS does not sell it On-Demand there).")
+        return _unknown(
+            f"No {prices.region} On-Demand price for {size.name} (AWS does not sell it On-Demand there)."
+        )
     rate = size.usd_per_hour
     items = [_item(f"{size.name} x {count}", rate * count * prices.hours_per_month, f"{rate:g} USD/hour")]
     return _estimate(items, _basis(prices, facts, f"Linux; {what}", prices.ec2_as_of))
@@ -148,7 +152,11 @@ def fargate_size(vcpus: float, memory: float, os_name: str, prices: PriceBook) -
 def _fargate_rates(facts: Mapping[str, Any]) -> tuple[str, tuple[str, ...], str]:
     """Label, per-vCPU price ids and per-GB price id of the Fargate platform the workload would run on."""
     if facts["workload.os"] == "windows":
-        return "Windows/x86", ("fargate_windows_vcpu_hour", "fargate_windows_license_vcpu_hour"), "fargate_windows_gb_hour"
+        return (
+            "Windows/x86",
+            ("fargate_windows_vcpu_hour", "fargate_windows_license_vcpu_hour"),
+            "fargate_windows_gb_hour",
+        )
     if facts["workload.arm64_ok"]:
         return "Linux/Arm", ("fargate_linux_arm_vcpu_hour",), "fargate_linux_arm_gb_hour"
     return "Linux/x86", ("fargate_linux_x86_vcpu_hour",), "fargate_linux_x86_gb_hour"
@@ -177,7 +185,9 @@ def launch_type_estimate(
                   prices.usd(gb_id) * task_gb * count * prices.hours_per_month,
                   f"{prices.usd(gb_id):g} USD/GB-hour"),
         ]  # fmt: skip
-        return _estimate(items, _basis(prices, facts, f"{what} as {task_vcpus:g} vCPU / {task_gb:g} GB tasks"))
+        return _estimate(
+            items, _basis(prices, facts, f"{what} as {task_vcpus:g} vCPU / {task_gb:g} GB tasks")
+        )
     if host is None or host.usd_per_hour is None or facts["workload.os"] != "linux":
         return _unknown(f"EC2 hosts are priced from the instance family's suggested type, which has no Linux "
                         f"list price here; {what}.")  # fmt: skip
@@ -185,9 +195,7 @@ def launch_type_estimate(
     items = [_item(f"{host.name} x {hosts} host{'s' if hosts > 1 else ''}",
                    host.usd_per_hour * hosts * prices.hours_per_month, f"{host.usd_per_hour:g} USD/hour")]  # fmt: skip
     spare = " plus one spare host" if count > 1 else ""
-    return _estimate(
-        items, _basis(prices, facts, f"{what} packed onto {host.name}{spare}", prices.ec2_as_of)
-    )
+    return _estimate(items, _basis(prices, facts, f"{what} packed onto {host.name}{spare}", prices.ec2_as_of))
 
 
 def ec2_hosts(vcpus: float, memory: float, count: int, host: Size) -> int:
@@ -228,17 +236,23 @@ _CONNECTIVITY: Mapping[str, Callable[[PriceBook, float, Mapping[str, Any]], list
         _per_gb(p, "tgw_data_gb", d, f"transit gateway data processed {d:g} GB"),
     ],
     "privatelink": lambda p, d, f: [
-        _hourly(p, "privatelink_endpoint_az_hour", PRIVATELINK_AZS, f"interface endpoint x {PRIVATELINK_AZS} AZs"),
+        _hourly(
+            p, "privatelink_endpoint_az_hour", PRIVATELINK_AZS, f"interface endpoint x {PRIVATELINK_AZS} AZs"
+        ),
         _hourly(p, "nlb_hour", 1, "Network Load Balancer (provider side) x 1, LCUs not counted"),
         _per_gb(p, "privatelink_data_gb", d, f"endpoint data processed {d:g} GB"),
     ],
     "public_endpoint": lambda p, d, f: [
         _hourly(p, "public_ipv4_hour", 1, "public IPv4 address x 1"),
-        _per_gb(p, "internet_out_gb", d, f"data out to the internet {d:g} GB (upper bound: all of it outbound)"),
+        _per_gb(
+            p, "internet_out_gb", d, f"data out to the internet {d:g} GB (upper bound: all of it outbound)"
+        ),
     ],
     "site_to_site_vpn": lambda p, d, f: [
         _hourly(p, "vpn_connection_hour", 1, "Site-to-Site VPN connection x 1"),
-        _per_gb(p, "internet_out_gb", d, f"data out at internet rates {d:g} GB (upper bound: all of it outbound)"),
+        _per_gb(
+            p, "internet_out_gb", d, f"data out at internet rates {d:g} GB (upper bound: all of it outbound)"
+        ),
     ],
     "direct_connect": _dx_port,
 }
@@ -280,9 +294,11 @@ def backup_estimate(option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase)
 _STORAGE: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
     "ami": lambda f: "ebs_snapshot_gb_month",
     "ebs_snapshots": lambda f: "ebs_snapshot_gb_month",
-    "aws_backup": lambda f: "backup_rds_gb_month"
-    if "databases" in f["backup.scope"] and f["backup.database_service"] == "rds"
-    else "backup_ebs_gb_month",
+    "aws_backup": lambda f: (
+        "backup_rds_gb_month"
+        if "databases" in f["backup.scope"] and f["backup.database_service"] == "rds"
+        else "backup_ebs_gb_month"
+    ),
     "s3_copy": lambda f: "s3_standard_gb_month",
 }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recommender import cost
-from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Rule, Size
+from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
 from recommender.profile import Profile, load_profile
 from recommender.text import render
 
@@ -107,8 +107,8 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
                     impacts[option_id].append(hit)
     low, high = kb.score_bounds
     items = [ScoredOption(o, impacts[o.id], exclusions[o.id]) for o in domain.options]
-    if domain.computed_rules:
-        _computed_rules(domain, items, facts, weights, fired)
+    if domain.computed_rules and kb.prices is not None:  # the loader requires prices for computed rules
+        _computed_rules(domain, items, facts, weights, fired, kb.prices.hours_per_month)
     ranked, excluded = [], []
     for item in items:
         if item.exclusions:
@@ -124,38 +124,53 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
 
 def _computed_rules(
     domain: Domain, items: list[ScoredOption], facts: Mapping[str, Any], weights: Mapping[str, float],
-    fired: set[str],
+    fired: set[str], hours_per_month: float,
 ) -> None:  # fmt: skip
     """The instance-family rules worked out from the catalogue: no fitting size in the Region excludes a
     family; each doubling of the monthly estimate over the cheapest ranked option's costs points."""
-    region = facts["region"]
     for item in items:
         item.size = cost.cheapest_size(item.option, facts)
     for rule in domain.computed_rules:
         if rule.computes == "size_in_region":
-            for item in items:
-                if item.size is None and not item.exclusions:
-                    item.exclusions.append(rule)
-                    item.reasons = {rule.id: rule.reason.format(
-                        option=item.option.name, region=region, requirement=_requirement(facts))}
-                    fired.add(rule.id)
-        elif rule.computes == "relative_price":
-            priced = [i for i in items if not i.exclusions and i.size is not None and i.size.usd_per_hour]
-            if not priced:
-                continue
-            cheapest = min(priced, key=lambda i: (i.price, i.option.id))
-            weight = weights[rule.priority]
-            hours = facts["workload.count"] * 730
-            for item in priced:
-                ratio = item.price / cheapest.price
-                impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
-                if not impact:
-                    continue
-                item.impacts = [*item.impacts, (rule, impact)]
-                item.reasons = {**(item.reasons or {}), rule.id: rule.reason.format(
-                    type=item.size.name, monthly=cost.dollars(item.price * hours), ratio=f"{ratio:.1f}",
-                    cheapest=cheapest.size.name, cheapest_monthly=cost.dollars(cheapest.price * hours))}  # type: ignore[union-attr]
-                fired.add(rule.id)
+            _exclude_unsized(rule, items, facts, fired)
+        else:
+            _weigh_prices(
+                rule, items, facts["workload.count"] * hours_per_month, weights[rule.priority], fired
+            )
+
+
+def _exclude_unsized(
+    rule: Rule, items: list[ScoredOption], facts: Mapping[str, Any], fired: set[str]
+) -> None:
+    for item in items:
+        if item.size is None and not item.exclusions:
+            item.exclusions.append(rule)
+            reason = rule.reason.format(
+                option=item.option.name, region=facts["region"], requirement=_requirement(facts)
+            )
+            item.reasons = {rule.id: reason}
+            fired.add(rule.id)
+
+
+def _weigh_prices(
+    rule: Rule, items: list[ScoredOption], hours: float, weight: float, fired: set[str]
+) -> None:
+    priced = [(i, i.size) for i in items if not i.exclusions and i.size is not None and i.size.usd_per_hour]
+    if not priced:
+        return
+    cheapest, cheapest_size = min(priced, key=lambda pair: (pair[0].price, pair[0].option.id))
+    for item, size in priced:
+        ratio = item.price / cheapest.price
+        impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
+        if not impact:
+            continue
+        item.impacts = [*item.impacts, (rule, impact)]
+        reason = rule.reason.format(
+            type=size.name, monthly=cost.dollars(item.price * hours), ratio=f"{ratio:.1f}",
+            cheapest=cheapest_size.name, cheapest_monthly=cost.dollars(cheapest.price * hours),
+        )  # fmt: skip
+        item.reasons = {**(item.reasons or {}), rule.id: reason}
+        fired.add(rule.id)
 
 
 def _requirement(facts: Mapping[str, Any]) -> str:

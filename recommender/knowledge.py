@@ -334,6 +334,10 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         node = read(PRICES_FILE)
         if node is not None:
             prices = _prices(checker, _display(root / PRICES_FILE), node, provenance)
+    for domain in domains.values():
+        if domain.computed_rules and prices is None:
+            rule = domain.computed_rules[0]
+            checker.problem(rule.origin.file, rule.origin.line, f"computed rules need {PRICES_FILE}", rule.id)
     weights = _weights(checker, manifest_file, manifest)
     if checker.problems:
         raise KnowledgeError(sorted(checker.problems, key=lambda p: (p.file, p.line)))
@@ -712,7 +716,9 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
         if not isinstance(raw["source"], str) or not URL.match(raw["source"]):
             checker.problem(file, line, f"source '{raw['source']}' is not an https URL", price_id)
         if not AS_OF.match(str(raw["as_of"])):
-            checker.problem(file, line, f"as_of '{raw['as_of']}' is not a date (YYYY-MM or YYYY-MM-DD)", price_id)
+            checker.problem(
+                file, line, f"as_of '{raw['as_of']}' is not a date (YYYY-MM or YYYY-MM-DD)", price_id
+            )
         services[price_id] = Price(float(raw["usd"]), checker.text(file, raw, "unit", price_id),
                                    str(raw["source"]), str(raw["as_of"]))  # fmt: skip
     for price_id in sorted(set(PRICE_IDS) - set(entries)):
@@ -722,7 +728,9 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
     sizes: list[FargateSize] = []
     if checker.keys(file, fargate, {"source", "sizes"}, set(), "fargate_task_sizes"):
         for line, raw in _listed(fargate, "sizes"):
-            if not checker.keys(file, raw, {"vcpus", "min", "max", "step", "os"}, set(), "fargate_task_sizes"):
+            if not checker.keys(
+                file, raw, {"vcpus", "min", "max", "step", "os"}, set(), "fargate_task_sizes"
+            ):
                 continue
             if not all(is_number(raw[k]) and raw[k] > 0 for k in ("vcpus", "min", "max", "step")) or not set(
                 raw["os"]

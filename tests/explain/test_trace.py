@@ -28,7 +28,11 @@ def test_trace_covers_every_rule_once_and_agrees_with_the_rationale(profile: dic
                 if entry["rule"] != "score-bounds":
                     assert option["id"] in fired[entry["rule"]]["options"]
                     fired_rule = fired[entry["rule"]]
-                    impact = fired_rule["impacts"][option["id"]] if "computed" in fired_rule else fired_rule["impact"]
+                    impact = (
+                        fired_rule["impacts"][option["id"]]
+                        if "computed" in fired_rule
+                        else fired_rule["impact"]
+                    )
                     assert impact == entry["impact"]
         for item in result["excluded"]:
             for reason in item["reasons"]:
