@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from recommender.cli.diff import format_adr
 from recommender.engine import recommend
 from recommender.explain import render_adr
-from recommender.explain.commands import format_adr
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import load_profile
 

@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
+from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
 from recommender.errors import InputError, KnowledgeError
 
 # Modules that add verbs of their own: each defines register(subparsers, common).
 VERB_MODULES = (
-    "recommender.evaluation.commands",
-    "recommender.importers.commands",
-    "recommender.explain.commands",
+    "recommender.cli.evaluate",
+    "recommender.cli.imports",
+    "recommender.cli.diff",
 )
 
 
@@ -48,7 +48,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     explain = args.explain or ("changes" if args.format == "adr" else None)
     result = recommend(profile, kb, explain=explain)
     if args.format == "adr":
-        from recommender.explain.commands import format_adr
+        from recommender.cli.diff import format_adr
 
         write(format_adr(result, profile))
     else:
@@ -114,7 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from recommender.explain.commands import add_explain_argument
+    from recommender.cli.diff import add_explain_argument
 
     parser = argparse.ArgumentParser(prog="recommender", description="How to run a workload on AWS, and why.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
+from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
 from recommender.errors import InputError
 
 FORMATS = ("json", "table", "markdown")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, read_text
+from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, read_text
 from recommender.documents import iter_json_array, load_document
 from recommender.errors import InputError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from recommender.cliutil import EXIT_OK, fail, write
+from recommender.cli.common import EXIT_OK, fail, write
 from recommender.errors import InputError
 
 
@@ -77,7 +77,7 @@ def _evaluate_reader(kind: str) -> Any:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add `import` with its sources cfn, terraform and aws, and the importers to `evaluate --from`."""
-    from recommender.evaluation.commands import READERS
+    from recommender.cli.evaluate import READERS
 
     READERS["cfn"] = _evaluate_reader("cfn")
     READERS["terraform"] = _evaluate_reader("terraform")
