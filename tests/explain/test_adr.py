@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from recommender.cli.diff import format_adr
+from recommender.cli.recommend import format_adr
 from recommender.engine import recommend
 from recommender.explain import render_adr
 from recommender.knowledge import KnowledgeBase
