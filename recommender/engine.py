@@ -11,7 +11,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule
 from recommender.profile import Profile, load_profile
@@ -346,16 +346,22 @@ def decide(
     return facts, outcomes, assumptions
 
 
-EXPLAIN_LEVELS = ("changes", "full")
+class Recommendation(NamedTuple):
+    """The response document and what it was computed from (what recommender.explain reads)."""
+
+    document: dict[str, Any]
+    profile: Profile
+    facts: dict[str, Any]
+    outcomes: dict[str, DomainOutcome]
 
 
-def recommend(
-    profile: Profile | Mapping[str, Any], kb: KnowledgeBase, *, explain: str | None = None
-) -> dict[str, Any]:
-    """The recommendation document of shared/spec/response.md for one profile.
+def recommend(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
+    """The recommendation document of shared/spec/response.md for one profile, without explanations
+    (recommender.recommend(profile, kb, explain=...) adds them)."""
+    return recommendation(profile, kb).document
 
-    explain="changes" adds each domain's `what_would_change`; "full" adds that and the rule trace.
-    """
+
+def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> Recommendation:
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     facts, outcomes, extra = decide(profile, kb)
@@ -369,8 +375,4 @@ def recommend(
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)
     document["findings"] = profile_findings(facts, kb)
     document["assumptions"] = [*profile.assumptions, *extra]
-    if explain:
-        from recommender.explain import annotate
-
-        annotate(document, profile, facts, outcomes, kb, explain)
-    return document
+    return Recommendation(document, profile, facts, outcomes)

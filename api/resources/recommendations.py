@@ -17,7 +17,7 @@ from api.observability import metrics
 from api.openapi import json_response, problem_responses, request_body
 from api.problems import ApiProblem
 from api.state import current_kb
-from recommender.engine import EXPLAIN_LEVELS, recommend
+from recommender import EXPLAIN_LEVELS, recommend
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import load_profile
 from recommender.serialize import to_json

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from recommender import EXPLAIN_LEVELS
 from recommender.cli.common import EXIT_OK, input_error, load_kb, read_input, write
-from recommender.engine import EXPLAIN_LEVELS
 from recommender.errors import InputError
 
 

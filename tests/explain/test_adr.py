@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from recommender import recommend
 from recommender.cli.recommend import format_adr
-from recommender.engine import recommend
 from recommender.explain import render_adr
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import load_profile
