@@ -8,12 +8,14 @@ the option), and every point is listed in the option's rationale.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule
+from recommender import cost
+from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
 from recommender.profile import Profile, load_profile
 from recommender.text import render
 
@@ -30,6 +32,18 @@ class ScoredOption:
     exclusions: list[Rule] = field(default_factory=list)
     score: float = 0.0
     bound: float = 0.0  # the visible term that brings a score back within bounds
+    size: Size | None = None  # instance families: the cheapest size that fits, in the profile's Region
+    reasons: dict[str, str] | None = None  # computed rules: their reason, with this option's figures
+
+    def reason(self, rule: Rule) -> str:
+        return self.reasons[rule.id] if self.reasons and rule.id in self.reasons else rule.reason
+
+    @property
+    def price(self) -> float:
+        """The hourly list price of the suggested size (the tie-break before the id); 0 outside families."""
+        if self.size is None:
+            return math.inf if self.option.sizes else 0.0
+        return self.size.usd_per_hour if self.size.usd_per_hour is not None else math.inf
 
 
 @dataclass
@@ -92,9 +106,11 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
                 for option_id in hits:
                     impacts[option_id].append(hit)
     low, high = kb.score_bounds
+    items = [ScoredOption(o, impacts[o.id], exclusions[o.id]) for o in domain.options]
+    if domain.computed_rules and kb.prices is not None:  # the loader requires prices for computed rules
+        _computed_rules(domain, items, facts, weights, fired, kb.prices.hours_per_month)
     ranked, excluded = [], []
-    for option in domain.options:
-        item = ScoredOption(option, impacts[option.id], exclusions[option.id])
+    for item in items:
         if item.exclusions:
             excluded.append(item)
             continue
@@ -102,8 +118,68 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
         item.score = min(max(raw, low), high)
         item.bound = round(item.score - raw, 2)
         ranked.append(item)
-    ranked.sort(key=lambda s: (-s.score, s.option.id))
+    ranked.sort(key=lambda s: (-s.score, s.price, s.size.vcpus if s.size else 0, s.option.id))
     return DomainOutcome(domain, ranked, excluded, fired, not_evaluated)
+
+
+def _computed_rules(
+    domain: Domain, items: list[ScoredOption], facts: Mapping[str, Any], weights: Mapping[str, float],
+    fired: set[str], hours_per_month: float,
+) -> None:  # fmt: skip
+    """The instance-family rules worked out from the catalogue: no fitting size in the Region excludes a
+    family; each doubling of the monthly estimate over the cheapest ranked option's costs points."""
+    for item in items:
+        item.size = cost.cheapest_size(item.option, facts)
+    for rule in domain.computed_rules:
+        if rule.computes == "size_in_region":
+            _exclude_unsized(rule, items, facts, fired)
+        else:
+            _weigh_prices(
+                rule, items, facts["workload.count"] * hours_per_month, weights[rule.priority], fired
+            )
+
+
+def _exclude_unsized(
+    rule: Rule, items: list[ScoredOption], facts: Mapping[str, Any], fired: set[str]
+) -> None:
+    for item in items:
+        if item.size is None and not item.exclusions:
+            item.exclusions.append(rule)
+            reason = rule.reason.format(
+                option=item.option.name, region=facts["region"], requirement=_requirement(facts)
+            )
+            item.reasons = {rule.id: reason}
+            fired.add(rule.id)
+
+
+def _weigh_prices(
+    rule: Rule, items: list[ScoredOption], hours: float, weight: float, fired: set[str]
+) -> None:
+    priced = [(i, i.size) for i in items if not i.exclusions and i.size is not None and i.size.usd_per_hour]
+    if not priced:
+        return
+    cheapest, cheapest_size = min(priced, key=lambda pair: (pair[0].price, pair[0].option.id))
+    for item, size in priced:
+        ratio = item.price / cheapest.price
+        impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
+        if not impact:
+            continue
+        item.impacts = [*item.impacts, (rule, impact)]
+        reason = rule.reason.format(
+            type=size.name, monthly=cost.dollars(item.price * hours), ratio=f"{ratio:.1f}",
+            cheapest=cheapest_size.name, cheapest_monthly=cost.dollars(cheapest.price * hours),
+        )  # fmt: skip
+        item.reasons = {**(item.reasons or {}), rule.id: reason}
+        fired.add(rule.id)
+
+
+def _requirement(facts: Mapping[str, Any]) -> str:
+    parts = [f"{facts['workload.vcpus']} vCPUs", f"{facts['workload.memory_gib']:g} GiB"]
+    if facts["workload.gpus"]:
+        parts.append(f"{facts['workload.gpus']} GPUs")
+    if facts["workload.gpu_memory_gib"]:
+        parts.append(f"{facts['workload.gpu_memory_gib']:g} GiB of GPU memory")
+    return ", ".join(parts)
 
 
 # A rule of the plan: the rule, and for a rule that reads option attributes, its targets grouped by the values
@@ -162,7 +238,7 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
     # sorted by size, then rule id (unique within an option, so the rules themselves are never compared)
     order = sorted([(-abs(impact), rule.id, impact, rule) for rule, impact in item.impacts])
     entries = [
-        {"rule": rid, "impact": impact, "reason": rule.reason, "sources": list(rule.sources)}
+        {"rule": rid, "impact": impact, "reason": item.reason(rule), "sources": list(rule.sources)}
         for _, rid, impact, rule in order
     ]
     if item.bound:
@@ -174,29 +250,29 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
     return entries
 
 
-def _totals(item: ScoredOption) -> dict[str, tuple[float, Rule]]:
-    """Points by rule id (score_domain gives an option at most one impact per rule)."""
-    return {rule.id: (impact, rule) for rule, impact in item.impacts}
+def _totals(item: ScoredOption) -> dict[str, tuple[float, str]]:
+    """Points and reason by rule id (score_domain gives an option at most one impact per rule)."""
+    return {rule.id: (impact, item.reason(rule)) for rule, impact in item.impacts}
 
 
 def versus_top(
-    item: ScoredOption, top: ScoredOption, top_totals: dict[str, tuple[float, Rule]] | None = None
+    item: ScoredOption, top: ScoredOption, top_totals: dict[str, tuple[float, str]] | None = None
 ) -> list[dict[str, Any]]:
     """The rules that separate an option from the winner: positive = in the winner's favour."""
     totals = top_totals if top_totals is not None else _totals(top)
     own = _totals(item)
     # (-size, rule id, the winner's points minus this option's, reason); rules giving both the same left out
     gaps = []
-    for rid, (impact, rule) in totals.items():
+    for rid, (impact, reason) in totals.items():
         other = own.get(rid)
         if other is None:
-            gaps.append((-abs(impact), rid, impact, rule.reason))
+            gaps.append((-abs(impact), rid, impact, reason))
         elif other[0] != impact:
             gap = impact - other[0]
-            gaps.append((-abs(gap), rid, gap, rule.reason))
+            gaps.append((-abs(gap), rid, gap, other[1]))  # the option's own figures (computed rules)
     gaps += [
-        (-abs(impact), rid, 0.0 - impact, rule.reason)
-        for rid, (impact, rule) in own.items()
+        (-abs(impact), rid, 0.0 - impact, reason)
+        for rid, (impact, reason) in own.items()
         if rid not in totals
     ]
     if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
@@ -214,30 +290,24 @@ def versus_top(
 BOUNDS_GAP_REASON = "Scores are reported between 0 and 100; the excess beyond them is cut."
 
 
-def suggested_size(option: Option, facts: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The smallest size of the family with enough vCPUs, memory and accelerators (free tier first if asked)."""
-    vcpus, memory, gpus = facts["workload.vcpus"], facts["workload.memory_gib"], facts["workload.gpus"]
-    free_tier = facts.get("workload.free_tier")
-    size = None
-    for fit in option.sizes:  # a plain loop: this runs for every ranked family of every request
-        if fit.vcpus >= vcpus and fit.memory_gib >= memory and fit.accelerators >= gpus:
-            if size is None:
-                size = fit
-                if not free_tier or fit.free_tier:
-                    break
-            elif fit.free_tier:  # free tier asked for: the smallest fitting free-tier size, if there is one
-                size = fit
-                break
+def suggested_size(size: Size | None) -> dict[str, Any] | None:
     if size is None:
         return None
-    suggestion = {"name": size.name, "vcpus": size.vcpus, "memory_gib": size.memory_gib}
+    suggestion: dict[str, Any] = {"name": size.name, "vcpus": size.vcpus, "memory_gib": size.memory_gib}
     if size.accelerators:
         suggestion["accelerators"] = size.accelerators
+    if size.gpu_memory_gib:
+        suggestion["gpu_memory_gib"] = size.gpu_memory_gib
+    suggestion["usd_per_hour"] = size.usd_per_hour
     return suggestion
 
 
-def render_domain(outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
-    is_family = outcome.domain.id == "instance_family"
+def render_domain(
+    outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
+) -> dict[str, Any]:
+    """One domain's answer; `host` is the instance family's suggested type (EC2 hosts are priced with it)."""
+    domain_id = outcome.domain.id
+    is_family = domain_id == "instance_family"
     top = outcome.winner
     top_totals = _totals(top) if top is not None else {}
     options = []
@@ -254,7 +324,13 @@ def render_domain(outcome: DomainOutcome, facts: Mapping[str, Any], kb: Knowledg
         }
         if is_family:
             entry["category"] = item.option.attributes["category"]
-            entry["suggested_instance_type"] = suggested_size(item.option, facts)
+            entry["suggested_instance_type"] = suggested_size(item.size)
+            if kb.prices is not None:
+                entry["cost"] = cost.instance_estimate(item.size, facts, kb)
+        else:
+            estimate = cost.estimate(domain_id, item.option.id, facts, kb, host)
+            if estimate is not None:
+                entry["cost"] = estimate
         if top is not None and item is not top:
             entry["versus_top"] = versus_top(item, top, top_totals)
         options.append(entry)
@@ -264,7 +340,7 @@ def render_domain(outcome: DomainOutcome, facts: Mapping[str, Any], kb: Knowledg
             "id": item.option.id,
             "name": item.option.name,
             "reasons": [
-                {"rule": r.id, "reason": r.reason, "sources": list(r.sources)} for r in item.exclusions
+                {"rule": r.id, "reason": item.reason(r), "sources": list(r.sources)} for r in item.exclusions
             ],
         }
         if is_family:
@@ -365,11 +441,13 @@ def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> R
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     facts, outcomes, extra = decide(profile, kb)
+    family = outcomes.get("instance_family")
+    host = family.winner.size if family is not None and family.winner is not None else None
     document: dict[str, Any] = {
         "api_version": API_VERSION,
         "name": profile.name,
         "knowledge_base": kb.identity,
-        "recommendations": {d: render_domain(o, facts, kb) for d, o in outcomes.items()},
+        "recommendations": {d: render_domain(o, facts, kb, host) for d, o in outcomes.items()},
     }
     if "connectivity" in outcomes:
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)

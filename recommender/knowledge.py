@@ -99,6 +99,12 @@ class Price:
     as_of: str
 
 
+class FargateSize(NamedTuple):
+    vcpus: float
+    memory_gb: tuple[float, ...]  # the valid memory sizes, smallest first
+    os: frozenset[str]
+
+
 @dataclass(frozen=True)
 class PriceBook:
     """List prices: services from prices.yaml, EC2 instance types from the catalogue."""
@@ -108,6 +114,8 @@ class PriceBook:
     services: Mapping[str, Price]
     ec2_as_of: str
     ec2_source: str
+    fargate_sizes: tuple[FargateSize, ...] = ()
+    fargate_source: str = ""
 
     def usd(self, price_id: str) -> float:
         return self.services[price_id].usd
@@ -172,6 +180,11 @@ class Domain:
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
 
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """The condition rules, then the computed ones (in file order within each)."""
+        return self.rules + self.computed_rules
+
     @functools.cached_property
     def _by_id(self) -> Mapping[str, Option]:
         return {option.id: option for option in self.options}
@@ -206,6 +219,8 @@ class KnowledgeBase:
     catalogue: Mapping[str, Mapping[str, Any]]
     prices: PriceBook | None = None
     regions: tuple[str, ...] = ()
+    # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def identity(self) -> dict[str, str]:
@@ -319,6 +334,10 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         node = read(PRICES_FILE)
         if node is not None:
             prices = _prices(checker, _display(root / PRICES_FILE), node, provenance)
+    for domain in domains.values():
+        if domain.computed_rules and prices is None:
+            rule = domain.computed_rules[0]
+            checker.problem(rule.origin.file, rule.origin.line, f"computed rules need {PRICES_FILE}", rule.id)
     weights = _weights(checker, manifest_file, manifest)
     if checker.problems:
         raise KnowledgeError(sorted(checker.problems, key=lambda p: (p.file, p.line)))
@@ -427,7 +446,7 @@ def _domain(
         rules.append(rule)
     computed: list[Rule] = []
     for line, raw in _listed(node, "computed_rules"):
-        rule = _computed_rule(checker, file, domain_id, raw, line, is_family)
+        rule = _computed_rule(checker, file, domain_id, raw, line, is_family, options)
         if rule is None:
             continue
         if rule.id in seen:
@@ -617,7 +636,7 @@ COMPUTED_PLACEHOLDERS = {
 
 
 def _computed_rule(
-    checker: _Checker, file: str, domain_id: str, raw: Any, line: int, is_family: bool
+    checker: _Checker, file: str, domain_id: str, raw: Any, line: int, is_family: bool, options: list[Option]
 ) -> Rule | None:
     rule_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
     if not checker.keys(
@@ -664,7 +683,7 @@ def _computed_rule(
         id=rule_id,
         domain=domain_id,
         condition=ALWAYS,
-        targets=(),
+        targets=tuple(o.id for o in options),  # any family, as the catalogue decides per profile
         score=float(score),
         exclude=exclude,
         priority=str(raw["priority"]),
@@ -678,7 +697,7 @@ def _computed_rule(
 
 
 def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, Any]) -> PriceBook | None:
-    if not checker.keys(file, node, {"region", "hours_per_month", "prices"}, set()):
+    if not checker.keys(file, node, {"region", "hours_per_month", "prices", "fargate_task_sizes"}, set()):
         return None
     services: dict[str, Price] = {}
     entries = node["prices"]
@@ -697,18 +716,39 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
         if not isinstance(raw["source"], str) or not URL.match(raw["source"]):
             checker.problem(file, line, f"source '{raw['source']}' is not an https URL", price_id)
         if not AS_OF.match(str(raw["as_of"])):
-            checker.problem(file, line, f"as_of '{raw['as_of']}' is not a date (YYYY-MM or YYYY-MM-DD)", price_id)
+            checker.problem(
+                file, line, f"as_of '{raw['as_of']}' is not a date (YYYY-MM or YYYY-MM-DD)", price_id
+            )
         services[price_id] = Price(float(raw["usd"]), checker.text(file, raw, "unit", price_id),
                                    str(raw["source"]), str(raw["as_of"]))  # fmt: skip
     for price_id in sorted(set(PRICE_IDS) - set(entries)):
         checker.problem(file, node.line_of("prices"), f"missing price '{price_id}'")
     ec2 = provenance.get("prices", {})
+    fargate = node["fargate_task_sizes"]
+    sizes: list[FargateSize] = []
+    if checker.keys(file, fargate, {"source", "sizes"}, set(), "fargate_task_sizes"):
+        for line, raw in _listed(fargate, "sizes"):
+            if not checker.keys(
+                file, raw, {"vcpus", "min", "max", "step", "os"}, set(), "fargate_task_sizes"
+            ):
+                continue
+            if not all(is_number(raw[k]) and raw[k] > 0 for k in ("vcpus", "min", "max", "step")) or not set(
+                raw["os"]
+            ) <= {"linux", "windows"}:
+                checker.problem(file, line, "a size has positive vcpus, min, max, step and os linux/windows",
+                                "fargate_task_sizes")  # fmt: skip
+                continue
+            steps = int(round((raw["max"] - raw["min"]) / raw["step"]))
+            memory = tuple(round(raw["min"] + i * raw["step"], 3) for i in range(steps + 1))
+            sizes.append(FargateSize(float(raw["vcpus"]), memory, frozenset(raw["os"])))
     return PriceBook(
         region=str(node["region"]),
         hours_per_month=float(node["hours_per_month"]),
         services=MappingProxyType(services),
         ec2_as_of=str(ec2.get("as_of", "unknown")),
         ec2_source=str(ec2.get("official_page", "https://aws.amazon.com/ec2/pricing/on-demand/")),
+        fargate_sizes=tuple(sorted(sizes)),
+        fargate_source=str(fargate.get("source", "")) if isinstance(fargate, Mapping) else "",
     )
 
 

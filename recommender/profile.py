@@ -35,9 +35,9 @@ DATABASE_ENGINES = (
 BACKUP_SCOPES = ("whole_server", "volumes", "files", "databases")
 # AWS Region codes, generated with the EC2 catalogue (scripts/generate_catalogue.py).
 REGION_CODES: tuple[str, ...] = tuple(
-    json.loads((Path(__file__).resolve().parent.parent / "knowledge" / "catalogue" / "regions.json").read_text())[
-        "codes"
-    ]
+    json.loads(
+        (Path(__file__).resolve().parent.parent / "knowledge" / "catalogue" / "regions.json").read_text()
+    )["codes"]
 )
 DEFAULT_REGION = "us-east-1"
 
@@ -50,7 +50,9 @@ class RegionCode(validate.OneOf):
             return value
         nearest = difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.4)
         hint = f" Nearest valid codes: {', '.join(nearest)}." if nearest else ""
-        raise ValidationError(f"Unknown AWS Region code '{value}'.{hint} Valid codes: {', '.join(self.choices)}.")
+        raise ValidationError(
+            f"Unknown AWS Region code '{value}'.{hint} Valid codes: {', '.join(self.choices)}."
+        )
 
 
 def _meta(title: str, description: str) -> dict[str, Any]:
@@ -162,7 +164,9 @@ class WorkloadSchema(StrictSchema):
         load_default=1, validate=validate.Range(min=1, max=100000),
         metadata=_meta("Count", "Instances (or tasks, or pods) running at the same time."),
     )  # fmt: skip
-    os = _choice(("linux", "windows"), "linux", "Operating system", "The operating system the workload runs on.")
+    os = _choice(
+        ("linux", "windows"), "linux", "Operating system", "The operating system the workload runs on."
+    )
     interruptible = _flag(
         "Interruptible", "The work tolerates being stopped and resumed (Spot Instances, Fargate Spot)."
     )

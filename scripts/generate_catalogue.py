@@ -90,9 +90,7 @@ def accelerator_of(info: dict[str, Any]) -> tuple[str, int]:
     return "none", 0
 
 
-def build(
-    types: dict[str, Any], prices: dict[str, float], offered: dict[str, list[str]]
-) -> dict[str, Any]:
+def build(types: dict[str, Any], prices: dict[str, float], offered: dict[str, list[str]]) -> dict[str, Any]:
     families: dict[str, dict[str, Any]] = {}
     for name in sorted(types):
         info = types[name]

@@ -46,7 +46,7 @@ def describe_rule(rule: Rule) -> dict[str, Any]:
         "targets": list(rule.targets),
         "effect": "exclude" if rule.exclude else {"score": rule.score},
         "priority": rule.priority,
-        "condition": plain(rule.condition.source),
+        "condition": {"computed": rule.computes} if rule.computes else plain(rule.condition.source),
         "reason": rule.reason,
         "caveat": rule.caveat,
         "sources": list(rule.sources),
@@ -71,7 +71,7 @@ def describe_domain(domain: Domain) -> dict[str, Any]:
             }
             for option in domain.options
         ],
-        "rules": [describe_rule(rule) for rule in domain.rules],
+        "rules": [describe_rule(rule) for rule in domain.all_rules],
     }
 
 

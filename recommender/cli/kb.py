@@ -49,7 +49,7 @@ def cmd_kb_show(args: argparse.Namespace) -> int:
         for option in domain.options:
             print(f"    {option.id:<24} {option.name}")
         print("  rules:")
-        for rule in domain.rules:
+        for rule in domain.all_rules:
             effect = "exclude" if rule.exclude else f"{rule.score:+g}"
             targets = ",".join(rule.targets) if len(rule.targets) <= 4 else f"{len(rule.targets)} options"
             print(f"    {rule.id}  {effect:>7} {rule.priority:<11} -> {targets}: {rule.reason}")

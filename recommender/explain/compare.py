@@ -167,7 +167,7 @@ def _impacts(outcome: DomainOutcome | None) -> dict[tuple[str, str], float]:
 
 def _reasons(*outcomes: DomainOutcome | None) -> dict[str, str]:
     """Rule id -> reason; the newer knowledge base's wording wins when both have the rule."""
-    return {rule.id: rule.reason for o in outcomes if o is not None for rule in o.domain.rules}
+    return {rule.id: rule.reason for o in outcomes if o is not None for rule in o.domain.all_rules}
 
 
 def _delta(before: float | None, after: float | None) -> float | None:

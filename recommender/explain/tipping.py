@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from marshmallow import fields, validate
 
 from recommender.conditions import is_number
-from recommender.engine import DomainOutcome, complete_facts, priority_weights
+from recommender.engine import DomainOutcome, complete_facts, priority_weights, score_domain
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -70,6 +70,13 @@ _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "gte": operator.ge, "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
 }  # fmt: skip
 _FACT_TYPES = fact_types()
+# What the computed instance-family rules (cheapest size in the Region, price relative to the cheapest
+# option) read besides their priority. A change of one of these, or one that moves an exclusion (which
+# changes the cheapest ranked option), is scored again from scratch in a domain that has computed rules.
+COMPUTED_INPUTS = frozenset({
+    "workload.vcpus", "workload.memory_gib", "workload.gpus", "workload.gpu_memory_gib", "workload.free_tier",
+    "workload.count", "region",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -494,12 +501,13 @@ class Search:
         baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
         for path in changeable_fields(lever):
-            if not baseline.reachable(path):
+            exact = self._rescored(path, outcome.domain, lever)
+            if not exact and not baseline.reachable(path):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
                 continue
-            if path.startswith("priorities.") and path not in lever.readers:
+            if not exact and path.startswith("priorities.") and path not in lever.readers:
                 changes = self._plausible_sides(changes, baseline, lever)
             best: TippingPoint | None = None
             for change in changes:  # nearest first: stop after the first step that flips
@@ -526,8 +534,30 @@ class Search:
     def _may_flip(self, change: Change, baseline: _Baseline, lever: Levers) -> bool:
         return self._flip(change, baseline, lever, exact=False) is not None
 
+    @staticmethod
+    def _rescored(path: str, domain: Domain, lever: Levers) -> bool:
+        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS)."""
+        if not domain.computed_rules:
+            return False
+        priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
+        return path in COMPUTED_INPUTS or path in priorities or bool(lever.excludes.get(path))
+
+    def _rescore(self, change: Change, baseline: _Baseline) -> _Flip | None:
+        facts, _ = self.changed_facts(change)
+        outcome = score_domain(baseline.domain, facts, self.kb)
+        winner = outcome.winner
+        if winner is None or (baseline.winner is not None and winner.option.id == baseline.lever.option_ids[
+                baseline.winner]):  # fmt: skip
+            return None
+        margin = round(winner.score - outcome.ranked[1].score, 2) if len(outcome.ranked) > 1 else None
+        before = {baseline.lever.option_ids[n] for n in baseline.excluded}
+        return _Flip(winner.option.id, margin, frozenset(i.option.id for i in outcome.excluded) - before)
+
     def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
-        flip = self._flip(change, baseline, lever, exact=True)
+        if self._rescored(change.field, baseline.domain, lever):
+            flip = self._rescore(change, baseline)
+        else:
+            flip = self._flip(change, baseline, lever, exact=True)
         if flip is None:
             return None
         current = self.facts.get(change.field)

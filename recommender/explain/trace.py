@@ -7,13 +7,15 @@ from typing import Any
 
 from recommender.engine import DomainOutcome, rule_weight
 from recommender.explain.tipping import rule_hits
-from recommender.knowledge import KnowledgeBase
+from recommender.knowledge import KnowledgeBase, Rule
 
 
 def domain_trace(outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
     """Every rule of the domain in exactly one of `fired`, `not_fired`, `not_evaluated`, in file order."""
     attributes = {option.id: option.attributes for option in outcome.domain.options}
     trace: dict[str, list[dict[str, Any]]] = {"fired": [], "not_fired": [], "not_evaluated": []}
+    for rule in outcome.domain.computed_rules:
+        trace["fired" if rule.id in outcome.fired else "not_fired"].append(computed_entry(rule, outcome))
     for rule in outcome.domain.rules:
         entry: dict[str, Any] = {
             "rule": rule.id,
@@ -32,3 +34,19 @@ def domain_trace(outcome: DomainOutcome, facts: Mapping[str, Any], kb: Knowledge
         else:
             trace["not_fired"].append(entry)
     return trace
+
+
+def computed_entry(rule: Rule, outcome: DomainOutcome) -> dict[str, Any]:
+    """A computed rule's trace entry: the options it applied to and, for a score rule, each one's impact
+    (which depends on the option's price)."""
+    entry: dict[str, Any] = {"rule": rule.id, "reason": rule.reason, "fields": [], "computed": rule.computes}
+    if rule.id not in outcome.fired:
+        return entry
+    items = (*outcome.ranked, *outcome.excluded)
+    if rule.exclude:
+        entry["options"] = [i.option.id for i in items if rule in i.exclusions]
+        entry["effect"] = "exclude"
+    else:
+        impacts = {i.option.id: impact for i in items for r, impact in i.impacts if r is rule}
+        entry.update(options=list(impacts), effect="score", impacts=impacts)
+    return entry

@@ -31,7 +31,7 @@ def test_scores_add_up_rank_in_order_and_repeat_byte_for_byte(
             assert 0 <= option["score"] <= 100
             assert all(r["sources"] for r in option["rationale"] if r["rule"] != "score-bounds")
         assert [o["rank"] for o in options] == list(range(1, len(options) + 1))
-        assert options == sorted(options, key=lambda o: (-o["score"], o["id"]))
+        assert options == sorted(options, key=lambda o: (-o["score"], *hourly_price(o), o["id"]))
         for item in result["excluded"]:
             assert item["reasons"], item
 
@@ -73,3 +73,12 @@ def test_overlapping_cidrs_always_exclude_peering_and_transit_gateway(
     connectivity = recommend(profile, kb)["recommendations"]["connectivity"]
     ranked = {o["id"] for o in connectivity["options"]}
     assert not ranked & {"vpc_peering", "transit_gateway"}
+
+
+def hourly_price(option: dict[str, Any]) -> tuple[float, int]:
+    """Equal scores rank the cheaper instance family first, then the one with fewer vCPUs (other domains:
+    by id)."""
+    size = option.get("suggested_instance_type")
+    if not size:
+        return (0.0 if "suggested_instance_type" not in option else float("inf"), 0)
+    return (size["usd_per_hour"] if size["usd_per_hour"] is not None else float("inf"), size["vcpus"])
