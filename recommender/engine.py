@@ -185,15 +185,13 @@ def _requirement(facts: Mapping[str, Any]) -> str:
 # A rule of the plan: the rule, and for a rule that reads option attributes, its targets grouped by the values
 # of the attributes it reads (one group member's attributes, the group's option ids): one evaluation a group.
 PlannedRule = tuple[Rule, tuple[tuple[Mapping[str, Any], tuple[str, ...]], ...] | None]
-_PLANS: dict[int, tuple[Domain, tuple[PlannedRule, ...]]] = {}
-_MAX_PLANS = 16  # domains of the last few knowledge bases (hot reloads, tests); the oldest plans are dropped
 
 
 def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
     """How score_domain goes through a domain's rules, worked out once per (immutable) domain."""
-    cached = _PLANS.get(id(domain))
-    if cached is not None and cached[0] is domain:
-        return cached[1]
+    cached: tuple[PlannedRule, ...] | None = domain.cache.get("plan")
+    if cached is not None:
+        return cached
     attributes = {option.id: option.attributes for option in domain.options}
     plan: list[PlannedRule] = []
     for rule in domain.rules:
@@ -206,10 +204,8 @@ def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
             key = tuple((type(v), v) for v in (attributes[option_id].get(name) for name in names))
             groups.setdefault(key, []).append(option_id)
         plan.append((rule, tuple((attributes[ids[0]], tuple(ids)) for ids in groups.values())))
-    while len(_PLANS) >= _MAX_PLANS:
-        del _PLANS[next(iter(_PLANS))]
-    _PLANS[id(domain)] = (domain, tuple(plan))
-    return tuple(plan)
+    domain.cache["plan"] = tuple(plan)
+    return domain.cache["plan"]
 
 
 def _option_attributes(node: Any) -> set[str]:

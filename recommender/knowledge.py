@@ -176,6 +176,8 @@ class Domain:
     rules: tuple[Rule, ...]
     security_group_rules: tuple[SecurityGroupTemplate, ...] = ()
     computed_rules: tuple[Rule, ...] = ()
+    # Derived data worked out on first use (the engine's scoring plan); it dies with this domain.
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
@@ -220,7 +222,7 @@ class KnowledgeBase:
     prices: PriceBook | None = None
     regions: tuple[str, ...] = ()
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
-    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def identity(self) -> dict[str, str]:
