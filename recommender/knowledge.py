@@ -228,6 +228,11 @@ class KnowledgeBase:
     def identity(self) -> dict[str, str]:
         return {"version": self.version, "digest": self.digest}
 
+    @property
+    def domain_titles(self) -> dict[str, str]:
+        """Each domain's `name:` (what the CLI, the decision record and the page title it with)."""
+        return {domain.id: domain.name for domain in self.domains.values()}
+
 
 class _Checker:
     """Collects problems while reading one knowledge base."""

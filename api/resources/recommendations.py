@@ -105,7 +105,7 @@ def create_recommendation() -> Response:
         profile = load_profile(document)
         result = recommend(profile, kb, explain=explain or "changes")
         metrics().count_decisions(result)
-        return Response(render_adr(result, profile), mimetype="text/markdown")
+        return Response(render_adr(result, profile, kb.domain_titles), mimetype="text/markdown")
     return json_body(recommend_one(document, kb, explain))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from recommender import EXPLAIN_LEVELS
@@ -34,24 +35,26 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     explain = args.explain or ("changes" if args.format == "adr" else None)
     result = recommend(profile, kb, explain=explain)
     if args.format == "adr":
-        write(format_adr(result, profile))
+        write(format_adr(result, profile, kb.domain_titles))
     else:
-        write(format_recommendation(result, args.format))
+        write(format_recommendation(result, args.format, kb.domain_titles))
     return EXIT_OK
 
 
-def format_adr(result: dict[str, Any], profile: Any) -> str:
+def format_adr(result: dict[str, Any], profile: Any, titles: Mapping[str, str]) -> str:
     """`recommender recommend --format adr`: the result must have been computed with explain."""
     from recommender.explain.adr import render_adr
 
-    return render_adr(result, profile)
+    return render_adr(result, profile, titles)
 
 
-def format_recommendation(result: dict[str, Any], fmt: str) -> str | bytes:
+def format_recommendation(result: dict[str, Any], fmt: str, titles: Mapping[str, str]) -> str | bytes:
     if fmt == "json":
         from recommender.serialize import to_json
 
         return to_json(result)
     from recommender import render
 
-    return render.render_markdown(result) if fmt == "markdown" else render.render_table(result)
+    return (
+        render.render_markdown(result, titles) if fmt == "markdown" else render.render_table(result, titles)
+    )
