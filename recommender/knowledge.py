@@ -760,6 +760,8 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
 
 
 SG_RULE_KEYS = {"group", "direction", "protocol", "ports", "description"}
+SG_RULE_VALUES = {"group": ("target", "source"), "direction": ("inbound", "outbound"), "protocol": ("tcp", "udp")}
+SG_PEER = re.compile(r"^(security-group:[a-z_-]+|cidr:\S+)$")
 
 
 def _sg_template(
@@ -777,6 +779,18 @@ def _sg_template(
     rule = raw["rule"]
     if not checker.keys(file, rule, SG_RULE_KEYS, {"source", "destination"}):
         return None
+    for key, allowed in SG_RULE_VALUES.items():
+        if str(rule[key]) not in allowed:
+            checker.problem(file, rule.line_of(key), f"{key} '{rule[key]}' is not one of {', '.join(allowed)}")
+    peers = [key for key in ("source", "destination") if key in rule]
+    if len(peers) != 1:
+        checker.problem(file, rule.line_of("group"), "a rule has exactly one of 'source' and 'destination'")
+    for key in peers:
+        if not SG_PEER.match(str(rule[key])) or str(rule[key]).endswith("/0"):
+            checker.problem(
+                file, rule.line_of(key),
+                f"{key} '{rule[key]}' must be security-group:NAME or cidr:CIDR, and never a /0 (the whole internet)",
+            )  # fmt: skip
     condition = ALWAYS
     if "when" in raw:
         try:
