@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from api import create_app  # noqa: E402
 from bench.profiles import profiles as generated_profiles  # noqa: E402
-from recommender.engine import recommend  # noqa: E402
+from recommender import recommend  # noqa: E402
 from recommender.knowledge import load_knowledge  # noqa: E402
 from recommender.profile import load_profile  # noqa: E402
 

@@ -2,9 +2,16 @@
 
 kb = load_knowledge()                      # once; frozen and safe to share
 document = recommend(profile_dict, kb)     # shared/spec/response.md
+document = recommend(profile_dict, kb, explain="changes")   # also what would change each decision
+
+recommend() composes the engine (which knows no explanations) with recommender.explain, imported only
+when asked for, so `recommender recommend` starts fast.
 """
 
-from recommender.engine import recommend
+from collections.abc import Mapping
+from typing import Any
+
+from recommender import engine
 from recommender.errors import (
     DocumentError,
     InputError,
@@ -16,7 +23,10 @@ from recommender.errors import (
 from recommender.knowledge import KnowledgeBase, load_knowledge
 from recommender.profile import Profile, load_profile
 
+EXPLAIN_LEVELS = ("changes", "full")
+
 __all__ = [
+    "EXPLAIN_LEVELS",
     "DocumentError",
     "InputError",
     "KnowledgeBase",
@@ -29,3 +39,21 @@ __all__ = [
     "load_profile",
     "recommend",
 ]
+
+
+def recommend(
+    profile: Profile | Mapping[str, Any], kb: KnowledgeBase, *, explain: str | None = None
+) -> dict[str, Any]:
+    """The recommendation document of shared/spec/response.md for one profile.
+
+    explain="changes" adds each domain's `what_would_change`; "full" adds that and the rule trace.
+    """
+    if explain is None:
+        return engine.recommend(profile, kb)
+    if explain not in EXPLAIN_LEVELS:
+        raise ValueError(f"explain must be one of {', '.join(EXPLAIN_LEVELS)}, not '{explain}'")
+    from recommender.explain import annotate
+
+    result = engine.recommendation(profile, kb)
+    annotate(result.document, result.profile, result.facts, result.outcomes, kb, explain)
+    return result.document

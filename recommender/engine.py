@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from recommender import cost
 from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
@@ -201,15 +201,13 @@ def _requirement(facts: Mapping[str, Any]) -> str:
 # A rule of the plan: the rule, and for a rule that reads option attributes, its targets grouped by the values
 # of the attributes it reads (one group member's attributes, the group's option ids): one evaluation a group.
 PlannedRule = tuple[Rule, tuple[tuple[Mapping[str, Any], tuple[str, ...]], ...] | None]
-_PLANS: dict[int, tuple[Domain, tuple[PlannedRule, ...]]] = {}
-_MAX_PLANS = 16  # domains of the last few knowledge bases (hot reloads, tests); the oldest plans are dropped
 
 
 def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
     """How score_domain goes through a domain's rules, worked out once per (immutable) domain."""
-    cached = _PLANS.get(id(domain))
-    if cached is not None and cached[0] is domain:
-        return cached[1]
+    cached: tuple[PlannedRule, ...] | None = domain.cache.get("plan")
+    if cached is not None:
+        return cached
     attributes = {option.id: option.attributes for option in domain.options}
     plan: list[PlannedRule] = []
     for rule in domain.rules:
@@ -222,10 +220,8 @@ def _plan(domain: Domain) -> tuple[PlannedRule, ...]:
             key = tuple((type(v), v) for v in (attributes[option_id].get(name) for name in names))
             groups.setdefault(key, []).append(option_id)
         plan.append((rule, tuple((attributes[ids[0]], tuple(ids)) for ids in groups.values())))
-    while len(_PLANS) >= _MAX_PLANS:
-        del _PLANS[next(iter(_PLANS))]
-    _PLANS[id(domain)] = (domain, tuple(plan))
-    return tuple(plan)
+    domain.cache["plan"] = tuple(plan)
+    return domain.cache["plan"]
 
 
 def _option_attributes(node: Any) -> set[str]:
@@ -451,16 +447,22 @@ def ec2_host(outcomes: Mapping[str, DomainOutcome]) -> Size | None:
     return family.winner.size if family is not None and family.winner is not None else None
 
 
-EXPLAIN_LEVELS = ("changes", "full")
+class Recommendation(NamedTuple):
+    """The response document and what it was computed from (what recommender.explain reads)."""
+
+    document: dict[str, Any]
+    profile: Profile
+    facts: dict[str, Any]
+    outcomes: dict[str, DomainOutcome]
 
 
-def recommend(
-    profile: Profile | Mapping[str, Any], kb: KnowledgeBase, *, explain: str | None = None
-) -> dict[str, Any]:
-    """The recommendation document of shared/spec/response.md for one profile.
+def recommend(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> dict[str, Any]:
+    """The recommendation document of shared/spec/response.md for one profile, without explanations
+    (recommender.recommend(profile, kb, explain=...) adds them)."""
+    return recommendation(profile, kb).document
 
-    explain="changes" adds each domain's `what_would_change`; "full" adds that and the rule trace.
-    """
+
+def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> Recommendation:
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     facts, outcomes, extra = decide(profile, kb)
@@ -474,8 +476,4 @@ def recommend(
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)
     document["findings"] = profile_findings(facts, kb)
     document["assumptions"] = [*profile.assumptions, *extra]
-    if explain:
-        from recommender.explain import annotate
-
-        annotate(document, profile, facts, outcomes, kb, explain)
-    return document
+    return Recommendation(document, profile, facts, outcomes)

@@ -180,6 +180,8 @@ class Domain:
     rules: tuple[Rule, ...]
     security_group_rules: tuple[SecurityGroupTemplate, ...] = ()
     computed_rules: tuple[Rule, ...] = ()
+    # Derived data worked out on first use (the engine's scoring plan); it dies with this domain.
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def option(self, option_id: str) -> Option | None:
         return self._by_id.get(option_id)
@@ -224,11 +226,16 @@ class KnowledgeBase:
     prices: PriceBook | None = None
     regions: tuple[str, ...] = ()
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
-    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def identity(self) -> dict[str, str]:
         return {"version": self.version, "digest": self.digest}
+
+    @property
+    def domain_titles(self) -> dict[str, str]:
+        """Each domain's `name:` (what the CLI, the decision record and the page title it with)."""
+        return {domain.id: domain.name for domain in self.domains.values()}
 
 
 class _Checker:
@@ -757,6 +764,8 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
 
 
 SG_RULE_KEYS = {"group", "direction", "protocol", "ports", "description"}
+SG_RULE_VALUES = {"group": ("target", "source"), "direction": ("inbound", "outbound"), "protocol": ("tcp", "udp")}
+SG_PEER = re.compile(r"^(security-group:[a-z_-]+|cidr:\S+)$")
 
 
 def _sg_template(
@@ -774,6 +783,18 @@ def _sg_template(
     rule = raw["rule"]
     if not checker.keys(file, rule, SG_RULE_KEYS, {"source", "destination"}):
         return None
+    for key, allowed in SG_RULE_VALUES.items():
+        if str(rule[key]) not in allowed:
+            checker.problem(file, rule.line_of(key), f"{key} '{rule[key]}' is not one of {', '.join(allowed)}")
+    peers = [key for key in ("source", "destination") if key in rule]
+    if len(peers) != 1:
+        checker.problem(file, rule.line_of("group"), "a rule has exactly one of 'source' and 'destination'")
+    for key in peers:
+        if not SG_PEER.match(str(rule[key])) or str(rule[key]).endswith("/0"):
+            checker.problem(
+                file, rule.line_of(key),
+                f"{key} '{rule[key]}' must be security-group:NAME or cidr:CIDR, and never a /0 (the whole internet)",
+            )  # fmt: skip
     condition = ALWAYS
     if "when" in raw:
         try:

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from recommender.errors import ProfileError
-from recommender.schema_fields import Label, StrictBoolean, StrictInteger, StrictNumber
+from recommender.schema_fields import (
+    Label,
+    NotFast,
+    StrictBoolean,
+    StrictInteger,
+    StrictNumber,
+    StrictSchema,
+    compile_loader,
+    flatten_errors,
+)
 
 LEVELS = validate.Range(min=0, max=5)
 WORKLOAD_KINDS = (
@@ -71,12 +80,6 @@ def _choice(
 
 def _flag(title: str, description: str) -> Any:
     return StrictBoolean(load_default=False, metadata=_meta(title, description))
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 def _priority(title: str, description: str) -> Any:
@@ -324,76 +327,6 @@ class Profile:
         return tuple(d for s, ds in SECTION_DOMAINS.items() if s in self.sections for d in ds)
 
 
-class NotFast(Exception):
-    """A compiled loader met something it leaves to marshmallow (which then accepts it or names the error)."""
-
-
-def compile_loader(
-    schema: Schema, plain_types: Mapping[type, type] | None = None
-) -> Callable[[Any], dict[str, Any]]:
-    """A loader that returns what `schema.load` returns for a valid document, without marshmallow's per-field
-    machinery (about 5x faster). It reads the schema itself (fields, data keys, required, defaults, validators,
-    @validates_schema hooks), so the schema stays the one definition of the input. Whatever it is not sure of
-    (a wrong type, an unknown or missing field) raises ValidationError or NotFast: call `schema.load` then.
-    `plain_types` maps field classes whose only checks are validators to the Python type they hold.
-    """
-    plain = PLAIN_TYPES if plain_types is None else plain_types
-    if any(
-        tag != "validates_schema" or many or options.get("pass_original")
-        for tag, entries in schema._hooks.items()
-        for _, many, options in entries
-    ):  # hooks it does not mimic (pre/post load, @validates, pass_many...): marshmallow does all the work
-        return lambda data: schema.load(data)
-    specs = []
-    for name, fld in schema.fields.items():
-        inner = fld.inner if isinstance(fld, fields.List) else fld
-        nested = compile_loader(inner.schema, plain) if isinstance(inner, fields.Nested) else None
-        default = fld.load_default
-        specs.append((fld.data_key or name, name, fld, nested, isinstance(fld, fields.List), default))
-    known = frozenset(spec[0] for spec in specs)
-    hooks = [getattr(schema, name) for name, _, _ in schema._hooks.get("validates_schema", [])]
-
-    def load(data: Any) -> dict[str, Any]:
-        if not isinstance(data, Mapping) or not known.issuperset(data):
-            raise NotFast
-        out: dict[str, Any] = {}
-        for key, name, fld, nested, is_list, default in specs:
-            if key not in data:
-                if fld.required:
-                    raise NotFast
-                if default is not missing:
-                    out[name] = default() if callable(default) else default
-                continue
-            value = data[key]
-            if nested is None:
-                out[name] = _scalar(fld, value, plain)
-            elif is_list:
-                if not isinstance(value, list):
-                    raise NotFast
-                out[name] = [nested(item) for item in value]
-                for validator in fld.validators:
-                    validator(out[name])
-            else:
-                out[name] = nested(value)
-        for hook in hooks:
-            hook(out)
-        return out
-
-    return load
-
-
-PLAIN_TYPES: Mapping[type, type] = {fields.String: str, Label: str, StrictBoolean: bool, StrictInteger: int}
-
-
-def _scalar(fld: fields.Field, value: Any, plain: Mapping[type, type]) -> Any:
-    """fld.deserialize(value), short-cut when the value already has the field's own type."""
-    if plain.get(type(fld)) is not type(value):
-        return fld.deserialize(value)
-    for validator in fld.validators:
-        validator(value)
-    return value
-
-
 _SCHEMA = ProfileSchema()
 _fast_load = compile_loader(_SCHEMA)
 # What an omitted always-defaulted section loads as (scalars only: a shallow copy per profile is enough).
@@ -511,40 +444,6 @@ def derive_network_facts(
         facts["network.same_vpc"] = same("vpc", "VPC", assumed=net["vpc_count"] <= 1)
     facts["network.same_region"] = same("region", "Region", assumed=True)
     facts["network.same_account"] = same("account", "account", assumed=True)
-
-
-SUGGESTION_LIMIT = 20  # "did you mean" for the first unknown fields only: a flood of them stays cheap
-
-
-def flatten_errors(messages: Any, schema: Schema | None = None, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested error dict -> {"workload.vcpus": ["..."]}, with did-you-mean for unknown fields."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, list):
-        flat[prefix or "profile"] = [str(m) for m in messages]
-        return flat
-    for key, value in messages.items():
-        key = str(key)
-        path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
-        nested = None
-        if schema is not None and key in schema.fields and isinstance(schema.fields[key], fields.Nested):
-            nested = schema.fields[key].schema  # type: ignore[attr-defined]
-        elif schema is not None and key in schema.fields and isinstance(schema.fields[key], fields.List):
-            inner = schema.fields[key].inner  # type: ignore[attr-defined]
-            nested = inner.schema if isinstance(inner, fields.Nested) else None
-        if isinstance(value, dict):
-            if all(isinstance(k, int) for k in value) and nested is not None:
-                for idx, item in value.items():
-                    flat.update(flatten_errors(item, nested, f"{path}.{idx}"))
-            else:
-                flat.update(flatten_errors(value, nested, path))
-        else:
-            msgs = [str(m) for m in value]
-            if schema is not None and msgs == ["Unknown field."] and len(flat) < SUGGESTION_LIMIT:
-                guess = difflib.get_close_matches(key, list(schema.fields), n=1)
-                if guess:
-                    msgs = [f"Unknown field. Did you mean '{guess[0]}'?"]
-            flat.setdefault(path or "profile", []).extend(msgs)
-    return flat
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-DOMAIN_TITLES = {
-    "orchestrator": "Orchestrator",
-    "launch_type": "Launch type",
-    "instance_family": "Instance family",
-    "connectivity": "Connectivity",
-    "backup": "Backup",
-}
 
 
 def _size(option: dict[str, Any]) -> str:
@@ -35,13 +28,14 @@ def cost_basis(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def render_table(doc: dict[str, Any], limit: int = 5) -> str:
+def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5) -> str:
+    """titles: the domains' names (KnowledgeBase.domain_titles)."""
     lines = []
     head = doc.get("name") or "recommendation"
     lines.append(f"{head}  (knowledge base {doc['knowledge_base']['version']})")
     for domain, result in doc["recommendations"].items():
         lines.append("")
-        lines.append(f"{DOMAIN_TITLES.get(domain, domain)}  [confidence: {result['confidence']}]")
+        lines.append(f"{titles[domain]}  [confidence: {result['confidence']}]")
         lines.append(f"  {'rank':>4}  {'option':<22} {'score':>6}  {'monthly':>12}  top reason")
         for option in result["options"][:limit]:
             reason = option["rationale"][0]["reason"] if option["rationale"] else "(base score only)"
@@ -74,12 +68,12 @@ def render_table(doc: dict[str, Any], limit: int = 5) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(doc: dict[str, Any], limit: int = 5) -> str:
+def render_markdown(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5) -> str:
     out = [f"# Recommendation: {doc.get('name') or 'workload'}", ""]
     kb = doc["knowledge_base"]
     out.append(f"Knowledge base {kb['version']} (`{kb['digest']}`).")
     for domain, result in doc["recommendations"].items():
-        out += ["", f"## {DOMAIN_TITLES.get(domain, domain)}", ""]
+        out += ["", f"## {titles[domain]}", ""]
         if result["options"]:
             top = result["options"][0]
             out.append(

@@ -17,7 +17,7 @@ from api.observability import metrics
 from api.openapi import json_response, problem_responses, request_body
 from api.problems import ApiProblem
 from api.state import current_kb
-from recommender.engine import EXPLAIN_LEVELS, recommend
+from recommender import EXPLAIN_LEVELS, recommend
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import load_profile
 from recommender.serialize import to_json
@@ -105,7 +105,7 @@ def create_recommendation() -> Response:
         profile = load_profile(document)
         result = recommend(profile, kb, explain=explain or "changes")
         metrics().count_decisions(result)
-        return Response(render_adr(result, profile), mimetype="text/markdown")
+        return Response(render_adr(result, profile, kb.domain_titles), mimetype="text/markdown")
     return json_body(recommend_one(document, kb, explain))
 
 

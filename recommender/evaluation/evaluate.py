@@ -32,15 +32,13 @@ SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # Score: 100 minus these points per counted finding, never below 0.
 PENALTY = {"critical": 40.0, "high": 20.0, "medium": 8.0, "low": 2.0}
 
-_NETWORK_DATA: dict[int, NetworkData] = {}
-
 
 def network_data(kb: KnowledgeBase) -> NetworkData:
-    key = id(kb.network)
-    if key not in _NETWORK_DATA:
-        _NETWORK_DATA.clear()
-        _NETWORK_DATA[key] = NetworkData.from_kb(kb.network)
-    return _NETWORK_DATA[key]
+    """The checks' network data, worked out once per knowledge base (and dropped with it on reload)."""
+    data: NetworkData | None = kb.cache.get("network_data")
+    if data is None:
+        data = kb.cache["network_data"] = NetworkData.from_kb(kb.network)
+    return data
 
 
 def evaluate(

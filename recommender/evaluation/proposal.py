@@ -23,17 +23,17 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from recommender.documents import LineDict
 from recommender.errors import ProposalError
-from recommender.profile import (
+from recommender.profile import Profile, ProfileSchema, build_profile
+from recommender.schema_fields import (
     PLAIN_TYPES,
+    Label,
     NotFast,
-    Profile,
-    ProfileSchema,
+    StrictBoolean,
+    StrictInteger,
     StrictSchema,
-    build_profile,
     compile_loader,
     flatten_errors,
 )
-from recommender.schema_fields import Label, StrictBoolean, StrictInteger
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -1,6 +1,6 @@
 """Explanations beyond the rationale: tipping points, full traces, comparisons, decision records.
 
-annotate(document, profile, facts, outcomes, kb, level)  called by engine.recommend(..., explain=level)
+annotate(document, profile, facts, outcomes, kb, level)  called by recommender.recommend(..., explain=level)
 compare(before, after, kb) / compare_knowledge(profile, kb_old, kb_new)  what changed between two runs
 render_adr(document, profile)  a markdown Architecture Decision Record
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.engine import EXPLAIN_LEVELS, DomainOutcome
+from recommender.engine import DomainOutcome
 from recommender.explain.adr import render_adr
 from recommender.explain.compare import compare, compare_knowledge
 from recommender.explain.tipping import Search, TippingPoint
@@ -18,7 +18,7 @@ from recommender.explain.trace import domain_trace
 from recommender.knowledge import Domain, KnowledgeBase
 from recommender.profile import Profile
 
-__all__ = ["EXPLAIN_LEVELS", "annotate", "compare", "compare_knowledge", "render_adr", "what_would_change"]
+__all__ = ["annotate", "compare", "compare_knowledge", "render_adr", "what_would_change"]
 
 
 def annotate(
@@ -30,8 +30,6 @@ def annotate(
     level: str,
 ) -> None:
     """Add `what_would_change` (and, for level "full", the rule `trace`) to each domain of `document`."""
-    if level not in EXPLAIN_LEVELS:
-        raise ValueError(f"explain must be one of {', '.join(EXPLAIN_LEVELS)}, not '{level}'")
     search = Search(profile, facts, kb)
     for domain_id, outcome in outcomes.items():
         result = document["recommendations"][domain_id]

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from recommender.profile import Profile
-from recommender.render import DOMAIN_TITLES
 
 TOP_REASONS = 3
 ALTERNATIVES = 4  # ranked alternatives described; the rest are counted
@@ -16,8 +15,9 @@ PRIORITY_WORDS = {0: "does not matter", 1: "matters little", 2: "matters somewha
                   4: "matters a lot", 5: "matters above all"}  # fmt: skip
 
 
-def render_adr(document: Mapping[str, Any], profile: Profile) -> str:
-    """The ADR of a recommendation document (with `what_would_change` when it was computed)."""
+def render_adr(document: Mapping[str, Any], profile: Profile, titles: Mapping[str, str]) -> str:
+    """The ADR of a recommendation document (with `what_would_change` when it was computed); titles: the
+    domains' names (KnowledgeBase.domain_titles)."""
     sources = _Sources()
     name = document.get("name") or "the workload"
     kb = document["knowledge_base"]
@@ -26,14 +26,14 @@ def render_adr(document: Mapping[str, Any], profile: Profile) -> str:
         "",
         "- Status: proposed",
         f"- Decided with: recommender knowledge base {kb['version']} (`{kb['digest']}`)",
-        f"- Decisions: {_decision_list(document)}",
+        f"- Decisions: {_decision_list(document, titles)}",
         "",
         "## Context",
         "",
         *_context(document, profile),
     ]
     for domain_id, result in document["recommendations"].items():
-        out += ["", *_domain_section(domain_id, result, document, sources)]
+        out += ["", *_domain_section(domain_id, titles[domain_id], result, document, sources)]
     if document.get("findings"):
         out += ["", "## Findings to address", ""]
         for finding in document["findings"]:
@@ -61,15 +61,11 @@ class _Sources:
         return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
 
 
-def _title(domain_id: str) -> str:
-    return DOMAIN_TITLES.get(domain_id, domain_id.replace("_", " ").capitalize())
-
-
-def _decision_list(document: Mapping[str, Any]) -> str:
+def _decision_list(document: Mapping[str, Any], titles: Mapping[str, str]) -> str:
     parts = []
     for domain_id, result in document["recommendations"].items():
         top = result["options"][0]["name"] if result["options"] else "no option fits"
-        parts.append(f"{_title(domain_id).lower()}: {top}")
+        parts.append(f"{titles[domain_id]}: {top}")
     return "; ".join(parts) or "none (no section of the profile was answered)"
 
 
@@ -116,9 +112,9 @@ def _given(prefix: str, values: Mapping[str, Any], defaulted: set[str]) -> list[
 
 
 def _domain_section(
-    domain_id: str, result: Mapping[str, Any], document: Mapping[str, Any], sources: _Sources
+    domain_id: str, title: str, result: Mapping[str, Any], document: Mapping[str, Any], sources: _Sources
 ) -> list[str]:
-    out = [f"## Decision: {_title(domain_id)}", ""]
+    out = [f"## Decision: {title}", ""]
     options, excluded = result["options"], result["excluded"]
     if not options:
         out.append("No option fits: every option is ruled out by a hard constraint (see below).")

@@ -81,10 +81,12 @@ def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screens
     page.click("#submit-profile")
 
     expected = api(portal_url, "/v1/recommendations", PROFILE)
+    titles = {d["id"]: d["name"] for d in api(portal_url, "/v1/knowledge")["domains"]}
     result = page.locator("#result")
     expect(result.locator("h2")).to_have_text("Result for orders-api")
     for domain, outcome in expected["recommendations"].items():
         card = result.locator(f'article[data-domain="{domain}"]')
+        expect(card.locator("h3")).to_have_text(titles[domain])  # the knowledge base's name of the domain
         expect(card.locator(".verdict strong")).to_have_text(outcome["options"][0]["name"])
         expect(card.locator(".option")).to_have_count(len(outcome["options"]))
         expect(card.locator(".option .score").first).to_have_text(f"{outcome['options'][0]['score']:.1f}")

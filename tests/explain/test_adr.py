@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from recommender.engine import recommend
+from recommender import recommend
+from recommender.cli.recommend import format_adr
 from recommender.explain import render_adr
-from recommender.explain.commands import format_adr
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import load_profile
 
@@ -21,7 +21,7 @@ PROFILE = {
 def test_adr_has_every_section_with_content_from_the_document(kb: KnowledgeBase) -> None:
     profile = load_profile(PROFILE)
     document = recommend(profile, kb, explain="changes")
-    adr = render_adr(document, profile)
+    adr = render_adr(document, profile, kb.domain_titles)
     assert adr.startswith("# ADR: How to run near-eks on AWS\n")
     assert "- Status: proposed" in adr
     assert document["knowledge_base"]["digest"] in adr
@@ -51,11 +51,11 @@ def test_adr_has_every_section_with_content_from_the_document(kb: KnowledgeBase)
 
 def test_adr_names_what_ruled_an_option_out(kb: KnowledgeBase) -> None:
     profile = load_profile({"platform": {"privileged_containers": True}})
-    adr = format_adr(recommend(profile, kb, explain="changes"), profile)
+    adr = format_adr(recommend(profile, kb, explain="changes"), profile, kb.domain_titles)
     assert "**AWS Fargate** was ruled out: Privileged containers are invalid" in adr
 
 
 def test_adr_without_tipping_points_says_so(kb: KnowledgeBase) -> None:
     profile = load_profile(PROFILE)
-    adr = render_adr(recommend(profile, kb), profile)
+    adr = render_adr(recommend(profile, kb), profile, kb.domain_titles)
     assert "Not computed" in adr

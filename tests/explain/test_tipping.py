@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from recommender.engine import recommend
+from recommender import recommend
 from recommender.explain.tipping import Search, candidate_changes, levers
 from recommender.knowledge import KnowledgeBase, load_knowledge
 from recommender.profile import fact_types, load_profile

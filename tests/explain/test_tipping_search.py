@@ -11,7 +11,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from recommender.engine import complete_facts, recommend
+from recommender import recommend
+from recommender.engine import complete_facts
 from recommender.explain.tipping import MAX_PER_DOMAIN, changeable_fields, field_changes, levers
 from recommender.knowledge import KnowledgeBase, load_knowledge
 from recommender.profile import load_profile

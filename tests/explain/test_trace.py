@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from recommender.engine import recommend
+from recommender import recommend
 from recommender.knowledge import KnowledgeBase, load_knowledge
 from tests.strategies import profiles
 

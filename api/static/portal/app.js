@@ -11,6 +11,7 @@ document.documentElement.classList.toggle("embed", embedded);
 
 let questionnaire = null;
 let embedOrigins = [];
+let domainTitles = {};  // each domain's name, from the knowledge base (/v1/knowledge)
 
 function hashParams() {
   return new URLSearchParams(location.hash.replace(/^#/, ""));
@@ -85,7 +86,7 @@ async function recommend(profile) {
   busy(area, true);
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
-    area.replaceChildren(...renderRecommendation(result).flat().filter(Boolean));
+    area.replaceChildren(...renderRecommendation(result, domainTitles).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -226,8 +227,10 @@ window.addEventListener("message", onMessage);
 async function start() {
   showView(hashParams().get("view") || "recommend");
   try {
-    const [config, schema] = await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
+    const [config, schema, knowledge] = await Promise.all(
+      [getJSON("/portal/config.json"), getJSON("/v1/schemas/profile"), getJSON("/v1/knowledge")]);
     embedOrigins = config.embed_origins || [];
+    domainTitles = Object.fromEntries(knowledge.domains.map(d => [d.id, d.name]));
     questionnaire = buildQuestionnaire(schema, $("questions"));
   } catch (err) {
     $("questions").replaceChildren(problemView(err.problem || {title: String(err)}, "The questionnaire could not be loaded"));

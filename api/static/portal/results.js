@@ -2,34 +2,30 @@
 // findings and assumptions.
 import {h, humanize, signed, sources, copyButton} from "./dom.js";
 
-const DOMAIN_TITLES = {
-  orchestrator: "Container orchestrator", launch_type: "Launch type", instance_family: "EC2 instance family",
-  connectivity: "App to database connectivity", backup: "Backup",
-};
 const SHOWN = 5;          // ranked options listed before "show more"
 const SHOWN_EXCLUDED = 3; // excluded options listed open
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
-export function renderRecommendation(doc) {
+export function renderRecommendation(doc, titles = {}) {
   const domains = Object.entries(doc.recommendations || {});
   return [
     h("div", {class: "result-head"},
       h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
       doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`) : null),
     domains.length ? null : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
-    domains.map(([id, outcome]) => domainCard(id, outcome)),
+    domains.map(([id, outcome]) => domainCard(id, outcome, titles[id])),
     doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
     doc.findings && doc.findings.length ? findingsBlock(doc.findings, "Findings", "h3") : null,
     assumptions(doc.assumptions || []),
   ];
 }
 
-function domainCard(id, outcome) {
+function domainCard(id, outcome, title) {
   const options = outcome.options || [];
   const top = options[0];
   return h("article", {class: "card domain", "data-domain": id, "aria-labelledby": `d-${id}`},
     h("header", {class: "card-head"},
-      h("h3", {id: `d-${id}`}, DOMAIN_TITLES[id] || humanize(id)),
+      h("h3", {id: `d-${id}`}, title || humanize(id)),
       outcome.confidence ? h("span", {class: `badge confidence-${outcome.confidence}`}, `${humanize(outcome.confidence)} confidence`) : null),
     top ? h("p", {class: "verdict"}, "Recommended: ", h("strong", {}, top.name || top.id)) :
       h("p", {class: "verdict"}, "Every option is excluded by a hard constraint."),

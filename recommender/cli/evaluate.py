@@ -14,17 +14,16 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, read_text
+from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, load_kb, read_text
 from recommender.documents import iter_json_array, load_document
 from recommender.errors import InputError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
 from recommender.evaluation.proposal import load_proposal
 from recommender.evaluation.report import WRITERS, at_or_above
 
-# How a FILE becomes proposal documents, by --from. Importers (CloudFormation, Terraform) add theirs here:
-# a reader takes the path and returns (is_list, iterator of documents); it raises InputError when unreadable.
+# How a FILE becomes proposal documents, by --from: a reader takes the path and returns (is_list, iterator
+# of documents); it raises InputError when unreadable.
 Reader = Callable[[str], tuple[bool, Iterator[Any]]]
-READERS: dict[str, Reader] = {}
 
 
 def read_proposals(path: str) -> tuple[bool, Iterator[Any]]:
@@ -56,12 +55,25 @@ def _closing(stream: io.BufferedReader, items: Iterator[Any]) -> Iterator[Any]:
         yield from items
 
 
-READERS["proposal"] = read_proposals
+def imported(kind: str) -> Reader:
+    """`--from cfn|terraform`: each file is imported into one proposal."""
+
+    def read(path: str) -> tuple[bool, Iterator[Any]]:
+        from recommender.importers import import_source
+
+        return False, iter([import_source(kind, path)])
+
+    return read
+
+
+READERS: dict[str, Reader] = {
+    "proposal": read_proposals,
+    "cfn": imported("cfn"),
+    "terraform": imported("terraform"),
+}
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recommender.cli import load_kb
-
     kb = load_kb(args.kb)
     today = date.today()
     if args.source not in READERS:
@@ -146,7 +158,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(WRITERS), default="table", help="output format (default: table)")
     p.add_argument("--fail-on", choices=list(SEVERITIES), default="high",
                    help="exit 1 when a counted finding at or above this severity exists (default: high)")  # fmt: skip
-    # no argparse `choices`: importers add their readers to READERS after this parser is built
+    # no argparse `choices`: an unknown kind is reported with the known ones (exit 2), as before
     p.add_argument("--from", dest="source", default="proposal", metavar="KIND",
-                   help="what the files are: proposal (default), or a kind an importer registered")  # fmt: skip
+                   help="what the files are: proposal (default), cfn or terraform")  # fmt: skip
     p.set_defaults(handler=cmd_evaluate)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from recommender.cliutil import EXIT_OK, fail, write
+from recommender.cli.common import EXIT_OK, fail, write
 from recommender.errors import InputError
 
 
@@ -64,23 +64,8 @@ def cmd_import_aws(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_reader(kind: str) -> Any:
-    """`recommender evaluate --from KIND FILE...`: each file is imported into one proposal and evaluated."""
-
-    def read(path: str) -> tuple[bool, Any]:
-        from recommender.importers import import_source
-
-        return False, iter([import_source(kind, path)])
-
-    return read
-
-
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add `import` with its sources cfn, terraform and aws, and the importers to `evaluate --from`."""
-    from recommender.evaluation.commands import READERS
-
-    READERS["cfn"] = _evaluate_reader("cfn")
-    READERS["terraform"] = _evaluate_reader("terraform")
+    """Add `import` with its sources cfn, terraform and aws."""
     parser = sub.add_parser(
         "import", help="turn a CloudFormation template, Terraform plan or AWS account into a proposal"
     )

@@ -1,15 +1,28 @@
-"""Helpers shared by the command-line verbs: reading input files, reporting bad input, writing output."""
+"""Helpers shared by the command-line verbs: loading the knowledge base, reading input files, reporting bad
+input, writing output."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 from recommender.documents import load_document
-from recommender.errors import InputError
+from recommender.errors import InputError, KnowledgeError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def load_kb(path: str | None) -> Any:
+    """The knowledge base at PATH (or $RECOMMENDER_KNOWLEDGE_PATH, or the shipped one); invalid: exit 1."""
+    from recommender.knowledge import load_knowledge
+
+    try:
+        return load_knowledge(path or os.environ.get("RECOMMENDER_KNOWLEDGE_PATH") or None)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(EXIT_FINDINGS) from None
 
 
 def read_text(path: str) -> bytes:

@@ -1,14 +1,11 @@
-"""Command-line verbs of this part (registered by recommender.cli): `recommender diff`.
-
-Also the hooks `recommender recommend` uses for explanations: add_explain_argument() and format_adr().
-"""
+"""`recommender diff BEFORE AFTER [--kb PATH]` and `recommender diff --kb OLD --kb NEW PROFILE`."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from recommender.cliutil import EXIT_FINDINGS, EXIT_OK, fail, input_error, read_input, write
+from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, fail, input_error, load_kb, read_input, write
 from recommender.errors import InputError
 
 FORMATS = ("json", "table", "markdown")
@@ -31,25 +28,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_diff)
 
 
-def add_explain_argument(parser: argparse.ArgumentParser) -> None:
-    """`--explain {changes,full}` for `recommender recommend`."""
-    from recommender.engine import EXPLAIN_LEVELS
-
-    parser.add_argument(
-        "--explain", choices=EXPLAIN_LEVELS, default=None,
-        help="add what would change each decision (changes), and the rule trace (full)",
-    )  # fmt: skip
-
-
-def format_adr(result: dict[str, Any], profile: Any) -> str:
-    """`recommender recommend --format adr`: the result must have been computed with explain."""
-    from recommender.explain.adr import render_adr
-
-    return render_adr(result, profile)
-
-
 def cmd_diff(args: argparse.Namespace) -> int:
-    from recommender.cli import load_kb
     from recommender.explain.compare import compare, compare_knowledge, render_comparison
     from recommender.profile import load_profile
 
