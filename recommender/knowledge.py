@@ -764,7 +764,11 @@ def _prices(checker: _Checker, file: str, node: Any, provenance: Mapping[str, An
 
 
 SG_RULE_KEYS = {"group", "direction", "protocol", "ports", "description"}
-SG_RULE_VALUES = {"group": ("target", "source"), "direction": ("inbound", "outbound"), "protocol": ("tcp", "udp")}
+SG_RULE_VALUES = {
+    "group": ("target", "source"),
+    "direction": ("inbound", "outbound"),
+    "protocol": ("tcp", "udp"),
+}
 SG_PEER = re.compile(r"^(security-group:[a-z_-]+|cidr:\S+)$")
 
 
@@ -785,7 +789,9 @@ def _sg_template(
         return None
     for key, allowed in SG_RULE_VALUES.items():
         if str(rule[key]) not in allowed:
-            checker.problem(file, rule.line_of(key), f"{key} '{rule[key]}' is not one of {', '.join(allowed)}")
+            checker.problem(
+                file, rule.line_of(key), f"{key} '{rule[key]}' is not one of {', '.join(allowed)}"
+            )
     peers = [key for key in ("source", "destination") if key in rule]
     if len(peers) != 1:
         checker.problem(file, rule.line_of("group"), "a rule has exactly one of 'source' and 'destination'")
