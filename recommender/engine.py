@@ -314,6 +314,17 @@ def suggested_size(size: Size | None) -> dict[str, Any] | None:
     return suggestion
 
 
+def option_estimate(
+    domain_id: str, item: ScoredOption, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None
+) -> dict[str, Any] | None:
+    """The option's monthly cost estimate (None when the knowledge base has no prices)."""
+    if kb.prices is None:
+        return None
+    if domain_id == "instance_family":
+        return cost.instance_estimate(item.size, facts, kb)
+    return cost.estimate(domain_id, item.option.id, facts, kb, host)
+
+
 def render_domain(
     outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
 ) -> dict[str, Any]:
@@ -337,12 +348,9 @@ def render_domain(
         if is_family:
             entry["category"] = item.option.attributes["category"]
             entry["suggested_instance_type"] = suggested_size(item.size)
-            if kb.prices is not None:
-                entry["cost"] = cost.instance_estimate(item.size, facts, kb)
-        else:
-            estimate = cost.estimate(domain_id, item.option.id, facts, kb, host)
-            if estimate is not None:
-                entry["cost"] = estimate
+        estimate = option_estimate(domain_id, item, facts, kb, host)
+        if estimate is not None:
+            entry["cost"] = estimate
         if top is not None and item is not top:
             entry["versus_top"] = versus_top(item, top, top_totals)
         options.append(entry)
