@@ -56,6 +56,8 @@ class DomainOutcome:
     excluded: list[ScoredOption]
     fired: set[str]
     not_evaluated: set[str]
+    # Requirements no option meets: their exclusion rules (the options they alone ruled out are ranked).
+    unmet: list[Rule] = field(default_factory=list)
 
     @property
     def winner(self) -> ScoredOption | None:
@@ -118,12 +120,34 @@ def score_domain(
         if item.exclusions:
             excluded.append(item)
             continue
-        raw = round(domain.base + sum([i for _, i in item.impacts]), 2)
-        item.score = min(max(raw, low), high)
-        item.bound = round(item.score - raw, 2)
+        _total(item, domain.base, low, high)
         ranked.append(item)
+    unmet: list[Rule] = []
+    if not ranked:
+        ranked, excluded, unmet = _revive(excluded)
+        for item in ranked:
+            _total(item, domain.base, low, high)
     ranked.sort(key=lambda s: (-s.score, s.price, s.size.vcpus if s.size else 0, s.option.id))
-    return DomainOutcome(domain, ranked, excluded, fired, not_evaluated)
+    return DomainOutcome(domain, ranked, excluded, fired, not_evaluated, unmet)
+
+
+def _total(item: ScoredOption, base: float, low: float, high: float) -> None:
+    raw = round(base + sum([i for _, i in item.impacts]), 2)
+    item.score = min(max(raw, low), high)
+    item.bound = round(item.score - raw, 2)
+
+
+def _revive(
+    excluded: list[ScoredOption],
+) -> tuple[list[ScoredOption], list[ScoredOption], list[Rule]]:
+    """No option is left: rank again the options that only unmet requirements ruled out (exclusion rules with
+    `unmet`), those that miss the fewest, so the answer names the best achievable choice and what would meet
+    the rest."""
+    candidates = [item for item in excluded if all(rule.unmet for rule in item.exclusions)]
+    fewest = min((len(item.exclusions) for item in candidates), default=0)
+    revived = [item for item in candidates if len(item.exclusions) == fewest]  # the closest to meeting all
+    unmet = {rule.id: rule for item in revived for rule in item.exclusions}
+    return revived, [item for item in excluded if item not in revived], [unmet[r] for r in sorted(unmet)]
 
 
 def _computed_rules(
@@ -249,8 +273,9 @@ def _option_attributes(node: Any) -> set[str]:
 
 
 def confidence(outcome: DomainOutcome, kb: KnowledgeBase) -> str:
-    if len(outcome.ranked) < 2:
-        return "high" if outcome.ranked else "low"
+    """From the gap between the first two options; low when one option is left or a requirement is unmet."""
+    if len(outcome.ranked) < 2 or outcome.unmet:
+        return "low"
     gap = outcome.ranked[0].score - outcome.ranked[1].score
     if gap >= kb.confidence["high"]:
         return "high"
@@ -361,7 +386,10 @@ def render_domain(
             "base": outcome.domain.base,
             "rationale": rationale(item),
             "caveats": list(item.option.caveats)
-            + [r.caveat for r, _ in item.impacts if r.caveat and r.caveat not in item.option.caveats],
+            + [r.caveat for r, _ in item.impacts if r.caveat and r.caveat not in item.option.caveats]
+            + [
+                f"Does not meet the requirement: {item.reason(r)}" for r in item.exclusions
+            ],  # unmet ones only
         }
         if is_family:
             entry["category"] = item.option.attributes["category"]
@@ -384,7 +412,27 @@ def render_domain(
         if is_family:
             entry["category"] = item.option.attributes["category"]
         excluded.append(entry)
-    return {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
+    answer = {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
+    if outcome.unmet:
+        answer["unmet"] = [_unmet_entry(rule, outcome, facts) for rule in outcome.unmet]
+    return answer
+
+
+def _unmet_entry(rule: Rule, outcome: DomainOutcome, facts: Mapping[str, Any]) -> dict[str, Any]:
+    assert rule.unmet is not None and outcome.winner is not None
+    best = next((i for i in outcome.ranked if rule in i.exclusions), outcome.winner)
+    return {
+        "requirement": rule.unmet.requirement,
+        "wanted": _plain(facts.get(rule.unmet.requirement)),
+        "best": {"option": best.option.id, "achieves": rule.unmet.achieves},
+        "advice": rule.unmet.advice,
+        "sources": list(rule.unmet.sources),
+        "rule": rule.id,
+    }
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any], list[dict[str, Any]]]:

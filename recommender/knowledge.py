@@ -135,6 +135,17 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Unmet:
+    """What an exclusion rule says when every option is out and the requirement it checks goes unmet: the
+    requirement (a profile field), the best the excluded options achieve, and the advice that would meet it."""
+
+    requirement: str
+    achieves: Any
+    advice: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     domain: str
@@ -148,6 +159,7 @@ class Rule:
     caveat: str | None
     origin: Source
     computes: str | None = None  # a computed rule (COMPUTED_RULES): its effect is worked out per option
+    unmet: Unmet | None = None  # an exclusion by a requirement: what to say when no option meets it
     limit: float = 0.0  # computed price rules: the largest penalty, in points before weighting
 
 
@@ -596,7 +608,7 @@ def _rule(
         file,
         raw,
         {"id", "options", "priority", "reason", "sources"},
-        {"when", "score", "exclude", "caveat"},
+        {"when", "score", "exclude", "caveat", "unmet"},
         rule_id,
     ):
         return None
@@ -624,6 +636,7 @@ def _rule(
         except ConditionSyntaxError as exc:
             checker.problem(file, exc.line or raw.line_of("when"), str(exc), rule_id)
     targets = _select(checker, file, raw, options, is_family, rule_id)
+    unmet = _unmet(checker, file, raw, facts, rule_id) if "unmet" in raw else None
     return Rule(
         id=rule_id,
         domain=domain_id,
@@ -636,7 +649,24 @@ def _rule(
         sources=checker.sources(file, raw, "sources", rule_id),
         caveat=str(raw["caveat"]) if raw.get("caveat") else None,
         origin=Source(file, line),
+        unmet=unmet,
     )
+
+
+def _unmet(
+    checker: _Checker, file: str, raw: LineDict, facts: Mapping[str, FactType], rule_id: str
+) -> Unmet | None:
+    node = raw["unmet"]
+    if not raw.get("exclude"):
+        checker.problem(file, raw.line_of("unmet"), "'unmet' belongs to an exclusion rule", rule_id)
+    if not checker.keys(file, node, {"requirement", "advice", "sources"}, {"achieves"}, rule_id):
+        return None
+    requirement = str(node["requirement"])
+    if requirement not in facts:
+        checker.problem(file, node.line_of("requirement"),
+                        f"unknown field '{requirement}'{suggest(requirement, facts)}", rule_id)  # fmt: skip
+    return Unmet(requirement, node.get("achieves"), checker.text(file, node, "advice", rule_id),
+                 checker.sources(file, node, "sources", rule_id))  # fmt: skip
 
 
 # The placeholders each computed rule's reason may use (filled per option by recommender.cost).
@@ -651,8 +681,9 @@ def _computed_rule(
 ) -> Rule | None:
     rule_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
     if not checker.keys(
-        file, raw, {"id", "computes", "priority", "reason", "sources"}, {"score", "limit", "exclude"}, rule_id
-    ):
+        file, raw, {"id", "computes", "priority", "reason", "sources"}, {"score", "limit", "exclude", "unmet"},
+        rule_id,
+    ):  # fmt: skip
         return None
     assert rule_id is not None
     if not RULE_ID.match(rule_id):
@@ -704,6 +735,7 @@ def _computed_rule(
         origin=Source(file, line),
         computes=computes,
         limit=float(limit),
+        unmet=_unmet(checker, file, raw, fact_types(), rule_id) if "unmet" in raw else None,
     )
 
 

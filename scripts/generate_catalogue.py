@@ -5,7 +5,7 @@
 
 Only current-generation types are kept. Each family gets AWS's category (hpc_optimized for Hpc*), its
 architectures, accelerator, local storage and sizes. Each size gets its us-east-1 On-Demand Linux price
-(from knowledge/catalogue/ec2-prices-us-east-1.json, a copy of AWS Price List data with its provenance;
+(from scripts/data/ec2-prices-us-east-1.json, a copy of AWS Price List data with its provenance;
 null when AWS does not sell it On-Demand there) and the Regions that offer it (AWS's
 DescribeInstanceTypeOfferings per Region, also shipped in moto). The runtime reads the JSON; it never
 imports moto.
@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "knowledge" / "catalogue" / "ec2-instance-types.json"
 REGIONS = ROOT / "knowledge" / "catalogue" / "regions.json"  # read by the profile schema (a small file)
-PRICES = ROOT / "knowledge" / "catalogue" / "ec2-prices-us-east-1.json"
+PRICES = ROOT / "scripts" / "data" / "ec2-prices-us-east-1.json"
 
 # Family series prefix -> AWS category (https://aws.amazon.com/ec2/instance-types/). Longest prefix wins.
 CATEGORIES = {

@@ -495,13 +495,15 @@ class Search:
         self.profile, self.facts, self.kb = profile, facts, kb
         self.weights = priority_weights(facts, kb)
         self._changed: dict[tuple[str, str], tuple[Mapping[str, Any], frozenset[str]]] = {}
+        self._unmet = False
 
     def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
         lever = levers(outcome.domain, self.kb)
         baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
+        self._unmet = bool(outcome.unmet)  # options ranked again for unmet requirements: score changes anew
         for path in changeable_fields(lever):
-            exact = self._rescored(path, outcome.domain, lever)
+            exact = self._unmet or self._rescored(path, outcome.domain, lever)
             if not exact and not baseline.reachable(path):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
@@ -563,7 +565,7 @@ class Search:
         return _Flip(winner.option.id, margin, frozenset(i.option.id for i in outcome.excluded) - before)
 
     def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
-        if self._rescored(change.field, baseline.domain, lever):
+        if self._unmet or self._rescored(change.field, baseline.domain, lever):
             flip = self._rescore(change, baseline)
         else:
             flip = self._flip(change, baseline, lever, exact=True)
@@ -600,9 +602,12 @@ class Search:
             return None
         if facts is None:
             facts = _Overlay(self.facts, change.field, _as_fact(change.value)) if reread else self.facts
-        return baseline.flip(
+        flip = baseline.flip(
             _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts, exact
         )
+        if flip is _ALL_EXCLUDED:
+            return self._rescore(change, baseline) if exact else flip
+        return flip
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
@@ -718,6 +723,9 @@ class _Flip:
     winner: str
     margin: float | None
     excluded: frozenset[str]
+
+
+_ALL_EXCLUDED = _Flip("", None, frozenset())  # what an incremental estimate says when no option is left
 
 
 class _Baseline:
@@ -883,7 +891,7 @@ class _Baseline:
                 return None  # (an option with no rival stays, too)
         first = max(scores)
         if first == _OUT:
-            return None  # every option is excluded
+            return _ALL_EXCLUDED  # the engine then ranks again what unmet requirements alone ruled out
         leader = scores.index(first)
         scores[leader] = _OUT
         second = max(scores)

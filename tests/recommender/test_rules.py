@@ -214,7 +214,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("BAK-008", "out", merged(DATABASES, bk(scope=["files"])), bk(scope=["databases"]), "ebs_snapshots", None),
     ("BAK-009", "out", VOLUMES, bk(rpo_minutes=30), "ebs_snapshots", None),
     ("BAK-010", "out", VOLUMES, bk(rpo_minutes=30), "aws_backup", None),
-    ("BAK-011", "out", merged(DATABASES, bk(rpo_minutes=10)), bk(rpo_minutes=2), "rds_automated_backups", None),
+    ("BAK-011", "out", {"backup": {"scope": ["databases", "files"], "rpo_minutes": 10}}, bk(rpo_minutes=2), "rds_automated_backups", None),
     # backup: scope
     ("BAK-020", "up", VOLUMES, bk(scope=["whole_server"]), "ami", "ebs_snapshots"),
     ("BAK-021", "up", merged(SERVERS, bk(resource_count=5)), bk(resource_count=2), "ami", "aws_backup"),
