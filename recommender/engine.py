@@ -74,7 +74,10 @@ def priority_weights(facts: Mapping[str, Any], kb: KnowledgeBase) -> dict[str, f
     return weights
 
 
-def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) -> DomainOutcome:
+def score_domain(
+    domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
+) -> DomainOutcome:
+    """Rank one domain's options; `host` is the instance family's suggested type (EC2 launch-type prices)."""
     impacts: dict[str, list[tuple[Rule, float]]] = {o.id: [] for o in domain.options}
     exclusions: dict[str, list[Rule]] = {o.id: [] for o in domain.options}
     weights = priority_weights(facts, kb)
@@ -107,8 +110,8 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
                     impacts[option_id].append(hit)
     low, high = kb.score_bounds
     items = [ScoredOption(o, impacts[o.id], exclusions[o.id]) for o in domain.options]
-    if domain.computed_rules and kb.prices is not None:  # the loader requires prices for computed rules
-        _computed_rules(domain, items, facts, weights, fired, kb.prices.hours_per_month)
+    if domain.computed_rules:
+        _computed_rules(domain, items, facts, kb, weights, fired, host)
     ranked, excluded = [], []
     for item in items:
         if item.exclusions:
@@ -123,20 +126,34 @@ def score_domain(domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase) ->
 
 
 def _computed_rules(
-    domain: Domain, items: list[ScoredOption], facts: Mapping[str, Any], weights: Mapping[str, float],
-    fired: set[str], hours_per_month: float,
+    domain: Domain, items: list[ScoredOption], facts: Mapping[str, Any], kb: KnowledgeBase,
+    weights: Mapping[str, float], fired: set[str], host: Size | None,
 ) -> None:  # fmt: skip
-    """The instance-family rules worked out from the catalogue: no fitting size in the Region excludes a
-    family; each doubling of the monthly estimate over the cheapest ranked option's costs points."""
-    for item in items:
-        item.size = cost.cheapest_size(item.option, facts)
+    """The rules worked out from the catalogue and the prices: a family with no fitting size in the Region is
+    excluded; each doubling of an option's monthly estimate over the cheapest ranked option's costs points."""
+    if domain.id == "instance_family":
+        for item in items:
+            item.size = cost.cheapest_size(item.option, facts)
     for rule in domain.computed_rules:
         if rule.computes == "size_in_region":
             _exclude_unsized(rule, items, facts, fired)
         else:
             _weigh_prices(
-                rule, items, facts["workload.count"] * hours_per_month, weights[rule.priority], fired
+                rule, _monthly_estimates(domain, items, facts, kb, host), weights[rule.priority], fired
             )
+
+
+def _monthly_estimates(
+    domain: Domain, items: list[ScoredOption], facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None
+) -> list[tuple[ScoredOption, float, str]]:
+    """(option, monthly estimate, what is priced) of each ranked option that has an estimate."""
+    assert kb.prices is not None  # the loader requires prices for computed rules
+    ranked = [item for item in items if not item.exclusions]
+    if domain.id == "instance_family":
+        hours = facts["workload.count"] * kb.prices.hours_per_month
+        return [(i, i.price * hours, i.size.name) for i in ranked if i.size and i.size.usd_per_hour]
+    estimates = [(i, cost.estimate(domain.id, i.option.id, facts, kb, host)) for i in ranked]
+    return [(i, e["monthly_usd"], i.option.name) for i, e in estimates if e and e["monthly_usd"]]
 
 
 def _exclude_unsized(
@@ -153,21 +170,20 @@ def _exclude_unsized(
 
 
 def _weigh_prices(
-    rule: Rule, items: list[ScoredOption], hours: float, weight: float, fired: set[str]
+    rule: Rule, estimates: list[tuple[ScoredOption, float, str]], weight: float, fired: set[str]
 ) -> None:
-    priced = [(i, i.size) for i in items if not i.exclusions and i.size is not None and i.size.usd_per_hour]
-    if not priced:
+    if not estimates:
         return
-    cheapest, cheapest_size = min(priced, key=lambda pair: (pair[0].price, pair[0].option.id))
-    for item, size in priced:
-        ratio = item.price / cheapest.price
+    _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
+    for item, monthly, name in estimates:
+        ratio = monthly / cheapest
         impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
         if not impact:
             continue
         item.impacts = [*item.impacts, (rule, impact)]
         reason = rule.reason.format(
-            type=size.name, monthly=cost.dollars(item.price * hours), ratio=f"{ratio:.1f}",
-            cheapest=cheapest_size.name, cheapest_monthly=cost.dollars(cheapest.price * hours),
+            option=name, monthly=cost.dollars(monthly), ratio=f"{ratio:.1f}", cheapest=cheapest_name,
+            cheapest_monthly=cost.dollars(cheapest),
         )  # fmt: skip
         item.reasons = {**(item.reasons or {}), rule.id: reason}
         fired.add(rule.id)
@@ -414,8 +430,21 @@ def decide(
 ) -> tuple[dict[str, Any], dict[str, DomainOutcome], list[dict[str, Any]]]:
     """Score every answered domain. Returns the completed facts, the outcomes and extra assumptions."""
     facts, assumptions = complete_facts(profile, kb)
-    outcomes = {d: score_domain(kb.domains[d], facts, kb) for d in profile.domains if d in kb.domains}
-    return facts, outcomes, assumptions
+    answered = [d for d in profile.domains if d in kb.domains]
+    outcomes: dict[str, DomainOutcome] = {}
+    if "instance_family" in answered:  # first: EC2 hosts of the launch type are priced with its suggestion
+        outcomes["instance_family"] = score_domain(kb.domains["instance_family"], facts, kb)
+    host = ec2_host(outcomes)
+    for domain_id in answered:
+        if domain_id not in outcomes:
+            outcomes[domain_id] = score_domain(kb.domains[domain_id], facts, kb, host)
+    return facts, {d: outcomes[d] for d in answered}, assumptions
+
+
+def ec2_host(outcomes: Mapping[str, DomainOutcome]) -> Size | None:
+    """The instance family's suggested type: what EC2 hosts are priced with."""
+    family = outcomes.get("instance_family")
+    return family.winner.size if family is not None and family.winner is not None else None
 
 
 class Recommendation(NamedTuple):
@@ -437,13 +466,11 @@ def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> R
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
     facts, outcomes, extra = decide(profile, kb)
-    family = outcomes.get("instance_family")
-    host = family.winner.size if family is not None and family.winner is not None else None
     document: dict[str, Any] = {
         "api_version": API_VERSION,
         "name": profile.name,
         "knowledge_base": kb.identity,
-        "recommendations": {d: render_domain(o, facts, kb, host) for d, o in outcomes.items()},
+        "recommendations": {d: render_domain(o, facts, kb, ec2_host(outcomes)) for d, o in outcomes.items()},
     }
     if "connectivity" in outcomes:
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)

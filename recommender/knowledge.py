@@ -156,6 +156,10 @@ class Rule:
 #   relative_price: `score` points per doubling of the option's monthly estimate over the cheapest ranked
 #   option's (down to `limit`).
 COMPUTED_RULES = ("size_in_region", "relative_price")
+COMPUTED_DOMAINS = {
+    "size_in_region": ("instance_family",),
+    "relative_price": ("launch_type", "instance_family"),
+}
 
 
 @dataclass(frozen=True)
@@ -480,7 +484,7 @@ def _domain(
         rules.append(rule)
     computed: list[Rule] = []
     for line, raw in _listed(node, "computed_rules"):
-        rule = _computed_rule(checker, file, domain_id, raw, line, is_family, options)
+        rule = _computed_rule(checker, file, domain_id, raw, line, options)
         if rule is None:
             continue
         if rule.id in seen:
@@ -665,12 +669,12 @@ def _rule(
 # The placeholders each computed rule's reason may use (filled per option by recommender.cost).
 COMPUTED_PLACEHOLDERS = {
     "size_in_region": {"option", "region", "requirement"},
-    "relative_price": {"type", "monthly", "ratio", "cheapest", "cheapest_monthly"},
+    "relative_price": {"option", "monthly", "ratio", "cheapest", "cheapest_monthly"},
 }
 
 
 def _computed_rule(
-    checker: _Checker, file: str, domain_id: str, raw: Any, line: int, is_family: bool, options: list[Option]
+    checker: _Checker, file: str, domain_id: str, raw: Any, line: int, options: list[Option]
 ) -> Rule | None:
     rule_id = str(raw.get("id")) if isinstance(raw, Mapping) else None
     if not checker.keys(
@@ -687,9 +691,9 @@ def _computed_rule(
             f"unknown computed rule '{computes}'{suggest(computes, COMPUTED_RULES)}", rule_id,
         )  # fmt: skip
         return None
-    if not is_family:
-        checker.problem(file, raw.line_of("computes"), "computed rules need instance sizes: instance_family only",
-                        rule_id)  # fmt: skip
+    if domain_id not in COMPUTED_DOMAINS[computes]:
+        checker.problem(file, raw.line_of("computes"),
+                        f"'{computes}' applies to {', '.join(COMPUTED_DOMAINS[computes])} only", rule_id)  # fmt: skip
     exclude = computes == "size_in_region"
     if exclude and (raw.get("exclude") is not True or "score" in raw or "limit" in raw):
         checker.problem(file, raw.line, f"'{computes}' excludes: write 'exclude: true' and no score", rule_id)

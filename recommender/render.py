@@ -11,6 +11,23 @@ def _size(option: dict[str, Any]) -> str:
     return f" -> {size['name']} ({size['vcpus']} vCPU, {size['memory_gib']:g} GiB)" if size else ""
 
 
+def monthly(option: dict[str, Any]) -> str:
+    """The option's monthly estimate as a short text ("$1,545/mo"), or "n/a" when it has none."""
+    value = (option.get("cost") or {}).get("monthly_usd")
+    if value is None:
+        return "n/a"
+    return f"${value:,.0f}/mo" if value >= 100 else f"${value:,.2f}/mo"
+
+
+def cost_basis(doc: dict[str, Any]) -> str | None:
+    """The basis of the first estimate of the answer (they share prices, Region and date)."""
+    for result in doc["recommendations"].values():
+        for option in result["options"]:
+            if option.get("cost") and option["cost"]["monthly_usd"] is not None:
+                return str(option["cost"]["basis"]).split(";")[0]
+    return None
+
+
 def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5) -> str:
     """titles: the domains' names (KnowledgeBase.domain_titles)."""
     lines = []
@@ -19,18 +36,22 @@ def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5)
     for domain, result in doc["recommendations"].items():
         lines.append("")
         lines.append(f"{titles[domain]}  [confidence: {result['confidence']}]")
-        lines.append(f"  {'rank':>4}  {'option':<22} {'score':>6}  top reason")
+        lines.append(f"  {'rank':>4}  {'option':<22} {'score':>6}  {'monthly':>12}  top reason")
         for option in result["options"][:limit]:
             reason = option["rationale"][0]["reason"] if option["rationale"] else "(base score only)"
             lines.append(
-                f"  {option['rank']:>4}  {option['id']:<22} {option['score']:>6.1f}  {reason}{_size(option)}"
+                f"  {option['rank']:>4}  {option['id']:<22} {option['score']:>6.1f}  {monthly(option):>12}  "
+                f"{reason}{_size(option)}"
             )
         if len(result["options"]) > limit:
             lines.append(f"        ... {len(result['options']) - limit} more ranked")
         for item in result["excluded"][:limit]:
-            lines.append(f"     x  {item['id']:<22} {'':>6}  {item['reasons'][0]['reason']}")
+            lines.append(f"     x  {item['id']:<22} {'':>6}  {'':>12}  {item['reasons'][0]['reason']}")
         if len(result["excluded"]) > limit:
             lines.append(f"        ... {len(result['excluded']) - limit} more excluded")
+    basis = cost_basis(doc)
+    if basis:
+        lines += ["", f"Monthly estimates: {basis}; list prices, not a bill."]
     if doc.get("security_group_rules"):
         lines.append("")
         lines.append("Security-group rules to create")
@@ -60,19 +81,24 @@ def render_markdown(doc: dict[str, Any], titles: Mapping[str, str], limit: int =
             )
         else:
             out.append("**No option fits**: every option is excluded by a hard constraint.")
-        out += ["", "| rank | option | score | why |", "| --- | --- | --- | --- |"]
+        out += ["", "| rank | option | score | monthly | why |", "| --- | --- | --- | --- | --- |"]
         for option in result["options"][:limit]:
             why = (
                 "; ".join(f"{r['reason']} ({r['impact']:+g})" for r in option["rationale"][:3])
                 or "base score"
             )
-            out.append(f"| {option['rank']} | {option['name']} | {option['score']:g} | {why} |")
+            out.append(
+                f"| {option['rank']} | {option['name']} | {option['score']:g} | {monthly(option)} | {why} |"
+            )
         if result["excluded"]:
             out += ["", "Excluded:", ""]
             for item in result["excluded"][:limit]:
                 out.append(f"- **{item['name']}**: {item['reasons'][0]['reason']}")
             if len(result["excluded"]) > limit:
                 out.append(f"- ... and {len(result['excluded']) - limit} more")
+    basis = cost_basis(doc)
+    if basis:
+        out += ["", f"Monthly estimates: {basis}; list prices, not a bill."]
     if doc.get("security_group_rules"):
         out += ["", "## Security-group rules", "", "| group | direction | protocol | ports | peer | description |",
                 "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip

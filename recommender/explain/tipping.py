@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from marshmallow import fields, validate
 
 from recommender.conditions import is_number
-from recommender.engine import DomainOutcome, complete_facts, priority_weights, score_domain
+from recommender.engine import DomainOutcome, complete_facts, ec2_host, priority_weights, score_domain
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -539,12 +539,21 @@ class Search:
         """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS)."""
         if not domain.computed_rules:
             return False
+        if (
+            domain.id != "instance_family"
+        ):  # priced with the instance family's winner, which any change may move
+            return True
         priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
         return path in COMPUTED_INPUTS or path in priorities or bool(lever.excludes.get(path))
 
     def _rescore(self, change: Change, baseline: _Baseline) -> _Flip | None:
         facts, _ = self.changed_facts(change)
-        outcome = score_domain(baseline.domain, facts, self.kb)
+        host = None
+        if baseline.domain.id != "instance_family" and "instance_family" in self.profile.domains:
+            host = ec2_host(
+                {"instance_family": score_domain(self.kb.domains["instance_family"], facts, self.kb)}
+            )
+        outcome = score_domain(baseline.domain, facts, self.kb, host)
         winner = outcome.winner
         if winner is None or (baseline.winner is not None and winner.option.id == baseline.lever.option_ids[
                 baseline.winner]):  # fmt: skip
