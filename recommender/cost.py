@@ -16,6 +16,7 @@ from recommender.knowledge import FargateSize, KnowledgeBase, Option, PriceBook,
 Estimate = dict[str, Any]
 DX_PORTS = ((1.0, "dx_port_1g_hour", "1 Gbps"), (10.0, "dx_port_10g_hour", "10 Gbps"),
             (100.0, "dx_port_100g_hour", "100 Gbps"))  # fmt: skip
+CACHE_LIMIT = 20_000
 PRIVATELINK_AZS = 2  # an interface endpoint in at least two Availability Zones
 
 
@@ -102,7 +103,9 @@ def instance_estimate(size: Size | None, facts: Mapping[str, Any], kb: Knowledge
     key = ("instance", size.name if size else None, count, os_name, facts["region"])
     cached = kb.cache.get(key)
     if cached is None:
-        cached = kb.cache[key] = _instance_estimate(size, count, os_name, facts, kb)
+        cached = _instance_estimate(size, count, os_name, facts, kb)
+        if len(kb.cache) < CACHE_LIMIT:  # bounded: counts and Regions vary without end
+            kb.cache[key] = cached
     return cached
 
 

@@ -125,19 +125,29 @@ def _domain_section(
         out.append(
             f"We will use **{top['name']}**{sized} (score {top['score']:g} of 100, confidence {result['confidence']})."
         )
-        reasons = [r for r in top["rationale"] if r["impact"] > 0][:TOP_REASONS]
-        if reasons:
+        reasons = top["rationale"][
+            :TOP_REASONS
+        ]  # the largest impacts, penalties included, signed as they are
+        constraints = [(item, r) for item in excluded for r in item["reasons"]][:EXCLUSIONS]
+        if reasons or constraints:
             out += ["", "Because:", ""]
             out += [
                 f"- {r['reason']} (`{r['rule']}`, {r['impact']:+g}){sources.cite(r['sources'])}"
                 for r in reasons
+            ]
+            out += [
+                f"- {item['name']} is ruled out: {r['reason']} (`{r['rule']}`){sources.cite(r['sources'])}"
+                for item, r in constraints
             ]
     if len(options) > 1 or excluded:
         out += ["", "### Alternatives considered", ""]
         top_id = options[0]["id"] if options else None
         for option in options[1 : 1 + ALTERNATIVES]:
             against = [v for v in option.get("versus_top", []) if v["favours"] == top_id][:2]
-            why = "; ".join(f"{v['reason']} (`{v['rule']}`, {v['impact']:+g})" for v in against)
+            why = "; ".join(
+                f"{v['reason']} (`{v['rule']}`, {v['impact']:g} points in favour of {options[0]['name']})"
+                for v in against
+            )
             gap = options[0]["score"] - option["score"]
             out.append(
                 f"- **{option['name']}** (score {option['score']:g}, {gap:.4g} behind)"
@@ -152,6 +162,7 @@ def _domain_section(
             out.append(f"- **{item['name']}** was ruled out: {why}")
         if len(excluded) > EXCLUSIONS:
             out.append(f"- {len(excluded) - EXCLUSIONS} more options were ruled out by hard constraints.")
+    out += _cost(options)
     out += _consequences(domain_id, result, document)
     out += ["", "### What would change this decision", ""]
     if "what_would_change" not in result:
@@ -161,6 +172,34 @@ def _domain_section(
     else:
         out += [f"- {point['summary']}" for point in result["what_would_change"]]
     return out
+
+
+def _cost(options: list[Mapping[str, Any]]) -> list[str]:
+    """The recommendation's monthly estimate against the alternatives'."""
+    priced = [o for o in options if o.get("cost") and o["cost"]["monthly_usd"] is not None]
+    if not options or not options[0].get("cost"):
+        return []
+    top = options[0]
+    if top["cost"]["monthly_usd"] is None:
+        return ["", "### Cost", "", f"No estimate for {top['name']}: {top['cost']['basis']}"]
+    base = top["cost"]["monthly_usd"]
+    lines = ["", "### Cost", "", f"{top['name']} costs about {_usd(base)} a month ({top['cost']['basis']})."]
+    for option in priced[1 : 1 + ALTERNATIVES]:
+        value = option["cost"]["monthly_usd"]
+        delta = (
+            "the same" if value == base else f"{_usd(abs(value - base))} {'more' if value > base else 'less'}"
+        )
+        lines.append(f"- {option['name']}: {_usd(value)} a month ({delta}).")
+    cheapest = min(priced, key=lambda o: o["cost"]["monthly_usd"])
+    if cheapest is not top and cheapest not in priced[1 : 1 + ALTERNATIVES]:
+        lines.append(
+            f"- The cheapest ranked option is {cheapest['name']} at {_usd(cheapest['cost']['monthly_usd'])}."
+        )
+    return lines
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
 
 
 def _consequences(domain_id: str, result: Mapping[str, Any], document: Mapping[str, Any]) -> list[str]:

@@ -189,7 +189,7 @@ def test_knowledge_domain_has_rules_with_reasons_and_sources(client: FlaskClient
     response = client.get("/v1/knowledge/launch_type")
     assert response.status_code == 200
     rules = response.json["rules"]
-    assert [r["id"] for r in rules] == [r.id for r in kb.domains["launch_type"].rules]
+    assert [r["id"] for r in rules] == [r.id for r in kb.domains["launch_type"].all_rules]
     assert all(r["reason"] and r["sources"] for r in rules)
     assert {o["id"] for o in response.json["options"]} == {"fargate", "ec2"}
 

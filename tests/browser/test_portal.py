@@ -97,6 +97,13 @@ def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screens
         expected["recommendations"]["instance_family"]["options"][0]["suggested_instance_type"]["name"]
     )
     expect(result.locator(".assumptions summary")).to_contain_text(f"({len(expected['assumptions'])})")
+    top_family = expected["recommendations"]["instance_family"]["options"][0]
+    cost = result.locator('article[data-domain="instance_family"] .option.top .cost')
+    expect(cost).to_contain_text(top_family["cost"]["basis"])
+    shown = float(cost.inner_text().split("$")[1].split(" ")[0].replace(",", ""))
+    assert (
+        abs(shown - top_family["cost"]["monthly_usd"]) <= 0.5
+    )  # the monthly estimate, rounded to the dollar
 
     # The URL carries the profile that was sent: the answers given and the sections switched on, no defaults.
     sent = page.evaluate(

@@ -41,6 +41,13 @@ function domainCard(id, outcome, title) {
     outcome.what_would_change ? whatWouldChange(outcome.what_would_change) : null);
 }
 
+function monthlyCost(cost) {
+  const usd = v => `$${v.toLocaleString("en-US", {maximumFractionDigits: v >= 100 ? 0 : 2})}`;
+  return h("p", {class: "cost"},
+    cost.monthly_usd === null ? "No monthly estimate: " : `About ${usd(cost.monthly_usd)} a month: `,
+    h("small", {class: "muted"}, cost.basis));
+}
+
 function optionItem(o, top) {
   const score = Number(o.score) || 0;
   const bar = h("span", {class: "bar-fill"});
@@ -55,6 +62,7 @@ function optionItem(o, top) {
       "aria-label": `Score of ${o.name || o.id}`}, bar),
     size ? h("p", {class: "size"}, "Suggested size: ", h("code", {}, size.name),
       ` \u2014 ${size.vcpus} vCPU, ${size.memory_gib} GiB`, size.gpus ? `, ${size.gpus} GPU` : "") : null,
+    o.cost ? monthlyCost(o.cost) : null,
     h("details", {class: "why", open: o === top},
       h("summary", {}, `Why ${o.score} points (base ${o.base}${o.rationale && o.rationale.length ? ` and ${o.rationale.length} rule${o.rationale.length > 1 ? "s" : ""}` : ""})`),
       rationale(o.rationale || []),
