@@ -188,6 +188,7 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                     "base": {"type": "number"},
                                     "rationale": {"type": "array", "items": _RATIONALE},
                                     "caveats": _STRINGS,
+                                    "cost": _ref("CostEstimate"),
                                 },
                             },
                         },
@@ -304,6 +305,28 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
     "JsonSchema": {"type": "object", "description": "A JSON Schema (draft 2020-12) document."},
+    "CostEstimate": {
+        "type": "object",
+        "description": "A monthly estimate from list prices of one Region (730 hours a month), never a bill; "
+        "monthly_usd is null when a price is unknown, and basis then says why.",
+        "required": ["monthly_usd", "basis", "items"],
+        "properties": {
+            "monthly_usd": {"type": "number", "nullable": True, "minimum": 0},
+            "basis": {"type": "string"},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["item", "monthly_usd", "unit_price"],
+                    "properties": {
+                        "item": {"type": "string"},
+                        "monthly_usd": {"type": "number", "minimum": 0},
+                        "unit_price": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
     "Health": {
         "type": "object",
         "required": ["status"],

@@ -20,6 +20,26 @@ CACHE_LIMIT = 20_000
 PRIVATELINK_AZS = 2  # an interface endpoint in at least two Availability Zones
 
 
+def memo(cache: dict[Any, Any], key: Any, compute: Callable[..., Any], *args: Any) -> Any:
+    """cache[key], computed as compute(*args) on first use; the cache stops growing at CACHE_LIMIT entries
+    (inputs such as counts and data sizes vary without end)."""
+    value = cache.get(key)
+    if value is None:
+        value = compute(*args)
+        if len(cache) < CACHE_LIMIT:
+            cache[key] = value
+    return value
+
+
+def family_sizes(
+    options: tuple[Option, ...], facts: Mapping[str, Any], cache: dict[Any, Any]
+) -> list[Size | None]:
+    """cheapest_size of every family, worked out once per requirement and Region."""
+    key = ("sizes", facts["workload.vcpus"], facts["workload.memory_gib"], facts["workload.gpus"],
+           facts["workload.gpu_memory_gib"], facts["workload.free_tier"], facts["region"])  # fmt: skip
+    return memo(cache, key, lambda: [cheapest_size(option, facts) for option in options])
+
+
 def cheapest_size(option: Option, facts: Mapping[str, Any]) -> Size | None:
     """The cheapest size of the family offered in the profile's Region that meets vCPUs, memory, GPUs and GPU
     memory (the smallest such free-tier size when the free tier is asked for and the family has one)."""
@@ -100,13 +120,12 @@ def _per_gb(prices: PriceBook, price_id: str, gib: float, label: str) -> dict[st
 def instance_estimate(size: Size | None, facts: Mapping[str, Any], kb: KnowledgeBase) -> Estimate:
     """The suggested type x workload.count (cached per knowledge base: the same few answers recur)."""
     count, os_name = facts["workload.count"], facts["workload.os"]
-    key = ("instance", size.name if size else None, count, os_name, facts["region"])
-    cached = kb.cache.get(key)
-    if cached is None:
-        cached = _instance_estimate(size, count, os_name, facts, kb)
-        if len(kb.cache) < CACHE_LIMIT:  # bounded: counts and Regions vary without end
-            kb.cache[key] = cached
-    return cached
+    table = memo(kb.cache, ("instances", count, os_name, facts["region"]), dict)  # type name -> estimate
+    name = size.name if size else None
+    estimate = table.get(name)
+    if estimate is None:
+        estimate = table[name] = _instance_estimate(size, count, os_name, facts, kb)
+    return estimate
 
 
 def _instance_estimate(size: Size | None, count: int, os_name: str, facts: Mapping[str, Any],
@@ -309,9 +328,33 @@ _STORAGE: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
 def estimate(
     domain_id: str, option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
 ) -> Estimate | None:
-    """The estimate of one option of a domain other than instance_family (None without a price book)."""
+    """The estimate of one option of a domain other than instance_family (None without a price book), worked
+    out once per option and the facts it reads."""
     if kb.prices is None:
         return None
+    key = (
+        domain_id,
+        option_id,
+        host.name if host else None,
+        *(facts.get(f) for f in ESTIMATE_INPUTS[domain_id]),
+    )
+    return memo(kb.cache, key, _estimate_of, domain_id, option_id, facts, kb, host)
+
+
+# The facts each domain's estimates read (with the Region and, for launch type, the EC2 host's type).
+ESTIMATE_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "orchestrator": ("region",),
+    "launch_type": ("region", "workload.vcpus", "workload.memory_gib", "workload.count", "workload.os",
+                    "workload.arm64_ok"),
+    "connectivity": ("region", "network.monthly_data_gib", "network.same_region", "network.bandwidth_gbps"),
+    "backup": ("region", "backup.resource_count", "backup.data_gib", "backup.daily_change_percent",
+               "backup.retention_days", "backup.cross_region", "backup.scope", "backup.database_service"),
+}  # fmt: skip
+
+
+def _estimate_of(
+    domain_id: str, option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None
+) -> Estimate | None:
     if domain_id == "orchestrator":
         return orchestrator_estimate(option_id, facts, kb)
     if domain_id == "launch_type":

@@ -21,6 +21,7 @@ from recommender.text import render
 
 API_VERSION = "v1"
 _NO_ATTRIBUTES: Mapping[str, Any] = {}
+_NO_REASONS: Mapping[str, str] = {}
 MIN_LABEL_PREFIX = 8  # a label claiming 0.0.0.0/0 must never become a security-group source
 CIDR_IN_LABEL = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
 
@@ -132,15 +133,14 @@ def _computed_rules(
     """The rules worked out from the catalogue and the prices: a family with no fitting size in the Region is
     excluded; each doubling of an option's monthly estimate over the cheapest ranked option's costs points."""
     if domain.id == "instance_family":
-        for item in items:
-            item.size = cost.cheapest_size(item.option, facts)
+        for item, size in zip(items, cost.family_sizes(domain.options, facts, domain.cache), strict=True):
+            item.size = size
     for rule in domain.computed_rules:
         if rule.computes == "size_in_region":
             _exclude_unsized(rule, items, facts, fired)
         else:
-            _weigh_prices(
-                rule, _monthly_estimates(domain, items, facts, kb, host), weights[rule.priority], fired
-            )
+            estimates = _monthly_estimates(domain, items, facts, kb, host)
+            _weigh_prices(rule, estimates, weights[rule.priority], fired, domain.cache)
 
 
 def _monthly_estimates(
@@ -170,23 +170,34 @@ def _exclude_unsized(
 
 
 def _weigh_prices(
-    rule: Rule, estimates: list[tuple[ScoredOption, float, str]], weight: float, fired: set[str]
-) -> None:
+    rule: Rule, estimates: list[tuple[ScoredOption, float, str]], weight: float, fired: set[str],
+    cache: dict[Any, Any],
+) -> None:  # fmt: skip
     if not estimates:
         return
     _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
     for item, monthly, name in estimates:
-        ratio = monthly / cheapest
-        impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
+        impact, reason = cost.memo(
+            cache, (rule.id, name, monthly, cheapest_name, cheapest, weight),
+            _price_impact, rule, name, monthly, cheapest_name, cheapest, weight,
+        )  # fmt: skip
         if not impact:
             continue
         item.impacts = [*item.impacts, (rule, impact)]
-        reason = rule.reason.format(
-            option=name, monthly=cost.dollars(monthly), ratio=f"{ratio:.1f}", cheapest=cheapest_name,
-            cheapest_monthly=cost.dollars(cheapest),
-        )  # fmt: skip
-        item.reasons = {**(item.reasons or {}), rule.id: reason}
+        item.reasons = {**item.reasons, rule.id: reason} if item.reasons else {rule.id: reason}
         fired.add(rule.id)
+
+
+def _price_impact(
+    rule: Rule, name: str, monthly: float, cheapest_name: str, cheapest: float, weight: float
+) -> tuple[float, str]:
+    ratio = monthly / cheapest
+    impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
+    reason = rule.reason.format(
+        option=name, monthly=cost.dollars(monthly), ratio=f"{ratio:.1f}", cheapest=cheapest_name,
+        cheapest_monthly=cost.dollars(cheapest),
+    )  # fmt: skip
+    return impact, reason
 
 
 def _requirement(facts: Mapping[str, Any]) -> str:
@@ -249,8 +260,14 @@ def confidence(outcome: DomainOutcome, kb: KnowledgeBase) -> str:
 def rationale(item: ScoredOption) -> list[dict[str, Any]]:
     # sorted by size, then rule id (unique within an option, so the rules themselves are never compared)
     order = sorted([(-abs(impact), rule.id, impact, rule) for rule, impact in item.impacts])
+    reasons = item.reasons or _NO_REASONS
     entries = [
-        {"rule": rid, "impact": impact, "reason": item.reason(rule), "sources": list(rule.sources)}
+        {
+            "rule": rid,
+            "impact": impact,
+            "reason": reasons.get(rid, rule.reason),
+            "sources": list(rule.sources),
+        }
         for _, rid, impact, rule in order
     ]
     if item.bound:
@@ -264,7 +281,8 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
 
 def _totals(item: ScoredOption) -> dict[str, tuple[float, str]]:
     """Points and reason by rule id (score_domain gives an option at most one impact per rule)."""
-    return {rule.id: (impact, item.reason(rule)) for rule, impact in item.impacts}
+    reasons = item.reasons or _NO_REASONS
+    return {rule.id: (impact, reasons.get(rule.id, rule.reason)) for rule, impact in item.impacts}
 
 
 def versus_top(
@@ -314,6 +332,17 @@ def suggested_size(size: Size | None) -> dict[str, Any] | None:
     return suggestion
 
 
+def option_estimate(
+    domain_id: str, item: ScoredOption, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None
+) -> dict[str, Any] | None:
+    """The option's monthly cost estimate (None when the knowledge base has no prices)."""
+    if kb.prices is None:
+        return None
+    if domain_id == "instance_family":
+        return cost.instance_estimate(item.size, facts, kb)
+    return cost.estimate(domain_id, item.option.id, facts, kb, host)
+
+
 def render_domain(
     outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
 ) -> dict[str, Any]:
@@ -337,12 +366,9 @@ def render_domain(
         if is_family:
             entry["category"] = item.option.attributes["category"]
             entry["suggested_instance_type"] = suggested_size(item.size)
-            if kb.prices is not None:
-                entry["cost"] = cost.instance_estimate(item.size, facts, kb)
-        else:
-            estimate = cost.estimate(domain_id, item.option.id, facts, kb, host)
-            if estimate is not None:
-                entry["cost"] = estimate
+        estimate = option_estimate(domain_id, item, facts, kb, host)
+        if estimate is not None:
+            entry["cost"] = estimate
         if top is not None and item is not top:
             entry["versus_top"] = versus_top(item, top, top_totals)
         options.append(entry)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.engine import DomainOutcome, confidence, decide
+from recommender.engine import DomainOutcome, confidence, decide, ec2_host, option_estimate
 from recommender.errors import ProfileError
 from recommender.knowledge import KnowledgeBase
 from recommender.profile import Profile, load_profile
@@ -30,7 +30,7 @@ def compare(
         "before": {"name": profiles[0].name, "knowledge_base": kb.identity},
         "after": {"name": profiles[1].name, "knowledge_base": kb.identity},
         "changed_fields": _changed_fields(profiles[0].facts, profiles[1].facts),
-        **_compare_outcomes(runs[0][1], runs[1][1], kb, kb),
+        **_compare_outcomes(runs[0], runs[1], kb, kb),
     }
 
 
@@ -44,7 +44,7 @@ def compare_knowledge(
         "before": {"name": loaded.name, "knowledge_base": kb_old.identity},
         "after": {"name": loaded.name, "knowledge_base": kb_new.identity},
         "changed_fields": [],
-        **_compare_outcomes(old[1], new[1], kb_old, kb_new),
+        **_compare_outcomes(old, new, kb_old, kb_new),
     }
 
 
@@ -72,15 +72,20 @@ def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
     ]
 
 
+Run = tuple[Mapping[str, Any], Mapping[str, DomainOutcome], Any]  # what engine.decide() returns
+
+
 def _compare_outcomes(
-    before: Mapping[str, DomainOutcome],
-    after: Mapping[str, DomainOutcome],
-    kb_before: KnowledgeBase,
-    kb_after: KnowledgeBase,
+    run_before: Run, run_after: Run, kb_before: KnowledgeBase, kb_after: KnowledgeBase
 ) -> dict[str, Any]:
+    before, after = run_before[1], run_after[1]
     domains = {}
     for domain_id in [*before, *(d for d in after if d not in before)]:
         domains[domain_id] = _compare_domain(before.get(domain_id), after.get(domain_id), kb_before, kb_after)
+        domains[domain_id]["monthly_usd"] = {
+            side: _winner_monthly(domain_id, run, kb) for side, run, kb in (
+                ("before", run_before, kb_before), ("after", run_after, kb_after))
+        }  # fmt: skip
     return {
         "winner_changed": any(d["winner_changed"] for d in domains.values()),
         "domains": domains,
@@ -139,6 +144,16 @@ def _compare_domain(
             for option in sorted(set(exclusions[0]) - set(exclusions[1]))
         ],
     }  # fmt: skip
+
+
+def _winner_monthly(domain_id: str, run: Run, kb: KnowledgeBase) -> float | None:
+    """The monthly estimate of the domain's winner on one side (None: no winner, or no estimate)."""
+    facts, outcomes, _ = run
+    outcome = outcomes.get(domain_id)
+    if outcome is None or outcome.winner is None:
+        return None
+    estimate = option_estimate(domain_id, outcome.winner, facts, kb, ec2_host(outcomes))
+    return estimate["monthly_usd"] if estimate else None
 
 
 def _winner(outcome: DomainOutcome | None) -> str | None:
@@ -204,6 +219,11 @@ def render_comparison(diff: Mapping[str, Any], fmt: str) -> str:
         )
         out += ["", f"## {domain_id}: {status}" if markdown else f"{domain_id}: {status}"]
         lines = [f"{bullet}{s['option']}: {_text(s['before'])} -> {_text(s['after'])}" for s in d["scores"]]
+        money = d["monthly_usd"]
+        if money["before"] != money["after"]:
+            lines.append(
+                f"{bullet}monthly estimate of the winner: {_usd(money['before'])} -> {_usd(money['after'])}"
+            )
         lines += [
             f"{bullet}now excluded: {x['option']} ({', '.join(r['rule'] for r in x['reasons'])})"
             for x in d["newly_excluded"]
@@ -217,12 +237,16 @@ def render_comparison(diff: Mapping[str, Any], fmt: str) -> str:
         ]
         out += (["", *lines] if markdown else lines) if lines else []
     if not diff["changed_fields"] and not any(
-        d["scores"] or d["winner_changed"] or d["newly_excluded"] or d["no_longer_excluded"]
+        d["scores"] or d["winner_changed"] or d["monthly_usd"]["before"] != d["monthly_usd"]["after"] or d["newly_excluded"] or d["no_longer_excluded"]
         or d["rules_started_firing"] or d["rules_stopped_firing"] or d["impact_changes"]
         for d in diff["domains"].values()
     ):  # fmt: skip
         out += ["", "No differences."]
     return "\n".join(out) + "\n"
+
+
+def _usd(value: float | None) -> str:
+    return "-" if value is None else f"${value:,.2f}"
 
 
 def _text(value: Any) -> str:

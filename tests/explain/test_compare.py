@@ -85,3 +85,12 @@ def test_compare_knowledge_reports_a_rescored_rule(tmp_path: Path, kb: Knowledge
     ]  # fmt: skip
     assert diff["domains"]["launch_type"]["scores"] == []
     assert "ORC-007 on ecs: +6 -> +1" in render_comparison(diff, "markdown")
+
+
+def test_compare_reports_the_move_of_the_winners_monthly_estimate(kb: KnowledgeBase) -> None:
+    one = {"workload": {"kind": "web", "vcpus": 2, "memory_gib": 8}}
+    four = {"workload": {"kind": "web", "vcpus": 2, "memory_gib": 8, "count": 4}}
+    result = compare(one, four, kb)["domains"]["instance_family"]
+    assert result["winner_changed"] is False
+    assert abs(result["monthly_usd"]["after"] - 4 * result["monthly_usd"]["before"]) <= 0.05
+    assert "monthly estimate of the winner" in render_comparison(compare(one, four, kb), "table")
