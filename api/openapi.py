@@ -19,6 +19,7 @@ from marshmallow import Schema, fields
 from api.body import JSON_TYPES, YAML_TYPES
 from api.problems import PROBLEM_MEDIA_TYPE
 from recommender.evaluation import ProposalSchema
+from recommender.knowledge import SEVERITIES
 from recommender.profile import ProfileSchema
 from recommender.schema_fields import Label
 
@@ -142,7 +143,7 @@ _FINDING = {
     "required": ["id", "severity", "message"],
     "properties": {
         "id": {"type": "string"},
-        "severity": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
+        "severity": {"type": "string", "enum": list(SEVERITIES)},
         "resource": {"type": "string"},
         "message": {"type": "string"},
         "remediation": {"type": "string"},

@@ -446,7 +446,7 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
                 port = kb.database_engines[engine]["port"]
                 reason = f"default port of {kb.database_engines[engine]['name']}"
             else:
-                port, reason = 3306, "no engine given: MySQL's port assumed"
+                port, reason = kb.database_engines["mysql"]["port"], "no engine given: MySQL's port assumed"
             facts["network.target.port"] = port
             assumptions.append({"field": "network.target.port", "value": port, "reason": reason})
         facts["network.target.engine_name"] = (

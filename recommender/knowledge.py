@@ -33,7 +33,7 @@ from recommender.conditions import (
 )
 from recommender.documents import LineDict, load_trusted_yaml
 from recommender.errors import DocumentError, KnowledgeError, Problem
-from recommender.profile import SECTION_DOMAINS, FactType, fact_types
+from recommender.profile import DATABASE_ENGINES, SECTION_DOMAINS, FactType, fact_types
 from recommender.text import placeholders
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge"
@@ -250,6 +250,32 @@ class KnowledgeBase:
         return {domain.id: domain.name for domain in self.domains.values()}
 
 
+def _check_engines(checker: _Checker, file: str, manifest: Any) -> None:
+    """database_engines gives the port and name of exactly the engines a profile or proposal may name
+    (profile.DATABASE_ENGINES)."""
+    engines, line = manifest["database_engines"], manifest.line_of("database_engines")
+    if not isinstance(engines, LineDict):
+        checker.problem(file, line, "database_engines must map each engine to its port and name")
+        return
+    for engine in DATABASE_ENGINES:
+        if engine not in engines:
+            checker.problem(
+                file, line, f"database_engines: missing '{engine}' (a profile or proposal may name it)"
+            )
+    for engine, spec in engines.items():
+        if engine not in DATABASE_ENGINES:
+            known = suggest(engine, DATABASE_ENGINES)
+            checker.problem(
+                file, engines.line_of(engine), f"database_engines: unknown engine '{engine}'{known}"
+            )
+        elif checker.keys(file, spec, {"port", "name"}, set()):
+            port = spec["port"]
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                message = f"database_engines.{engine}: port '{port}' is not 1-65535"
+                checker.problem(file, spec.line_of("port"), message)
+            checker.text(file, spec, "name")
+
+
 class _Checker:
     """Collects problems while reading one knowledge base."""
 
@@ -362,6 +388,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
             rule = domain.computed_rules[0]
             checker.problem(rule.origin.file, rule.origin.line, f"computed rules need {PRICES_FILE}", rule.id)
     weights = _weights(checker, manifest_file, manifest)
+    _check_engines(checker, manifest_file, manifest)
     if checker.problems:
         raise KnowledgeError(sorted(checker.problems, key=lambda p: (p.file, p.line)))
     return KnowledgeBase(

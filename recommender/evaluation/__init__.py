@@ -1,5 +1,5 @@
 """Evaluating architecture proposals (shared/spec/proposal.md): choice review, security findings,
-reachability of flows, acknowledgements and the verdict. The CLI verb is in commands.py."""
+reachability of flows, acknowledgements and the verdict. The CLI verb is in recommender/cli/evaluate.py."""
 
 from recommender.evaluation.evaluate import BatchSummary, evaluate, evaluate_many
 from recommender.evaluation.proposal import Proposal, ProposalSchema, load_proposal

@@ -24,10 +24,9 @@ from recommender.evaluation.checks import (
 from recommender.evaluation.choices import backup_objective_hits, review_choices
 from recommender.evaluation.proposal import Proposal, load_proposal
 from recommender.evaluation.reachability import Tracer
-from recommender.knowledge import KnowledgeBase
+from recommender.knowledge import SEVERITIES, KnowledgeBase
 from recommender.text import render
 
-SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # Score: 100 minus these points per counted finding, never below 0.
 PENALTY = {"critical": 40.0, "high": 20.0, "medium": 8.0, "low": 2.0}

@@ -23,7 +23,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from recommender.documents import LineDict
 from recommender.errors import ProposalError
-from recommender.profile import Profile, ProfileSchema, build_profile
+from recommender.profile import DATABASE_ENGINES, Profile, ProfileSchema, build_profile
 from recommender.schema_fields import (
     PLAIN_TYPES,
     Label,
@@ -322,8 +322,7 @@ class ResourceSchema(StrictSchema):
     )  # fmt: skip
     cidr = Cidr(metadata=_meta("CIDR", "on_premises: its address range."))
     engine = fields.String(
-        validate=validate.OneOf(("mysql", "mariadb", "postgres", "aurora-mysql", "aurora-postgresql", "sqlserver",
-                                 "oracle")),
+        validate=validate.OneOf(DATABASE_ENGINES),
         metadata=_meta("Engine", "rds: the database engine."),
     )  # fmt: skip
     port = StrictInteger(

@@ -38,30 +38,6 @@ def test_kubernetes_ecosystem_flips_ecs_to_eks(kb: KnowledgeBase) -> None:
     assert "Amazon EKS" in point["summary"] and "platform.kubernetes_ecosystem" in point["summary"]
 
 
-def test_an_exclusion_is_named_as_the_reason(kb: KnowledgeBase) -> None:
-    profile = {"platform": {"manage_servers": "prefer_not"}}
-    document = recommend(profile, kb, explain="changes")
-    assert winner(document, "launch_type") == "fargate"
-    by_field = {p["field"]: p for p in points(document, "launch_type")}
-    assert by_field["platform.privileged_containers"]["excludes"] == ["fargate"]
-    assert by_field["platform.privileged_containers"]["winner"] == "ec2"
-    assert "exclude AWS Fargate" in by_field["platform.privileged_containers"]["summary"]
-
-
-def test_numeric_thresholds_come_from_the_rules(kb: KnowledgeBase) -> None:
-    """LCH-005 excludes Fargate above 16 vCPU: from 16 vCPU the nearest value across is 17, one step."""
-    profile = {
-        "platform": {"manage_servers": "prefer_not"},
-        "workload": {"kind": "web", "vcpus": 16, "memory_gib": 32},
-    }
-    loaded = load_profile(profile)
-    changes = candidate_changes(levers(kb.domains["launch_type"], kb), loaded.facts, loaded.sections)
-    vcpus = [(c.value, c.step) for c in changes if c.field == "workload.vcpus"]
-    assert (17, 1) in vcpus and all(value != 16 for value, _ in vcpus)
-    assert winner(recommend(profile, kb), "launch_type") == "fargate"
-    assert winner(recommend(with_change(profile, "workload.vcpus", 17), kb), "launch_type") == "ec2"
-
-
 def test_points_are_ordered_by_step_then_margin_one_per_field(kb: KnowledgeBase) -> None:
     for profile in (NEAR_EKS, {"priorities": {"portability": 3, "simplicity": 2}, **NEAR_EKS}):
         found = points(recommend(profile, kb, explain="changes"), "orchestrator")

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from recommender import recommend
-from recommender.knowledge import KnowledgeBase, load_knowledge
+from recommender.knowledge import load_knowledge
 from tests.strategies import profiles
 
 KB = load_knowledge()
@@ -40,15 +40,3 @@ def test_trace_covers_every_rule_once_and_agrees_with_the_rationale(profile: dic
                 assert item["id"] in fired[reason["rule"]]["options"]
         for entry in trace["not_evaluated"]:
             assert entry["missing"] and set(entry["missing"]) <= set(entry["fields"])
-
-
-def test_rules_on_an_absent_section_are_not_evaluated(kb: KnowledgeBase) -> None:
-    """Launch-type rules about the workload cannot be evaluated when the profile has no workload."""
-    trace = recommend({"platform": {}}, kb, explain="full")["recommendations"]["launch_type"]["trace"]
-    not_evaluated = {e["rule"]: e for e in trace["not_evaluated"]}
-    assert not_evaluated["LCH-001"]["missing"] == ["workload.gpus"]
-    assert not_evaluated["LCH-001"]["reason"].startswith("Fargate has no GPUs")
-    fired = {e["rule"] for e in trace["fired"]}
-    assert "LCH-013" in fired  # unconditional: Fargate's isolation
-    not_fired = {e["rule"]: e for e in trace["not_fired"]}
-    assert not_fired["LCH-002"]["fields"] == ["platform.privileged_containers"]

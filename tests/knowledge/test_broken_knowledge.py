@@ -65,6 +65,24 @@ CASES = [
         "base: 40.005", "base must be a score from 0 to 100 in hundredths, not 40.005",
     ),
     (
+        "engine-port-out-of-range", "knowledge.yaml", "oracle: {port: 1521,", "oracle: {port: 152100,",
+        "port: 152100", "database_engines.oracle: port '152100' is not 1-65535",
+    ),
+    (
+        "engine-missing", "knowledge.yaml", "  oracle: {port: 1521, name: Oracle}\n", "",
+        "database_engines:", "database_engines: missing 'oracle' (a profile or proposal may name it)",
+    ),
+    (
+        "engine-unknown", "knowledge.yaml", "  oracle: {port: 1521, name: Oracle}\n",
+        "  oracle: {port: 1521, name: Oracle}\n  orcle: {port: 1521, name: Oracle}\n",
+        "orcle:", "database_engines: unknown engine 'orcle' (did you mean 'oracle'?)",
+    ),
+    (
+        "world-open-security-group-rule", "connectivity.yaml",
+        'source: "cidr:{network.source.cidr}"', 'source: "cidr:0.0.0.0/0"',
+        "cidr:0.0.0.0/0", "source 'cidr:0.0.0.0/0' must be security-group:NAME or cidr:CIDR, and never a /0",
+    ),
+    (
         "yaml-syntax-error", "connectivity.yaml", "  - id: NET-002\n", "  - id: [NET-002\n",
         "    when: {field: network.source.type, op: eq, value: on_premises}", "invalid YAML",
     ),

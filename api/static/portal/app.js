@@ -11,7 +11,15 @@ document.documentElement.classList.toggle("embed", embedded);
 
 let questionnaire = null;
 let embedOrigins = [];
-let domainTitles = {};  // each domain's name, from the knowledge base (/v1/knowledge)
+let domainTitles = null;  // each domain's name, from the knowledge base (/v1/knowledge), on the first result
+
+async function titles() {
+  if (domainTitles === null) {
+    domainTitles = await getJSON("/v1/knowledge")
+      .then(kb => Object.fromEntries(kb.domains.map(d => [d.id, d.name])), () => null);
+  }
+  return domainTitles || {};
+}
 
 function hashParams() {
   return new URLSearchParams(location.hash.replace(/^#/, ""));
@@ -86,7 +94,7 @@ async function recommend(profile) {
   busy(area, true);
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
-    area.replaceChildren(...renderRecommendation(result, domainTitles).flat().filter(Boolean));
+    area.replaceChildren(...renderRecommendation(result, await titles()).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -227,10 +235,8 @@ window.addEventListener("message", onMessage);
 async function start() {
   showView(hashParams().get("view") || "recommend");
   try {
-    const [config, schema, knowledge] = await Promise.all(
-      [getJSON("/portal/config.json"), getJSON("/v1/schemas/profile"), getJSON("/v1/knowledge")]);
+    const [config, schema] = await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
     embedOrigins = config.embed_origins || [];
-    domainTitles = Object.fromEntries(knowledge.domains.map(d => [d.id, d.name]));
     questionnaire = buildQuestionnaire(schema, $("questions"));
   } catch (err) {
     $("questions").replaceChildren(problemView(err.problem || {title: String(err)}, "The questionnaire could not be loaded"));
