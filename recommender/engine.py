@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from recommender import cost
+from recommender import cost, plan
 from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
 from recommender.profile import Profile, load_profile
 from recommender.text import render
@@ -412,10 +412,50 @@ def render_domain(
         if is_family:
             entry["category"] = item.option.attributes["category"]
         excluded.append(entry)
-    answer = {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
-    if outcome.unmet:
-        answer["unmet"] = [_unmet_entry(rule, outcome, facts) for rule in outcome.unmet]
+    answer: dict[str, Any] = {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
+    unmet: list[dict[str, Any]] = [_unmet_entry(rule, outcome, facts) for rule in outcome.unmet]
+    if outcome.winner is not None and any(o.achieves for o in outcome.domain.options):
+        answer["plan"], shortfalls = _combined_plan(outcome, facts, kb, options)
+        planned = {u["requirement"] for u in shortfalls}  # per scope: they replace the domain-wide entries
+        unmet = shortfalls + [u for u in unmet if u["requirement"] not in planned]
+    if unmet:
+        answer["unmet"] = unmet
+        answer["confidence"] = "low"
     return answer
+
+
+def _combined_plan(
+    outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase, rendered: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The domain's plan (recommender.plan) and the requirements it cannot meet."""
+    revivable = [i for i in outcome.excluded if all(rule.unmet for rule in i.exclusions)]
+    candidates = [i.option for i in (*outcome.ranked, *revivable)]
+    chosen, covers, uncovered = plan.plan(candidates, facts)
+    estimates = {o["id"]: o.get("cost") for o in rendered}
+    costs = [estimates.get(o.id) or cost.estimate(outcome.domain.id, o.id, facts, kb) for o in chosen]
+    answer: dict[str, Any] = {"options": [o.id for o in chosen], "covers": covers}
+    if chosen and all(costs):
+        answer["cost"] = cost.plan_estimate([c for c in costs if c])
+    shortfalls = []
+    for need in uncovered:
+        field = need[1]
+        best = plan.best_achieved(candidates, need, facts)
+        # the advice of the rule that ruled out an option protecting this scope for this requirement
+        rule = min(
+            (r for i in (*outcome.ranked, *outcome.excluded)  # ranked ones may have been ranked again
+             if i.option.achieves and plan.protects(i.option.achieves, need, facts)
+             for r in i.exclusions if r.unmet and r.unmet.requirement == field),
+            key=lambda r: r.id, default=None,
+        )  # fmt: skip
+        shortfalls.append({
+            "requirement": f"backup.scope:{need[0]}" if field == "backup.scope" else field,
+            "wanted": _plain(facts.get(field)),
+            "best": {"option": best[0], "achieves": best[1]} if best else None,
+            "advice": rule.unmet.advice if rule and rule.unmet else f"No option meets {field} for {need[0]}.",
+            "sources": list(rule.unmet.sources) if rule and rule.unmet else [],
+            "scope": need[0],
+        })  # fmt: skip
+    return answer, shortfalls
 
 
 def _unmet_entry(rule: Rule, outcome: DomainOutcome, facts: Mapping[str, Any]) -> dict[str, Any]:

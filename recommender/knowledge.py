@@ -122,6 +122,22 @@ class PriceBook:
 
 
 @dataclass(frozen=True)
+class Achieves:
+    """What a combinable option (backup) can achieve, from its documentation: the scopes it protects, its
+    lowest RPO per scope (minutes), its longest retention (days), and whether it can lock copies (WORM) and
+    copy them to another Region or account."""
+
+    rpo_minutes: Mapping[str, float]  # scope -> lowest RPO; the scopes it protects are the keys
+    retention_days: float
+    worm: bool
+    cross_region: bool
+    cross_account: bool
+
+
+ACHIEVES_KEYS = {"rpo_minutes", "retention_days", "worm", "cross_region", "cross_account"}
+
+
+@dataclass(frozen=True)
 class Option:
     id: str
     name: str
@@ -132,6 +148,7 @@ class Option:
     sizes: tuple[Size, ...] = ()
     # The sizes cheapest first (unpriced last), so the cheapest adequate size is the first that fits.
     sizes_by_price: tuple[Size, ...] = ()
+    achieves: Achieves | None = None  # options that combine into a plan: what each can achieve
 
 
 @dataclass(frozen=True)
@@ -554,7 +571,7 @@ def _options(
                 for s in family["sizes"]
             )  # fmt: skip
         else:
-            if not checker.keys(file, raw, {"id", "name", "summary", "sources"}, {"caveats"}):
+            if not checker.keys(file, raw, {"id", "name", "summary", "sources"}, {"caveats", "achieves"}):
                 continue
             attrs, sizes = {}, ()
         option_id = str(raw["id"])
@@ -572,9 +589,33 @@ def _options(
                 attributes=MappingProxyType(attrs),
                 sizes=sizes,
                 sizes_by_price=tuple(sorted(sizes, key=_price_order)),
+                achieves=_achieves(checker, file, raw, option_id) if "achieves" in raw else None,
             )
         )
     return options
+
+
+def _achieves(checker: _Checker, file: str, raw: LineDict, option_id: str) -> Achieves | None:
+    node = raw["achieves"]
+    if not checker.keys(file, node, ACHIEVES_KEYS, set(), option_id):
+        return None
+    rpo = node["rpo_minutes"]
+    scopes = set(fact_types()["backup.scope"].choices)
+    if (
+        not isinstance(rpo, Mapping)
+        or not set(rpo) <= scopes
+        or not all(is_number(v) and v >= 0 for v in rpo.values())
+    ):
+        checker.problem(file, node.line_of("rpo_minutes"),
+                        f"'rpo_minutes' maps scopes ({', '.join(sorted(scopes))}) to minutes", option_id)  # fmt: skip
+        return None
+    flags = [k for k in ("worm", "cross_region", "cross_account") if not isinstance(node[k], bool)]
+    if flags or not is_number(node["retention_days"]):
+        checker.problem(file, node.line, "'retention_days' is a number; worm, cross_region, cross_account true or false",
+                        option_id)  # fmt: skip
+        return None
+    return Achieves(MappingProxyType({str(k): float(v) for k, v in rpo.items()}), float(node["retention_days"]),
+                    node["worm"], node["cross_region"], node["cross_account"])  # fmt: skip
 
 
 def _price_order(size: Size) -> tuple[bool, float, int, float, str]:
