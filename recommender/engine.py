@@ -586,6 +586,10 @@ def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> R
         "knowledge_base": kb.identity,
         "recommendations": {d: render_domain(o, facts, kb, ec2_host(outcomes)) for d, o in outcomes.items()},
     }
+    for domain_id, condition in kb.conditional.items():  # answers that matter only if another goes one way
+        other = outcomes.get(condition["domain"])
+        if domain_id in outcomes and other and other.winner and other.winner.option.id != condition["option"]:
+            document["recommendations"][domain_id]["conditional_on"] = dict(condition)
     if "connectivity" in outcomes:
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)
     document["findings"] = profile_findings(facts, kb)

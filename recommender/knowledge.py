@@ -254,6 +254,8 @@ class KnowledgeBase:
     catalogue: Mapping[str, Mapping[str, Any]]
     prices: PriceBook | None = None
     regions: tuple[str, ...] = ()
+    # domain -> {domain, option, reason}: the domain's answer matters only if that domain's winner is that option
+    conditional: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -363,7 +365,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
     if manifest is None or not checker.keys(
         manifest_file, manifest,
         {"version", "domains", "priority_weights", "confidence", "score_bounds", "database_engines"},
-        {"network", "description"},
+        {"network", "description", "conditional"},
     ):  # fmt: skip
         raise KnowledgeError(checker.problems)
     catalogue_path = root / CATALOGUE_FILE
@@ -404,6 +406,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         if domain.computed_rules and prices is None:
             rule = domain.computed_rules[0]
             checker.problem(rule.origin.file, rule.origin.line, f"computed rules need {PRICES_FILE}", rule.id)
+    conditional = _conditional(checker, manifest_file, manifest.get("conditional") or {}, domains)
     weights = _weights(checker, manifest_file, manifest)
     _check_engines(checker, manifest_file, manifest)
     if checker.problems:
@@ -421,8 +424,29 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         network=network,
         catalogue=_freeze(catalogue),
         prices=prices,
+        conditional=_freeze(conditional),
         regions=tuple(provenance.get("regions", {}).get("codes", ())),
     )
+
+
+def _conditional(
+    checker: _Checker, file: str, node: Mapping[str, Any], domains: Mapping[str, Domain]
+) -> dict[str, Any]:
+    """`conditional`: domain -> {domain, option, reason}, checked against the domains and their options."""
+    checked = {}
+    for domain_id, condition in node.items():
+        line = node.line_of(domain_id) if isinstance(node, LineDict) else 1
+        if domain_id not in domains:
+            checker.problem(file, line, f"unknown domain '{domain_id}'{suggest(domain_id, domains)}")
+            continue
+        if not checker.keys(file, condition, {"domain", "option", "reason"}, set()):
+            continue
+        other = domains.get(condition["domain"])
+        if other is None or other.option(condition["option"]) is None:
+            checker.problem(file, line, f"'{condition['domain']}' has no option '{condition['option']}'")
+            continue
+        checked[domain_id] = {k: str(condition[k]) for k in ("domain", "option", "reason")}
+    return checked
 
 
 def _display(path: Path) -> str:

@@ -28,6 +28,23 @@ def cost_basis(doc: dict[str, Any]) -> str | None:
     return None
 
 
+def notes(result: dict[str, Any]) -> list[str]:
+    """What qualifies a domain's answer: the decision it depends on, the combined plan, unmet requirements."""
+    out = []
+    if "conditional_on" in result:
+        cond = result["conditional_on"]
+        out.append(f"Only if {cond['domain']} is {cond['option']}: {cond['reason']}")
+    if "plan" in result and len(result["plan"]["options"]) > 1:
+        total = result["plan"].get("cost", {}).get("monthly_usd")
+        out.append(
+            f"Plan: {' + '.join(result['plan']['options'])}" + (f" (${total:,.2f}/mo)" if total else "")
+        )
+    out += [
+        f"Unmet: {u['requirement']} (wanted {u['wanted']}): {u['advice']}" for u in result.get("unmet", [])
+    ]
+    return out
+
+
 def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5) -> str:
     """titles: the domains' names (KnowledgeBase.domain_titles)."""
     lines = []
@@ -36,6 +53,7 @@ def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5)
     for domain, result in doc["recommendations"].items():
         lines.append("")
         lines.append(f"{titles[domain]}  [confidence: {result['confidence']}]")
+        lines += [f"  {note}" for note in notes(result)]
         lines.append(f"  {'rank':>4}  {'option':<22} {'score':>6}  {'monthly':>12}  top reason")
         for option in result["options"][:limit]:
             reason = option["rationale"][0]["reason"] if option["rationale"] else "(base score only)"
@@ -74,6 +92,7 @@ def render_markdown(doc: dict[str, Any], titles: Mapping[str, str], limit: int =
     out.append(f"Knowledge base {kb['version']} (`{kb['digest']}`).")
     for domain, result in doc["recommendations"].items():
         out += ["", f"## {titles[domain]}", ""]
+        out += [f"> {note}" for note in notes(result)] + ([""] if notes(result) else [])
         if result["options"]:
             top = result["options"][0]
             out.append(

@@ -125,6 +125,16 @@ def _domain_section(
         out.append(
             f"We will use **{top['name']}**{sized} (score {top['score']:g} of 100, confidence {result['confidence']})."
         )
+        if "conditional_on" in result:
+            cond = result["conditional_on"]
+            out.append(f"This applies only if {cond['domain']} is {cond['option']}: {cond['reason']}")
+        if "plan" in result and len(result["plan"]["options"]) > 1:
+            covers = "; ".join(f"{o}: {', '.join(c)}" for o, c in result["plan"]["covers"].items())
+            out.append(f"No single option meets every requirement; combine {' + '.join(result['plan']['options'])} "
+                       f"({covers}).")  # fmt: skip
+        for unmet in result.get("unmet", []):
+            out.append(f"Unmet: `{unmet['requirement']}` (wanted {unmet['wanted']}): {unmet['advice']}"
+                       f"{sources.cite(unmet['sources'])}")  # fmt: skip
         reasons = top["rationale"][
             :TOP_REASONS
         ]  # the largest impacts, penalties included, signed as they are

@@ -17,6 +17,17 @@ from tests.conftest import ROOT
 # (case, file, text to replace (first occurrence), replacement, line that holds the fault, expected problem)
 CASES = [
     (
+        "conditional-on-unknown-option", "knowledge.yaml",
+        "    option: ec2\n", "    option: ec3\n",
+        "instance_family:\n    domain", "'launch_type' has no option 'ec3'",
+    ),
+    (
+        "price-without-source", "prices.yaml",
+        'nlb_hour: {usd: 0.0225, unit: per NLB-hour (plus LCUs), source: "https://aws.amazon.com/elasticloadbalancing/pricing/", as_of: 2026-07}',
+        "nlb_hour: {usd: 0.0225, unit: per NLB-hour (plus LCUs), as_of: 2026-07}",
+        "nlb_hour:", "nlb_hour: missing key 'source'",
+    ),
+    (
         "misspelt-field", "orchestrator.yaml",
         "{field: platform.multi_cloud, op: eq, value: true}", "{field: platform.multi_clod, op: eq, value: true}",
         "platform.multi_clod", "ORC-001: unknown field 'platform.multi_clod' (did you mean 'platform.multi_cloud'?)",

@@ -73,3 +73,14 @@ def test_no_backup_requirement_leaves_the_answer_empty(chunk: int) -> None:
 def test_no_domain_comes_back_empty(profile: dict[str, Any]) -> None:
     for domain, answer in recommend(profile, KB)["recommendations"].items():
         assert answer["options"], domain
+
+
+def test_the_instance_family_is_conditional_on_ec2_when_fargate_is_recommended() -> None:
+    fargate = recommend({"platform": {}, "workload": {"kind": "web", "vcpus": 1, "memory_gib": 2}}, KB)
+    assert fargate["recommendations"]["launch_type"]["options"][0]["id"] == "fargate"
+    assert fargate["recommendations"]["instance_family"]["conditional_on"]["option"] == "ec2"
+    gpu = recommend({"platform": {}, "workload": {"kind": "ml_training", "gpus": 1}}, KB)["recommendations"]
+    assert gpu["launch_type"]["options"][0]["id"] == "ec2"
+    assert "conditional_on" not in gpu["instance_family"]
+    only_workload = recommend({"workload": {"kind": "web"}}, KB)["recommendations"]
+    assert "conditional_on" not in only_workload["instance_family"]
