@@ -759,6 +759,11 @@ class _Baseline:
         self.excluded = frozenset(self.exclusions)
         self.ranked = frozenset(self.order)
         self.ranked_raw = [_OUT if n in self.exclusions else raw for n, raw in enumerate(self.raw)]
+        # The engine's tie-break before the id: (price, vCPUs) of each option's suggested size (instance
+        # families; sizes only move with the inputs that are scored from scratch).
+        self.tiebreak = [(0.0, 0)] * len(lever.option_ids)
+        for item in (*outcome.ranked, *outcome.excluded):
+            self.tiebreak[position[item.option.id]] = (item.price, item.size.vcpus if item.size else 0)
         # What each rule adds to every option it applies to, under the profile's own priorities.
         self.rule_impact = [
             round(score * weights[tag], 2)
@@ -906,13 +911,14 @@ class _Baseline:
         ids = self.lever.option_ids
         # Scores are sums of hundredths (the knowledge base checks base scores): rounded, an estimate is
         # the engine's total whatever the order of its terms.
+        ties = self.tiebreak
         ranked = sorted(
-            (-min(max(round(s, 2), low), high), ids[n]) for n, s in enumerate(scores) if s >= floor
+            (-min(max(round(s, 2), low), high), *ties[n], ids[n]) for n, s in enumerate(scores) if s >= floor
         )
-        if self.winner is not None and ranked[0][1] == ids[self.winner]:
+        if self.winner is not None and ranked[0][-1] == ids[self.winner]:
             return None
         margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
-        return _Flip(ranked[0][1], margin, excluded)
+        return _Flip(ranked[0][-1], margin, excluded)
 
     def _exclusions_moved(
         self,

@@ -98,6 +98,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("ORC-013", "up", merged(PLATFORM, prio("simplicity", 0)), prio("simplicity", 5), "ecs", "eks"),
     ("ORC-014", "up", merged(PLATFORM, p("team", kubernetes_experience="expert")), p("platform", on_premises=True), "eks", "ecs"),
     ("ORC-015", "up", PLATFORM, p("platform", on_premises=True), "ecs", "eks"),
+    ("ORC-040", "down", PLATFORM_WORKLOAD, wl(os="windows"), "eks", "ecs"),
     # launch type
     ("LCH-001", "out", PLATFORM_WORKLOAD, wl(gpus=1), "fargate", None),
     ("LCH-002", "out", PLATFORM, p("platform", privileged_containers=True), "fargate", None),
@@ -111,6 +112,10 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("LCH-010", "up", PLATFORM, p("team", ops_capacity="dedicated"), "ec2", "fargate"),
     ("LCH-011", "up", merged(PLATFORM_WORKLOAD, wl(vcpus=16, memory_gib=64)), wl(utilization="variable"), "fargate", "ec2"),
     ("LCH-030", "down", merged(PLATFORM_WORKLOAD, prio("cost", 0)), prio("cost", 5), "fargate", "ec2"),
+    ("LCH-040", "out", merged(PLATFORM_WORKLOAD, wl(vcpus=8, memory_gib=16)), wl(os="windows"), "fargate", None),
+    ("LCH-041", "out", merged(PLATFORM_WORKLOAD, wl(vcpus=4, memory_gib=32)), wl(os="windows"), "fargate", None),
+    ("LCH-042", "up", PLATFORM_WORKLOAD, wl(interruptible=True), "fargate", None),
+    ("LCH-043", "up", merged(PLATFORM_WORKLOAD, wl(vcpus=32, memory_gib=128)), wl(interruptible=True), "ec2", None),
     ("LCH-013", "up", merged(PLATFORM, prio("security", 0)), prio("security", 5), "fargate", "ec2"),
     ("LCH-014", "up", merged(PLATFORM, prio("simplicity", 0)), prio("simplicity", 5), "fargate", "ec2"),
     ("LCH-015", "up", merged(PLATFORM, prio("performance", 0)), prio("performance", 5), "ec2", "fargate"),
@@ -148,6 +153,7 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("INS-033", "up", merged(WORKLOAD, wl(memory_gib=16)), wl(memory_gib=8), "m7i", "r7i"),
     # instance family: computed from the catalogue (Region offerings, prices)
     ("INS-090", "out", WORKLOAD, {"region": "eu-north-1"}, "r8i", None),
+    ("INS-009", "out", merged(WORKLOAD, wl(arm64_ok=True)), wl(os="windows"), "m8g", None),
     ("INS-091", "down", merged(WORKLOAD, prio("cost", 0)), prio("cost", 5), "x2idn", "t3a"),
     # instance family: storage, processor, credits, generation
     ("INS-040", "up", WORKLOAD, wl(storage="local_nvme"), "i4i", "x2idn"),
@@ -203,6 +209,9 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("NET-057", "up", merged(ON_PREMISES, net(bandwidth_gbps=2)), net(bandwidth_gbps=10), "direct_connect", "site_to_site_vpn"),
     ("NET-058", "down", merged(ON_PREMISES, net(bandwidth_gbps=2)), net(bandwidth_gbps=10), "site_to_site_vpn", "direct_connect"),
     ("NET-059", "down", ON_PREMISES, net(needed_within_days=7), "direct_connect", "site_to_site_vpn"),
+    ("NET-070", "up", ON_PREMISES, net(vpc_count=4), "site_to_site_vpn", None),
+    ("NET-071", "down", ON_PREMISES, net(bandwidth_gbps=2), "site_to_site_vpn", "direct_connect"),
+    ("NET-072", "up", merged(TWO_VPCS, {"network": {"target": {"account": "2"}}}), prio("security", 5), "privatelink", "vpc_peering"),
     # backup: hard constraints
     ("BAK-001", "out", DATABASES, bk(retention_days=60), "rds_automated_backups", None),
     ("BAK-002", "out", DATABASES, bk(compliance=True), "rds_automated_backups", None),
@@ -242,6 +251,9 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("BAK-051", "up", merged(SERVERS, bk(rpo_minutes=30)), bk(cross_region=True), "elastic_disaster_recovery", None),
     ("BAK-052", "down", merged(SERVERS, bk(rpo_minutes=30)), bk(rpo_minutes=120), "elastic_disaster_recovery", None),
     ("BAK-053", "up", SERVERS, bk(rto_minutes=20), "elastic_disaster_recovery", "ami"),
+    ("BAK-060", "down", merged(VOLUMES, wl(kind="nosql_db")), wl(storage="local_nvme"), "ebs_snapshots", "s3_copy"),
+    ("BAK-061", "up", DATABASES, bk(cross_region=True), "rds_automated_backups", None),
+    ("BAK-062", "up", DATABASES, bk(cross_account=True), "aws_backup", None),
 ]  # fmt: skip
 
 
