@@ -26,7 +26,7 @@ MIN_LABEL_PREFIX = 8  # a label claiming 0.0.0.0/0 must never become a security-
 CIDR_IN_LABEL = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: the same option of one outcome
 class ScoredOption:
     option: Option
     impacts: list[tuple[Rule, float]] = field(default_factory=list)
@@ -120,7 +120,9 @@ def score_domain(
         if item.exclusions:
             excluded.append(item)
             continue
-        _total(item, domain.base, low, high)
+        raw = round(domain.base + sum([i for _, i in item.impacts]), 2)  # inline: this runs for every option
+        item.score = min(max(raw, low), high)
+        item.bound = round(item.score - raw, 2)
         ranked.append(item)
     unmet: list[Rule] = []
     if not ranked:
@@ -129,6 +131,11 @@ def score_domain(
             _total(item, domain.base, low, high)
     ranked.sort(key=lambda s: (-s.score, s.price, s.size.vcpus if s.size else 0, s.option.id))
     return DomainOutcome(domain, ranked, excluded, fired, not_evaluated, unmet)
+
+
+def _shortfalls(item: ScoredOption) -> list[str]:
+    """Caveats of an option ranked again although requirements ruled it out (see _revive)."""
+    return [f"Does not meet the requirement: {item.reason(rule)}" for rule in item.exclusions]
 
 
 def _total(item: ScoredOption, base: float, low: float, high: float) -> None:
@@ -387,9 +394,7 @@ def render_domain(
             "rationale": rationale(item),
             "caveats": list(item.option.caveats)
             + [r.caveat for r, _ in item.impacts if r.caveat and r.caveat not in item.option.caveats]
-            + [
-                f"Does not meet the requirement: {item.reason(r)}" for r in item.exclusions
-            ],  # unmet ones only
+            + (_shortfalls(item) if item.exclusions else []),
         }
         if is_family:
             entry["category"] = item.option.attributes["category"]
@@ -430,7 +435,8 @@ def _combined_plan(
     """The domain's plan (recommender.plan) and the requirements it cannot meet."""
     revivable = [i for i in outcome.excluded if all(rule.unmet for rule in i.exclusions)]
     candidates = [i.option for i in (*outcome.ranked, *revivable)]
-    chosen, covers, uncovered = plan.plan(candidates, facts)
+    key = ("plan", tuple(o.id for o in candidates), *(facts[f] for f in plan.INPUTS))
+    chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts)
     estimates = {o["id"]: o.get("cost") for o in rendered}
     costs = [estimates.get(o.id) or cost.estimate(outcome.domain.id, o.id, facts, kb) for o in chosen]
     answer: dict[str, Any] = {"options": [o.id for o in chosen], "covers": covers}

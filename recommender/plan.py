@@ -15,8 +15,10 @@ from typing import Any
 
 from recommender.knowledge import Achieves, Option
 
-# What a profile may ask of each scope, as (requirement field, whether an option's achieves meets it).
 Need = tuple[str, str]  # (scope, requirement field)
+# The facts a plan depends on (besides its candidates).
+INPUTS = ("backup.scope", "backup.rpo_minutes", "backup.retention_days", "backup.compliance", "backup.cross_region",
+          "backup.cross_account", "backup.database_service")  # fmt: skip
 
 
 def needs(facts: Mapping[str, Any]) -> list[Need]:
