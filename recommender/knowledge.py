@@ -525,25 +525,23 @@ def _domain(
     options = _options(checker, file, node, domain_id, catalogue)
     option_ids = {o.id for o in options}
     is_family = domain_id == "instance_family"
-    rules: list[Rule] = []
+    read = [
+        (key, [_rule(checker, file, domain_id, raw, line, facts, options, is_family) if key == "rules"
+               else _computed_rule(checker, file, domain_id, raw, line, options)
+               for line, raw in _listed(node, key)])
+        for key in ("rules", "computed_rules")
+    ]  # fmt: skip
     seen: set[str] = set()
-    for line, raw in _listed(node, "rules"):
-        rule = _rule(checker, file, domain_id, raw, line, facts, options, is_family)
-        if rule is None:
-            continue
-        if rule.id in seen:
-            checker.problem(file, rule.origin.line, "duplicate rule id", rule.id)
-        seen.add(rule.id)
-        rules.append(rule)
-    computed: list[Rule] = []
-    for line, raw in _listed(node, "computed_rules"):
-        rule = _computed_rule(checker, file, domain_id, raw, line, options)
-        if rule is None:
-            continue
-        if rule.id in seen:
-            checker.problem(file, rule.origin.line, "duplicate rule id", rule.id)
-        seen.add(rule.id)
-        computed.append(rule)
+    kept: dict[str, list[Rule]] = {}
+    for key, candidates in read:
+        for rule in candidates:
+            if rule is None:
+                continue
+            if rule.id in seen:
+                checker.problem(file, rule.origin.line, "duplicate rule id", rule.id)
+            seen.add(rule.id)
+            kept.setdefault(key, []).append(rule)
+    rules, computed = kept.get("rules", []), kept.get("computed_rules", [])
     base = node["base"]
     if not is_number(base) or not 0 <= base <= 100 or round(base, 2) != base:
         # Scores are sums of hundredths (each rule's weighted score is rounded to one), which the
