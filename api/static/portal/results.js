@@ -29,6 +29,14 @@ function domainCard(id, outcome, title) {
       outcome.confidence ? h("span", {class: `badge confidence-${outcome.confidence}`}, `${humanize(outcome.confidence)} confidence`) : null),
     top ? h("p", {class: "verdict"}, "Recommended: ", h("strong", {}, top.name || top.id)) :
       h("p", {class: "verdict"}, "Every option is excluded by a hard constraint."),
+    outcome.conditional_on ? h("p", {class: "conditional"},
+      `Only if ${humanize(outcome.conditional_on.domain)} is ${outcome.conditional_on.option}: ${outcome.conditional_on.reason}`) : null,
+    outcome.plan && outcome.plan.options.length > 1 ? planBlock(outcome.plan, [...options, ...(outcome.excluded || [])]) : null,
+    (outcome.unmet || []).length ? h("div", {class: "unmet", role: "note"},
+      h("p", {}, h("strong", {}, "Not met by any option:")),
+      h("ul", {}, outcome.unmet.map(u => h("li", {"data-requirement": u.requirement},
+        `${u.requirement} (wanted ${u.wanted}${u.best ? `; best: ${u.best.option} achieves ${u.best.achieves}` : ""}): ${u.advice} `,
+        sources(u.sources || []))))) : null,
     h("ol", {class: "options"}, options.slice(0, SHOWN).map(o => optionItem(o, top))),
     options.length > SHOWN ? h("details", {class: "more"},
       h("summary", {}, `Show ${options.length - SHOWN} more ranked option${options.length - SHOWN > 1 ? "s" : ""}`),
@@ -39,6 +47,15 @@ function domainCard(id, outcome, title) {
         h("strong", {}, x.name || x.id), x.category ? ` (${humanize(x.category)})` : "",
         h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", sources(r.sources)))))))) : null,
     outcome.what_would_change ? whatWouldChange(outcome.what_would_change) : null);
+}
+
+function planBlock(plan, options) {
+  const names = Object.fromEntries(options.map(o => [o.id, o.name || o.id]));
+  return h("div", {class: "plan"},
+    h("p", {}, h("strong", {}, "Plan: "), plan.options.map(id => names[id] || id).join(" + "),
+      plan.cost && plan.cost.monthly_usd !== null ? ` (about $${Math.round(plan.cost.monthly_usd).toLocaleString("en-US")} a month)` : ""),
+    h("ul", {}, Object.entries(plan.covers).map(([id, covered]) =>
+      h("li", {"data-option": id}, `${names[id] || id}: ${covered.join(", ")}`))));
 }
 
 function monthlyCost(cost) {
