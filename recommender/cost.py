@@ -117,14 +117,18 @@ def _per_gb(prices: PriceBook, price_id: str, gib: float, label: str) -> dict[st
 # --- Instance family -------------------------------------------------------------------------------------------
 
 
-def instance_estimate(size: Size | None, facts: Mapping[str, Any], kb: KnowledgeBase) -> Estimate:
-    """The suggested type x workload.count (cached per knowledge base: the same few answers recur)."""
-    count, os_name = facts["workload.count"], facts["workload.os"]
-    table = memo(kb.cache, ("instances", count, os_name, facts["region"]), dict)  # type name -> estimate
+def instance_estimate(
+    size: Size | None, facts: Mapping[str, Any], kb: KnowledgeBase, table: dict[Any, Estimate] | None = None
+) -> Estimate:
+    """The suggested type x workload.count; `table` is estimate_table("instance_family", ...)."""
+    if table is None:
+        table = estimate_table("instance_family", facts, kb)
     name = size.name if size else None
     estimate = table.get(name)
     if estimate is None:
-        estimate = table[name] = _instance_estimate(size, count, os_name, facts, kb)
+        estimate = table[name] = _instance_estimate(
+            size, facts["workload.count"], facts["workload.os"], facts, kb
+        )
     return estimate
 
 
@@ -325,20 +329,37 @@ _STORAGE: Mapping[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+def estimate_table(
+    domain_id: str, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
+) -> dict[Any, Estimate]:
+    """Where a domain's estimates for these facts are kept (option id, or type name for instance families, ->
+    estimate), per knowledge base: the same few inputs recur, so each estimate is worked out once."""
+    key: tuple[Any, ...]
+    if domain_id == "instance_family":
+        key = ("instances", facts["workload.count"], facts["workload.os"], facts["region"])
+    else:
+        host_name = host.name if host and domain_id == "launch_type" else None  # EC2 hosts: the launch type's
+        key = (domain_id, host_name, *[facts.get(f) for f in ESTIMATE_INPUTS[domain_id]])
+    table: dict[Any, Estimate] = memo(kb.cache, key, dict)
+    return table
+
+
 def estimate(
-    domain_id: str, option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
-) -> Estimate | None:
-    """The estimate of one option of a domain other than instance_family (None without a price book), worked
-    out once per option and the facts it reads."""
+    domain_id: str, option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None,
+    table: dict[Any, Estimate] | None = None,
+) -> Estimate | None:  # fmt: skip
+    """The estimate of one option of a domain other than instance_family (None without a price book);
+    `table` is estimate_table(domain_id, facts, kb, host)."""
     if kb.prices is None:
         return None
-    key = (
-        domain_id,
-        option_id,
-        host.name if host else None,
-        *(facts.get(f) for f in ESTIMATE_INPUTS[domain_id]),
-    )
-    return memo(kb.cache, key, _estimate_of, domain_id, option_id, facts, kb, host)
+    if table is None:
+        table = estimate_table(domain_id, facts, kb, host)
+    found = table.get(option_id)
+    if found is None:
+        found = _estimate_of(domain_id, option_id, facts, kb, host)
+        if found is not None:
+            table[option_id] = found
+    return found
 
 
 # The facts each domain's estimates read (with the Region and, for launch type, the EC2 host's type).

@@ -183,7 +183,8 @@ def _monthly_estimates(
     if domain.id == "instance_family":
         hours = facts["workload.count"] * kb.prices.hours_per_month
         return [(i, i.price * hours, i.size.name) for i in ranked if i.size and i.size.usd_per_hour]
-    estimates = [(i, cost.estimate(domain.id, i.option.id, facts, kb, host)) for i in ranked]
+    table = cost.estimate_table(domain.id, facts, kb, host)
+    estimates = [(i, cost.estimate(domain.id, i.option.id, facts, kb, host, table)) for i in ranked]
     return [(i, e["monthly_usd"], i.option.name) for i, e in estimates if e and e["monthly_usd"]]
 
 
@@ -207,11 +208,9 @@ def _weigh_prices(
     if not estimates:
         return
     _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
-    for item, monthly, name in estimates:
-        impact, reason = cost.memo(
-            cache, (rule.id, name, monthly, cheapest_name, cheapest, weight),
-            _price_impact, rule, name, monthly, cheapest_name, cheapest, weight,
-        )  # fmt: skip
+    key = (rule.id, weight, *[(name, monthly) for _, monthly, name in estimates])
+    weighed = cost.memo(cache, key, _price_impacts, rule, estimates, cheapest_name, cheapest, weight)
+    for (item, _, _), (impact, reason) in zip(estimates, weighed, strict=True):
         if not impact:
             continue
         item.impacts = [*item.impacts, (rule, impact)]
@@ -219,16 +218,21 @@ def _weigh_prices(
         fired.add(rule.id)
 
 
-def _price_impact(
-    rule: Rule, name: str, monthly: float, cheapest_name: str, cheapest: float, weight: float
-) -> tuple[float, str]:
-    ratio = monthly / cheapest
-    impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
-    reason = rule.reason.format(
-        option=name, monthly=cost.dollars(monthly), ratio=f"{ratio:.1f}", cheapest=cheapest_name,
-        cheapest_monthly=cost.dollars(cheapest),
-    )  # fmt: skip
-    return impact, reason
+def _price_impacts(
+    rule: Rule, estimates: list[tuple[ScoredOption, float, str]], cheapest_name: str, cheapest: float,
+    weight: float,
+) -> list[tuple[float, str]]:  # fmt: skip
+    """(points, reason) of each estimate: each doubling over the cheapest costs the rule's score."""
+    weighed = []
+    for _, monthly, name in estimates:
+        ratio = monthly / cheapest
+        impact = round(max(rule.limit, round(rule.score * math.log2(ratio), 2)) * weight, 2)
+        reason = rule.reason.format(
+            option=name, monthly=cost.dollars(monthly), ratio=f"{ratio:.1f}", cheapest=cheapest_name,
+            cheapest_monthly=cost.dollars(cheapest),
+        )  # fmt: skip
+        weighed.append((impact, reason))
+    return weighed
 
 
 def _requirement(facts: Mapping[str, Any]) -> str:
@@ -289,19 +293,20 @@ def confidence(outcome: DomainOutcome, kb: KnowledgeBase) -> str:
     return "medium" if gap >= kb.confidence["medium"] else "low"
 
 
-def rationale(item: ScoredOption) -> list[dict[str, Any]]:
+def rationale(item: ScoredOption, cache: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
+    """The option's score, point by point; with a cache (the domain's), entries of rules with their fixed
+    reason are built once per rule and impact and shared between answers (they are never mutated)."""
     # sorted by size, then rule id (unique within an option, so the rules themselves are never compared)
     order = sorted([(-abs(impact), rule.id, impact, rule) for rule, impact in item.impacts])
     reasons = item.reasons or _NO_REASONS
-    entries = [
-        {
-            "rule": rid,
-            "impact": impact,
-            "reason": reasons.get(rid, rule.reason),
-            "sources": list(rule.sources),
-        }
-        for _, rid, impact, rule in order
-    ]
+    entries = []
+    for _, rid, impact, rule in order:
+        if cache is None or rid in reasons:
+            entries.append(_rationale_entry(rid, impact, reasons.get(rid, rule.reason), rule.sources))
+            continue
+        entries.append(
+            cost.memo(cache, (rid, impact), _rationale_entry, rid, impact, rule.reason, rule.sources)
+        )
     if item.bound:
         entries.append(
             {"rule": "score-bounds", "impact": item.bound,
@@ -309,6 +314,10 @@ def rationale(item: ScoredOption) -> list[dict[str, Any]]:
              "sources": []}
         )  # fmt: skip
     return entries
+
+
+def _rationale_entry(rule_id: str, impact: float, reason: str, sources: Sequence[str]) -> dict[str, Any]:
+    return {"rule": rule_id, "impact": impact, "reason": reason, "sources": list(sources)}
 
 
 def _totals(item: ScoredOption) -> dict[str, tuple[float, str]]:
@@ -365,14 +374,16 @@ def suggested_size(size: Size | None) -> dict[str, Any] | None:
 
 
 def option_estimate(
-    domain_id: str, item: ScoredOption, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None
-) -> dict[str, Any] | None:
-    """The option's monthly cost estimate (None when the knowledge base has no prices)."""
+    domain_id: str, item: ScoredOption, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None,
+    table: dict[Any, Any] | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The option's monthly cost estimate (None when the knowledge base has no prices); `table` is
+    cost.estimate_table(domain_id, facts, kb, host)."""
     if kb.prices is None:
         return None
     if domain_id == "instance_family":
-        return cost.instance_estimate(item.size, facts, kb)
-    return cost.estimate(domain_id, item.option.id, facts, kb, host)
+        return cost.instance_estimate(item.size, facts, kb, table)
+    return cost.estimate(domain_id, item.option.id, facts, kb, host, table)
 
 
 def render_domain(
@@ -382,7 +393,11 @@ def render_domain(
     domain_id = outcome.domain.id
     is_family = domain_id == "instance_family"
     top = outcome.winner
+    # rendered entries that depend only on the knowledge base, shared between answers (bounded: the rules,
+    # their weighted impacts and the combinations of exclusion rules are finite)
+    entries: dict[Any, Any] = outcome.domain.cache.setdefault("entries", {})
     top_totals = _totals(top) if top is not None else {}
+    table = cost.estimate_table(domain_id, facts, kb, host) if kb.prices is not None else None
     options = []
     for rank, item in enumerate(outcome.ranked, start=1):
         entry: dict[str, Any] = {
@@ -391,15 +406,17 @@ def render_domain(
             "rank": rank,
             "score": item.score,
             "base": outcome.domain.base,
-            "rationale": rationale(item),
+            "rationale": rationale(item, entries),
             "caveats": list(item.option.caveats)
             + [r.caveat for r, _ in item.impacts if r.caveat and r.caveat not in item.option.caveats]
             + (_shortfalls(item) if item.exclusions else []),
         }
         if is_family:
             entry["category"] = item.option.attributes["category"]
-            entry["suggested_instance_type"] = suggested_size(item.size)
-        estimate = option_estimate(domain_id, item, facts, kb, host)
+            entry["suggested_instance_type"] = cost.memo(
+                entries, item.size and item.size.name, suggested_size, item.size
+            )
+        estimate = option_estimate(domain_id, item, facts, kb, host, table)
         if estimate is not None:
             entry["cost"] = estimate
         if top is not None and item is not top:
@@ -407,20 +424,15 @@ def render_domain(
         options.append(entry)
     excluded = []
     for item in sorted(outcome.excluded, key=lambda s: s.option.id):
-        entry = {
-            "id": item.option.id,
-            "name": item.option.name,
-            "reasons": [
-                {"rule": r.id, "reason": item.reason(r), "sources": list(r.sources)} for r in item.exclusions
-            ],
-        }
-        if is_family:
-            entry["category"] = item.option.attributes["category"]
-        excluded.append(entry)
+        if item.reasons:  # computed reasons, with this option's figures
+            excluded.append(_excluded_entry(item, is_family))
+            continue
+        key = (item.option.id, *[r.id for r in item.exclusions])
+        excluded.append(cost.memo(entries, key, _excluded_entry, item, is_family))
     answer: dict[str, Any] = {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
     unmet: list[dict[str, Any]] = [_unmet_entry(rule, outcome, facts) for rule in outcome.unmet]
     if outcome.winner is not None and any(o.achieves for o in outcome.domain.options):
-        answer["plan"], shortfalls = _combined_plan(outcome, facts, kb, options)
+        answer["plan"], shortfalls = _combined_plan(outcome, facts, kb)
         planned = {u["requirement"] for u in shortfalls}  # per scope: they replace the domain-wide entries
         unmet = shortfalls + [u for u in unmet if u["requirement"] not in planned]
     if unmet:
@@ -429,19 +441,34 @@ def render_domain(
     return answer
 
 
+def _excluded_entry(item: ScoredOption, is_family: bool) -> dict[str, Any]:
+    entry = {
+        "id": item.option.id,
+        "name": item.option.name,
+        "reasons": [
+            {"rule": r.id, "reason": item.reason(r), "sources": list(r.sources)} for r in item.exclusions
+        ],
+    }
+    if is_family:
+        entry["category"] = item.option.attributes["category"]
+    return entry
+
+
 def _combined_plan(
-    outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase, rendered: list[dict[str, Any]]
+    outcome: DomainOutcome, facts: Mapping[str, Any], kb: KnowledgeBase
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The domain's plan (recommender.plan) and the requirements it cannot meet."""
     revivable = [i for i in outcome.excluded if all(rule.unmet for rule in i.exclusions)]
     candidates = [i.option for i in (*outcome.ranked, *revivable)]
-    key = ("plan", tuple(o.id for o in candidates), *(facts[f] for f in plan.INPUTS))
+    key = ("plan", *[o.id for o in candidates], *[facts[f] for f in plan.INPUTS])
     chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts)
-    estimates = {o["id"]: o.get("cost") for o in rendered}
-    costs = [estimates.get(o.id) or cost.estimate(outcome.domain.id, o.id, facts, kb) for o in chosen]
     answer: dict[str, Any] = {"options": [o.id for o in chosen], "covers": covers}
-    if chosen and all(costs):
-        answer["cost"] = cost.plan_estimate([c for c in costs if c])
+    if chosen and kb.prices is not None:
+        table = cost.estimate_table(outcome.domain.id, facts, kb)
+        costs = [cost.estimate(outcome.domain.id, o.id, facts, kb, None, table) for o in chosen]
+        if all(costs):  # one plan of these options for these facts: its total is kept beside their estimates
+            plan_key = ("plan", *answer["options"])
+            answer["cost"] = cost.memo(table, plan_key, cost.plan_estimate, [c for c in costs if c])
     shortfalls = []
     for need in uncovered:
         field = need[1]
