@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from recommender import cost, plan
 from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
-from recommender.profile import Profile, load_profile
+from recommender.profile import Profile, load_profile, memory_per_vcpu
 from recommender.text import render
 
 API_VERSION = "v1"
@@ -126,11 +126,14 @@ def score_domain(
         ranked.append(item)
     unmet: list[Rule] = []
     if not ranked:
-        ranked, excluded, unmet = _revive(excluded)
-        for item in ranked:
-            _total(item, domain.base, low, high)
-    ranked.sort(key=lambda s: (-s.score, s.price, s.size.vcpus if s.size else 0, s.option.id))
+        ranked, excluded, unmet = _revive(excluded, domain.base, low, high)
+    ranked.sort(key=_rank_order)
     return DomainOutcome(domain, ranked, excluded, fired, not_evaluated, unmet)
+
+
+def _rank_order(item: ScoredOption) -> tuple[float, float, int, str]:
+    """Higher score first; equal scores go to the cheaper option, then the smaller size, then the id."""
+    return (-item.score, item.price, item.size.vcpus if item.size else 0, item.option.id)
 
 
 def _shortfalls(item: ScoredOption) -> list[str]:
@@ -145,16 +148,24 @@ def _total(item: ScoredOption, base: float, low: float, high: float) -> None:
 
 
 def _revive(
-    excluded: list[ScoredOption],
+    excluded: list[ScoredOption], base: float, low: float, high: float
 ) -> tuple[list[ScoredOption], list[ScoredOption], list[Rule]]:
     """No option is left: rank again the options that only unmet requirements ruled out (exclusion rules with
-    `unmet`), those that miss the fewest, so the answer names the best achievable choice and what would meet
-    the rest."""
+    `unmet`), those that miss the fewest; of those, the best scored decides which requirements go unmet, and
+    the options that miss exactly these are ranked, so the answer names the best achievable choice and what
+    would meet the rest (an 8-GPU job outside the Regions of the GPU families gets them, with the Region as
+    the unmet requirement, not a family without GPUs)."""
     candidates = [item for item in excluded if all(rule.unmet for rule in item.exclusions)]
-    fewest = min((len(item.exclusions) for item in candidates), default=0)
-    revived = [item for item in candidates if len(item.exclusions) == fewest]  # the closest to meeting all
-    unmet = {rule.id: rule for item in revived for rule in item.exclusions}
-    return revived, [item for item in excluded if item not in revived], [unmet[r] for r in sorted(unmet)]
+    if not candidates:
+        return [], excluded, []
+    fewest = min(len(item.exclusions) for item in candidates)
+    closest = [item for item in candidates if len(item.exclusions) == fewest]
+    for item in closest:
+        _total(item, base, low, high)
+    unmet = min(closest, key=_rank_order).exclusions
+    missed = {rule.id for rule in unmet}
+    revived = [item for item in closest if {rule.id for rule in item.exclusions} == missed]
+    return revived, [item for item in excluded if item not in revived], sorted(unmet, key=lambda r: r.id)
 
 
 def _computed_rules(
@@ -509,9 +520,19 @@ def _plain(value: Any) -> Any:
 
 
 def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Facts that need the knowledge base: the target's port from its engine, CIDRs written in labels."""
+    """Facts that need the knowledge base: memory for a cache's data set with its headroom, the target's port
+    from its engine, CIDRs written in labels."""
     facts = dict(profile.facts)
     assumptions: list[dict[str, Any]] = []
+    headroom = kb.memory_headroom.get(facts.get("workload.kind", ""))
+    if headroom is not None and facts["workload.dataset_gib"]:  # the data plus what the software sets aside
+        data, memory = facts["workload.dataset_gib"], facts["workload.memory_gib"]
+        sized = round(data / (1 - headroom.percent / 100), 2)
+        if sized > memory:
+            facts["workload.memory_gib"] = sized
+            facts["workload.memory_per_vcpu"] = memory_per_vcpu(sized, facts["workload.vcpus"])
+            reason = f"{data:g} GiB of data with {headroom.percent:g}% headroom: {headroom.reason}"
+            assumptions.append({"field": "workload.memory_gib", "value": sized, "reason": reason})
     if "network" in profile.sections:
         engine = facts.get("network.target.engine")
         if "network.target.port" not in facts:

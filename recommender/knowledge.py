@@ -33,7 +33,7 @@ from recommender.conditions import (
 )
 from recommender.documents import LineDict, load_trusted_yaml
 from recommender.errors import DocumentError, KnowledgeError, Problem
-from recommender.profile import DATABASE_ENGINES, SECTION_DOMAINS, FactType, fact_types
+from recommender.profile import DATABASE_ENGINES, SECTION_DOMAINS, WORKLOAD_KINDS, FactType, fact_types
 from recommender.text import placeholders
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge"
@@ -209,6 +209,8 @@ class Domain:
     rules: tuple[Rule, ...]
     security_group_rules: tuple[SecurityGroupTemplate, ...] = ()
     computed_rules: tuple[Rule, ...] = ()
+    # instance families of the catalogue that are not options -> why (`left_out`)
+    left_out: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data worked out on first use (the engine's scoring plan); it dies with this domain.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -240,6 +242,15 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Headroom:
+    """Memory set aside beyond a workload's data when it runs on its own instances (a percent of the instance)."""
+
+    percent: float
+    reason: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     version: str
     digest: str
@@ -256,6 +267,8 @@ class KnowledgeBase:
     regions: tuple[str, ...] = ()
     # domain -> {domain, option, reason}: the domain's answer matters only if that domain's winner is that option
     conditional: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # workload kind -> the memory a self-managed instance of it needs beyond its data (sizing adds it)
+    memory_headroom: Mapping[str, Headroom] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -365,7 +378,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
     if manifest is None or not checker.keys(
         manifest_file, manifest,
         {"version", "domains", "priority_weights", "confidence", "score_bounds", "database_engines"},
-        {"network", "description", "conditional"},
+        {"network", "description", "conditional", "memory_headroom"},
     ):  # fmt: skip
         raise KnowledgeError(checker.problems)
     catalogue_path = root / CATALOGUE_FILE
@@ -409,6 +422,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
     conditional = _conditional(checker, manifest_file, manifest.get("conditional") or {}, domains)
     weights = _weights(checker, manifest_file, manifest)
     _check_engines(checker, manifest_file, manifest)
+    headroom = _headroom(checker, manifest_file, manifest.get("memory_headroom") or {})
     if checker.problems:
         raise KnowledgeError(sorted(checker.problems, key=lambda p: (p.file, p.line)))
     return KnowledgeBase(
@@ -425,6 +439,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         catalogue=_freeze(catalogue),
         prices=prices,
         conditional=_freeze(conditional),
+        memory_headroom=MappingProxyType(headroom),
         regions=tuple(provenance.get("regions", {}).get("codes", ())),
     )
 
@@ -446,6 +461,31 @@ def _conditional(
             checker.problem(file, line, f"'{condition['domain']}' has no option '{condition['option']}'")
             continue
         checked[domain_id] = {k: str(condition[k]) for k in ("domain", "option", "reason")}
+    return checked
+
+
+def _headroom(checker: _Checker, file: str, node: Mapping[str, Any]) -> dict[str, Headroom]:
+    """`memory_headroom`: workload kind -> {percent, reason, sources}."""
+    checked = {}
+    for kind, spec in node.items():
+        line = node.line_of(kind) if isinstance(node, LineDict) else 1
+        if kind not in WORKLOAD_KINDS:
+            checker.problem(
+                file, line, f"memory_headroom: unknown workload kind '{kind}'{suggest(kind, WORKLOAD_KINDS)}"
+            )
+            continue
+        if not checker.keys(file, spec, {"percent", "reason", "sources"}, set()):
+            continue
+        percent = spec["percent"]
+        if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 < percent < 100:
+            checker.problem(
+                file,
+                spec.line_of("percent"),
+                f"memory_headroom.{kind}: percent '{percent}' is not between 0 and 100",
+            )
+            continue
+        checked[kind] = Headroom(float(percent), checker.text(file, spec, "reason"),
+                                 checker.sources(file, spec, "sources", None))  # fmt: skip
     return checked
 
 
@@ -479,10 +519,11 @@ def _weights(checker: _Checker, file: str, manifest: Mapping[str, Any]) -> dict[
 
 
 def family_attributes(
-    family_id: str, family: Mapping[str, Any], catalogue: Mapping[str, Any]
+    family_id: str, family: Mapping[str, Any], candidates: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """The attributes rules compare facts with; `latest` among the candidate families of the same series."""
     sizes = family["sizes"]
-    same_series = [f["generation"] for f in catalogue.values() if f["series"] == family["series"]]
+    same_series = [f["generation"] for f in candidates.values() if f["series"] == family["series"]]
     ratios = sorted(s["memory_gib"] / s["vcpus"] for s in sizes)
     return {
         "category": family["category"],
@@ -510,7 +551,7 @@ def _domain(
 ) -> Domain | None:  # fmt: skip
     if not checker.keys(
         file, node, {"domain", "name", "section", "base", "options", "rules"},
-        {"tolerance", "families", "security_group_rules", "description", "computed_rules"},
+        {"tolerance", "families", "security_group_rules", "description", "computed_rules", "left_out"},
     ):  # fmt: skip
         return None
     if node["domain"] != domain_id:
@@ -525,6 +566,12 @@ def _domain(
     options = _options(checker, file, node, domain_id, catalogue)
     option_ids = {o.id for o in options}
     is_family = domain_id == "instance_family"
+    every_option_read = len(options) == len(
+        node.get("options") or []
+    )  # else coverage repeats the option's problem
+    left_out = (
+        _left_out(checker, file, node, option_ids, catalogue, every_option_read) if "left_out" in node else {}
+    )
     read = [
         (key, [_rule(checker, file, domain_id, raw, line, facts, options, is_family) if key == "rules"
                else _computed_rule(checker, file, domain_id, raw, line, options)
@@ -565,7 +612,42 @@ def _domain(
         rules=tuple(rules),
         security_group_rules=templates,
         computed_rules=tuple(computed),
+        left_out=MappingProxyType(left_out),
     )
+
+
+def _left_out(
+    checker: _Checker, file: str, node: Mapping[str, Any], option_ids: set[str], catalogue: Mapping[str, Any],
+    check_coverage: bool,
+) -> dict[str, str]:  # fmt: skip
+    """`left_out`: groups of catalogue families that are not options, each with a reason and sources; with the
+    options they cover every family of the catalogue exactly once."""
+    reasons: dict[str, str] = {}
+    for line, group in _listed(node, "left_out"):
+        if not checker.keys(file, group, {"families", "reason", "sources"}, set()):
+            continue
+        reason = checker.text(file, group, "reason")
+        checker.sources(file, group, "sources", None)
+        for family in group["families"] or []:
+            if family not in catalogue:
+                checker.problem(
+                    file,
+                    line,
+                    f"left_out: '{family}' is not a family of the catalogue{suggest(family, catalogue)}",
+                )
+            elif family in option_ids:
+                checker.problem(file, line, f"left_out: '{family}' is also an option")
+            elif family in reasons:
+                checker.problem(file, line, f"left_out: '{family}' is listed twice")
+            reasons[family] = reason
+    missing = sorted(set(catalogue) - option_ids - set(reasons))
+    if missing and check_coverage:
+        checker.problem(
+            file, node.line_of("left_out") if isinstance(node, LineDict) else 1,
+            f"left_out: catalogue families neither options nor left out: {', '.join(missing)} (add each as an "
+            "option, or to a left_out group with its reason)",
+        )  # fmt: skip
+    return reasons
 
 
 def _options(
@@ -573,6 +655,9 @@ def _options(
 ) -> list[Option]:
     options: list[Option] = []
     seen: set[str] = set()
+    # "latest" is judged among the candidate families only
+    listed = [raw.get("id") for _, raw in _listed(node, "options") if isinstance(raw, Mapping)]
+    candidates = {f: catalogue[f] for f in listed if isinstance(f, str) and f in catalogue}
     for _, raw in _listed(node, "options"):
         if domain_id == "instance_family":
             if not checker.keys(file, raw, {"id", "summary", "sources"}, {"name", "caveats"}):
@@ -584,7 +669,7 @@ def _options(
                     f"{suggest(raw['id'], catalogue)}",
                 )  # fmt: skip
                 continue
-            attrs = family_attributes(raw["id"], family, catalogue)
+            attrs = family_attributes(raw["id"], family, candidates)
             sizes = tuple(
                 Size(
                     s["name"], s["vcpus"], s["memory_gib"], s["accelerators"], s["free_tier"],

@@ -163,6 +163,14 @@ class WorkloadSchema(StrictSchema):
         load_default=0, validate=validate.Range(min=0, max=16384),
         metadata=_meta("GPU memory (GiB)", "GPU memory one instance needs, all its GPUs together."),
     )  # fmt: skip
+    dataset_gib = StrictNumber(
+        load_default=0, validate=validate.Range(min=0, max=24576),
+        metadata=_meta(
+            "Data set in memory (GiB)",
+            "For in-memory caches: the data one instance holds; memory is sized as this plus the headroom the "
+            "software needs beyond it (0: memory_gib is the instance's memory).",
+        ),
+    )  # fmt: skip
     count = StrictInteger(
         load_default=1, validate=validate.Range(min=1, max=100000),
         metadata=_meta("Count", "Instances (or tasks, or pods) running at the same time."),

@@ -48,7 +48,14 @@ MAX_PER_DOMAIN = 5
 PRIORITY_LEVELS = range(0, 6)
 # Input fields behind each derived (or completed) fact a rule may read.
 DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
-    "workload.memory_per_vcpu": ("workload.vcpus", "workload.memory_gib"),
+    # memory headroom of a kind for its data set (complete_facts) moves memory_gib and memory_per_vcpu
+    "workload.memory_per_vcpu": (
+        "workload.vcpus",
+        "workload.memory_gib",
+        "workload.kind",
+        "workload.dataset_gib",
+    ),
+    "workload.memory_gib": ("workload.kind", "workload.dataset_gib"),
     "network.source.in_aws": ("network.source.type",),
     "network.same_vpc": ("network.source.type", "network.vpc_count"),
     "network.same_region": ("network.source.type",),
@@ -71,11 +78,12 @@ _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
 }  # fmt: skip
 _FACT_TYPES = fact_types()
 # What the computed instance-family rules (cheapest size in the Region, price relative to the cheapest
-# option) read besides their priority. A change of one of these, or one that moves an exclusion (which
-# changes the cheapest ranked option), is scored again from scratch in a domain that has computed rules.
+# option) read besides their priority (the kind: memory headroom). A change of one of these, or one that moves
+# an exclusion (which changes the cheapest ranked option), is scored again from scratch in a domain that has
+# computed rules.
 COMPUTED_INPUTS = frozenset({
     "workload.vcpus", "workload.memory_gib", "workload.gpus", "workload.gpu_memory_gib", "workload.free_tier",
-    "workload.count", "region",
+    "workload.count", "workload.kind", "workload.dataset_gib", "region",
 })  # fmt: skip
 
 
@@ -629,7 +637,9 @@ class Search:
         do (a test checks every candidate change against a profile rebuilt from the changed document)."""
         if change.field.startswith("network.source.") or change.field == "network.vpc_count":
             derive_network(self._changed_section(change), facts, [])
-        elif change.field in ("workload.vcpus", "workload.memory_gib"):
+        elif change.field in ("workload.vcpus", "workload.memory_gib") and (
+            facts.get("workload.kind") not in self.kb.memory_headroom  # headroom: complete_facts sizes memory
+        ):
             facts["workload.memory_per_vcpu"] = memory_per_vcpu(
                 facts["workload.memory_gib"], facts["workload.vcpus"]
             )

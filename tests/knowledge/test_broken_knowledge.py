@@ -17,6 +17,31 @@ from tests.conftest import ROOT
 # (case, file, text to replace (first occurrence), replacement, line that holds the fault, expected problem)
 CASES = [
     (
+        "left-out-unknown-family", "instance_family.yaml",
+        "  - families: [dl1, dl2q,", "  - families: [dl1, dl9, dl2q,",
+        "  - families: [dl1, dl9", "left_out: 'dl9' is not a family of the catalogue (did you mean 'dl1'?)",
+    ),
+    (
+        "left-out-family-is-an-option", "instance_family.yaml",
+        "  - families: [dl1, dl2q,", "  - families: [p5en, dl1, dl2q,",
+        "  - families: [p5en", "left_out: 'p5en' is also an option",
+    ),
+    (
+        "catalogue-family-neither-option-nor-left-out", "instance_family.yaml",
+        "  - families: [dl1, dl2q,", "  - families: [dl2q,",
+        "left_out:", "left_out: catalogue families neither options nor left out: dl1",
+    ),
+    (
+        "headroom-for-unknown-kind", "knowledge.yaml",
+        "  in_memory_cache:\n    percent: 25", "  in_memory_cach:\n    percent: 25",
+        "  in_memory_cach:", "memory_headroom: unknown workload kind 'in_memory_cach' (did you mean 'in_memory_cache'?)",
+    ),
+    (
+        "headroom-of-100-percent", "knowledge.yaml",
+        "    percent: 25", "    percent: 100",
+        "    percent: 100", "memory_headroom.in_memory_cache: percent '100' is not between 0 and 100",
+    ),
+    (
         "conditional-on-unknown-option", "knowledge.yaml",
         "    option: ec2\n", "    option: ec3\n",
         "instance_family:\n    domain", "'launch_type' has no option 'ec3'",

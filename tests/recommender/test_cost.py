@@ -264,3 +264,24 @@ def test_prices_come_with_their_pricing_page(kb: KnowledgeBase) -> None:
     assert kb.prices is not None
     for price in kb.prices.services.values():
         assert price.source.startswith("https://aws.amazon.com/") and price.as_of
+
+
+def test_the_newest_accelerated_and_hpc_families_are_candidates_and_the_rest_left_out_with_a_reason() -> None:
+    family = KB.domains["instance_family"]
+    options = {o.id for o in family.options}
+    assert {"p5en", "p6-b200", "p6-b300", "c8gn", "hpc8a", "c8a", "r8a", "g7e"} <= options
+    assert set(CATALOGUE) == options | set(
+        family.left_out
+    )  # every family of the catalogue is one or the other
+    assert "variant" in family.left_out["m8gd"] and "earlier generation" in family.left_out["m5a"]
+    # 8 GPUs with 2 TB of GPU memory: only the Blackwell Ultra family has that much, sold in us-west-2
+    need = {"kind": "ml_training", "vcpus": 96, "memory_gib": 1024, "gpus": 8, "gpu_memory_gib": 2048}
+    answer = family_answer({"workload": need, "region": "us-west-2"})
+    assert answer["options"][0]["suggested_instance_type"]["name"] == "p6-b300.48xlarge"
+    # elsewhere the answer names the Region as what is unmet, with the GPU families ranked, not CPU ones
+    elsewhere = family_answer({"workload": need})
+    assert [u["requirement"] for u in elsewhere["unmet"]] == ["region"]
+    assert all(o["category"] == "accelerated_computing" for o in elsewhere["options"])
+    # "latest" is judged among candidates: the P6 families are the latest P generation, P5 no longer is
+    latest = {o.id: o.attributes["latest"] for o in family.options}
+    assert latest["p6-b200"] and not latest["p5"]
