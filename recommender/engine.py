@@ -600,12 +600,11 @@ def decide(
     facts, assumptions = complete_facts(profile, kb)
     answered = [d for d in profile.domains if d in kb.domains]
     outcomes: dict[str, DomainOutcome] = {}
-    if "instance_family" in answered:  # first: EC2 hosts of the launch type are priced with its suggestion
-        outcomes["instance_family"] = score_domain(kb.domains["instance_family"], facts, kb)
-    host = ec2_host(outcomes)
-    for domain_id in answered:
-        if domain_id not in outcomes:
-            outcomes[domain_id] = score_domain(kb.domains[domain_id], facts, kb, host)
+    for domain_id in kb.decision_order or answered:  # EC2 hosts are priced with the instance family's winner
+        if domain_id in answered:
+            outcomes[domain_id] = outcome = score_domain(kb.domains[domain_id], facts, kb, ec2_host(outcomes))
+            if outcome.winner is not None:  # later rules may read it (`decision.<domain>`)
+                facts[f"decision.{domain_id}"] = outcome.winner.option.id
     return facts, {d: outcomes[d] for d in answered}, assumptions
 
 

@@ -267,6 +267,9 @@ class KnowledgeBase:
     regions: tuple[str, ...] = ()
     # domain -> {domain, option, reason}: the domain's answer matters only if that domain's winner is that option
     conditional: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # the order domains are decided in: a rule may read the winner of a domain decided before its own
+    # (`decision.<domain>`)
+    decision_order: tuple[str, ...] = ()
     # workload kind -> the memory a self-managed instance of it needs beyond its data (sizing adds it)
     memory_headroom: Mapping[str, Headroom] = field(default_factory=lambda: MappingProxyType({}))
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
@@ -378,7 +381,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
     if manifest is None or not checker.keys(
         manifest_file, manifest,
         {"version", "domains", "priority_weights", "confidence", "score_bounds", "database_engines"},
-        {"network", "description", "conditional", "memory_headroom"},
+        {"network", "description", "conditional", "memory_headroom", "decision_order"},
     ):  # fmt: skip
         raise KnowledgeError(checker.problems)
     catalogue_path = root / CATALOGUE_FILE
@@ -390,8 +393,10 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         document = json.loads(raw)
         catalogue, provenance = document["families"], document.get("provenance", {})
     facts = fact_types()
-    domains: dict[str, Domain] = {}
-    for line, domain_id in _listed(manifest, "domains"):
+    listed = _listed(manifest, "domains")
+    order = _decision_order(checker, manifest_file, manifest, [d for _, d in listed])
+    loaded: dict[str, Domain] = {}
+    for line, domain_id in sorted(listed, key=lambda item: order.index(item[1]) if item[1] in order else 0):
         if domain_id not in {d for ds in SECTION_DOMAINS.values() for d in ds}:
             checker.problem(manifest_file, line, f"unknown domain '{domain_id}'")
             continue
@@ -403,7 +408,13 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         if node is not None:
             domain = _domain(checker, _display(file), domain_id, node, facts, catalogue)
             if domain:
-                domains[domain_id] = domain
+                loaded[domain_id] = domain
+                # later domains' rules may read this one's winner (engine.decide decides in this order)
+                facts = {
+                    **facts,
+                    f"decision.{domain_id}": FactType("enum", tuple(o.id for o in domain.options)),
+                }
+    domains = {d: loaded[d] for _, d in listed if d in loaded}  # answers keep the manifest's order
     findings: dict[str, Finding] = {}
     network: Mapping[str, Any] = MappingProxyType({})
     if (root / "findings.yaml").is_file():
@@ -440,6 +451,7 @@ def load_knowledge(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         prices=prices,
         conditional=_freeze(conditional),
         memory_headroom=MappingProxyType(headroom),
+        decision_order=tuple(d for d in order if d in domains),
         regions=tuple(provenance.get("regions", {}).get("codes", ())),
     )
 
@@ -462,6 +474,22 @@ def _conditional(
             continue
         checked[domain_id] = {k: str(condition[k]) for k in ("domain", "option", "reason")}
     return checked
+
+
+def _decision_order(
+    checker: _Checker, file: str, manifest: Mapping[str, Any], domains: list[str]
+) -> list[str]:
+    """`decision_order`: the domains, each once, in the order they are decided (default: `domains`)."""
+    if "decision_order" not in manifest:
+        return list(domains)
+    order = [d for _, d in _listed(manifest, "decision_order")]
+    if sorted(order) != sorted(domains):
+        checker.problem(
+            file, manifest.line_of("decision_order") if isinstance(manifest, LineDict) else 1,
+            f"decision_order must list each domain of `domains` once: {', '.join(domains)}",
+        )  # fmt: skip
+        return list(domains)
+    return order
 
 
 def _headroom(checker: _Checker, file: str, node: Mapping[str, Any]) -> dict[str, Headroom]:

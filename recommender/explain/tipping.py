@@ -21,6 +21,7 @@ way the engine totals scores.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import math
 import operator
@@ -36,6 +37,7 @@ from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
     DERIVED_FACTS,
+    FactType,
     Profile,
     ProfileSchema,
     build_profile,
@@ -77,6 +79,7 @@ _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
     "gte": operator.ge, "in": lambda v, t: v in t, "not_in": lambda v, t: v not in t,
 }  # fmt: skip
 _FACT_TYPES = fact_types()
+_WINNER = FactType("enum")  # decision.<domain>: an earlier domain's winner, not a profile field
 # What the computed instance-family rules (cheapest size in the Region, price relative to the cheapest
 # option) read besides their priority (the kind: memory headroom). A change of one of these, or one that moves
 # an exclusion (which changes the cheapest ranked option), is scored again from scratch in a domain that has
@@ -200,8 +203,32 @@ def levers(domain: Domain, kb: KnowledgeBase) -> Levers:
     if key not in _LEVERS:
         if len(_LEVERS) > 64:
             _LEVERS.clear()
-        _LEVERS[key] = _build_levers(domain)
+        built = _build_levers(domain)
+        for earlier in decisions_read(domain):  # a field that moves an earlier winner it reads moves it too
+            other = levers(kb.domains[earlier], kb)
+            built = dataclasses.replace(
+                built,
+                priorities=tuple(sorted({*built.priorities, *other.priorities})),
+                choices={**other.choices, **built.choices},
+                lists={**other.lists, **built.lists},
+                numbers={**other.numbers, **{
+                    path: dataclasses.replace(lever, comparisons=tuple(sorted(
+                        {*lever.comparisons, *(other.numbers[path].comparisons if path in other.numbers else ())},
+                        key=repr,
+                    )))
+                    for path, lever in built.numbers.items()
+                }},
+            )  # fmt: skip
+        _LEVERS[key] = built
     return _LEVERS[key]
+
+
+def decisions_read(domain: Domain) -> tuple[str, ...]:
+    """The earlier domains whose winner the domain's rules read (`decision.<domain>`)."""
+    return tuple(sorted({
+        fact.split(".", 1)[1] for rule in domain.rules for fact in rule.condition.fields
+        if fact.startswith("decision.")
+    }))  # fmt: skip
 
 
 def _build_levers(domain: Domain) -> Levers:
@@ -217,8 +244,8 @@ def _build_levers(domain: Domain) -> Levers:
             comparisons.setdefault(path, set()).add((op, threshold))
     inputs: set[str] = set()
     for fact in readers:
-        if fact.startswith("priorities."):
-            continue  # priorities are moved level by level above
+        if fact.startswith(("priorities.", "decision.")):
+            continue  # priorities are moved level by level above; earlier winners by the fields they read
         inputs.update(DERIVED_INPUTS.get(fact, (fact,) if fact not in DERIVED_FACTS else ()))
     choices: dict[str, tuple[Any, ...]] = {}
     lists: dict[str, tuple[str, ...]] = {}
@@ -311,7 +338,9 @@ def _truth_tables(
 
 def _values_changes_give(fact: str, numbers: Mapping[str, NumericLever]) -> list[Any] | None:
     """Every value a change in the searched space may give the fact, or None if they are not few."""
-    ftype = _FACT_TYPES[fact]
+    ftype = _FACT_TYPES.get(fact)
+    if ftype is None:  # an earlier domain's winner (decision.<domain>): no change sets it directly
+        return None
     if ftype.kind == "bool":
         return [False, True]
     if ftype.kind == "enum":
@@ -367,7 +396,10 @@ def _leaves(rule: Rule, domain: Domain) -> Iterator[tuple[str, str, Any]]:
             stack.extend(node.get("all") or node.get("any") or [])
         elif "not" in node:
             stack.append(node["not"])
-        elif node.get("op") in _COMPARE and _FACT_TYPES[str(node["field"])].kind in ("int", "number"):
+        elif node.get("op") in _COMPARE and _FACT_TYPES.get(str(node["field"]), _WINNER).kind in (
+            "int",
+            "number",
+        ):
             path, op = str(node["field"]), str(node["op"])
             if "option" in node:
                 for option_id in rule.targets:
@@ -546,7 +578,10 @@ class Search:
 
     @staticmethod
     def _rescored(path: str, domain: Domain, lever: Levers) -> bool:
-        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS)."""
+        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS), as in a domain whose
+        rules read earlier winners, which a change may move."""
+        if decisions_read(domain):
+            return True
         if not domain.computed_rules:
             return False
         if (
@@ -563,6 +598,20 @@ class Search:
             host = ec2_host(
                 {"instance_family": score_domain(self.kb.domains["instance_family"], facts, self.kb)}
             )
+        read = set(decisions_read(baseline.domain))
+        if read:  # the earlier winners it reads, decided again on the changed facts (as engine.decide does)
+            order = self.kb.decision_order[: self.kb.decision_order.index(baseline.domain.id)]
+            for earlier in reversed(order):  # and those that these read
+                if earlier in read:
+                    read.update(decisions_read(self.kb.domains[earlier]))
+            facts = dict(facts)
+            for earlier in order:
+                if earlier in self.profile.domains and earlier in read:
+                    decided = score_domain(self.kb.domains[earlier], facts, self.kb, host).winner
+                    if decided is not None:
+                        facts[f"decision.{earlier}"] = decided.option.id
+                    else:
+                        facts.pop(f"decision.{earlier}", None)
         outcome = score_domain(baseline.domain, facts, self.kb, host)
         winner = outcome.winner
         if winner is None or (baseline.winner is not None and winner.option.id == baseline.lever.option_ids[

@@ -254,6 +254,9 @@ ROWS: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str | None]] = [
     ("BAK-060", "down", merged(VOLUMES, wl(kind="nosql_db")), wl(storage="local_nvme"), "ebs_snapshots", "s3_copy"),
     ("BAK-061", "up", DATABASES, bk(cross_region=True), "rds_automated_backups", None),
     ("BAK-062", "up", DATABASES, bk(cross_account=True), "aws_backup", None),
+    # backup: an earlier decision (decision.launch_type), moved by a platform field
+    ("BAK-063", "down", merged(merged(SERVERS, PLATFORM_WORKLOAD), p("platform", manage_servers="required")),
+     p("platform", manage_servers="prefer_not"), "ami", "aws_backup"),
 ]  # fmt: skip
 
 
