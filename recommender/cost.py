@@ -241,7 +241,22 @@ def connectivity_estimate(option_id: str, facts: Mapping[str, Any], kb: Knowledg
     items = _CONNECTIVITY[option_id](prices, data, facts)
     if not same_region and option_id in ("vpc_peering", "transit_gateway", "privatelink"):
         items.append(_per_gb(prices, "inter_region_gb", data, f"inter-Region transfer {data:g} GB"))
-    return _estimate(items, _basis(prices, facts, f"{data:g} GB a month across the link"))
+    what = f"{data:g} GB a month across the link"
+    if option_id in ("site_to_site_vpn", "direct_connect") and _needs_hub(facts):
+        # several VPCs or transitive routing: the VPN or Direct Connect gateway attaches to a transit gateway
+        attachments = facts.get("network.vpc_count", 1) + 1
+        items += [_hourly(prices, "tgw_attachment_hour", attachments,
+                          f"transit gateway attachments x {attachments} (each VPC and the link)"),
+                  _per_gb(prices, "tgw_data_gb", data, f"transit gateway data processed {data:g} GB")]  # fmt: skip
+        what += f", through a transit gateway to {attachments - 1} VPCs"
+    return _estimate(items, _basis(prices, facts, what))
+
+
+def _needs_hub(facts: Mapping[str, Any]) -> bool:
+    """On premises to several VPCs, or with transitive routing (the knowledge base's NET-070)."""
+    return facts.get("network.source.type") == "on_premises" and (
+        facts.get("network.vpc_count", 1) > 1 or bool(facts.get("network.transitive_routing"))
+    )
 
 
 def _dx_port(prices: PriceBook, data: float, facts: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -310,8 +325,14 @@ def backup_estimate(option_id: str, facts: Mapping[str, Any], kb: KnowledgeBase)
         return _estimate(items, _basis(prices, facts, what))
     price_id = _STORAGE[option_id](facts)
     items = [_per_gb(prices, price_id, stored, f"backup storage {stored:,.0f} GB-month")]
+    # one copy elsewhere serves both: a vault of another account, in another Region when that is asked too
+    where = [w for w, asked in (("account", facts["backup.cross_account"]), ("Region", facts["backup.cross_region"]))
+             if asked]  # fmt: skip
+    if where:
+        items.append(
+            _per_gb(prices, price_id, stored, f"copy in another {' and '.join(where)} {stored:,.0f} GB-month")
+        )
     if facts["backup.cross_region"]:
-        items.append(_per_gb(prices, price_id, stored, f"cross-Region copy storage {stored:,.0f} GB-month"))
         moved = data * resources * facts["backup.daily_change_percent"] / 100 * 30
         items.append(_per_gb(prices, "inter_region_gb", moved, f"cross-Region copy transfer {moved:,.0f} GB"))
     return _estimate(items, _basis(prices, facts, what))
@@ -367,9 +388,11 @@ ESTIMATE_INPUTS: Mapping[str, tuple[str, ...]] = {
     "orchestrator": ("region",),
     "launch_type": ("region", "workload.vcpus", "workload.memory_gib", "workload.count", "workload.os",
                     "workload.arm64_ok"),
-    "connectivity": ("region", "network.monthly_data_gib", "network.same_region", "network.bandwidth_gbps"),
+    "connectivity": ("region", "network.monthly_data_gib", "network.same_region", "network.bandwidth_gbps",
+                     "network.source.type", "network.vpc_count", "network.transitive_routing"),
     "backup": ("region", "backup.resource_count", "backup.data_gib", "backup.daily_change_percent",
-               "backup.retention_days", "backup.cross_region", "backup.scope", "backup.database_service"),
+               "backup.retention_days", "backup.cross_region", "backup.cross_account", "backup.scope",
+               "backup.database_service"),
 }  # fmt: skip
 
 

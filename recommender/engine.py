@@ -192,6 +192,8 @@ def _monthly_estimates(
     assert kb.prices is not None  # the loader requires prices for computed rules
     ranked = [item for item in items if not item.exclusions]
     if domain.id == "instance_family":
+        if facts["workload.os"] != "linux":  # the catalogue has Linux list prices only: no price to weigh
+            return []
         hours = facts["workload.count"] * kb.prices.hours_per_month
         return [(i, i.price * hours, i.size.name) for i in ranked if i.size and i.size.usd_per_hour]
     table = cost.estimate_table(domain.id, facts, kb, host)

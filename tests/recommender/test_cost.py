@@ -188,6 +188,45 @@ def test_estimates_follow_the_pricing_pages() -> None:
     assert options["connectivity"]["transit_gateway"]["monthly_usd"] == round(2 * 0.05 * 730 + 100 * 0.02, 2)
 
 
+def test_a_copy_in_another_account_or_region_is_priced_once_with_its_transfer() -> None:
+    def aws_backup(**backup: Any) -> dict[str, Any]:
+        profile = {"backup": {"scope": ["volumes"], "retention_days": 30, "data_gib": 100, **backup}}
+        options = recommend(profile, KB)["recommendations"]["backup"]["options"]
+        return next(o["cost"] for o in options if o["id"] == "aws_backup")
+
+    alone, other_account = aws_backup(), aws_backup(cross_account=True)
+    both = aws_backup(cross_account=True, cross_region=True)
+    stored = 100 + 100 * 0.05 * 29  # a full copy and 29 days of 5% changes
+    assert alone["monthly_usd"] == round(stored * 0.05, 2)  # AWS Backup EBS storage, $0.05 per GB-month
+    assert other_account["monthly_usd"] == round(2 * stored * 0.05, 2)
+    assert [i["item"] for i in other_account["items"]][1].startswith("copy in another account")
+    assert [i["item"] for i in both["items"]][1].startswith("copy in another account and Region")
+    assert both["monthly_usd"] == round(
+        2 * stored * 0.05 + 100 * 0.05 * 30 * 0.02, 2
+    )  # + inter-Region transfer
+
+
+def test_on_premises_to_many_vpcs_prices_the_transit_gateway_hub_of_the_vpn_or_direct_connect() -> None:
+    def costs(vpcs: int) -> dict[str, dict[str, Any]]:
+        network = {"source": {"type": "on_premises"}, "target": {"type": "rds", "vpc": "vpc-db"},
+                   "vpc_count": vpcs, "monthly_data_gib": 1000}  # fmt: skip
+        options = recommend({"network": network}, KB)["recommendations"]["connectivity"]["options"]
+        return {o["id"]: o["cost"] for o in options}
+
+    one, twelve = costs(1), costs(12)
+    for option in ("site_to_site_vpn", "direct_connect"):
+        hub = twelve[option]["monthly_usd"] - one[option]["monthly_usd"]
+        assert hub == round(13 * 0.05 * 730 + 1000 * 0.02, 2)  # 13 attachments and the data they process
+        assert "through a transit gateway to 12 VPCs" in twelve[option]["basis"]
+
+
+def test_windows_families_are_not_ranked_on_linux_prices() -> None:
+    answer = family_answer({"workload": {"kind": "web", "vcpus": 8, "memory_gib": 32, "os": "windows"}})
+    assert all(r["rule"] != "INS-091" for o in answer["options"] for r in o["rationale"])
+    assert all(o["cost"]["monthly_usd"] is None and "Linux list prices only" in o["cost"]["basis"]
+               for o in answer["options"])  # fmt: skip
+
+
 def test_windows_and_arm_fargate_rates() -> None:
     def fargate(workload: dict[str, Any]) -> dict[str, Any]:
         answer = recommend({"platform": {}, "workload": {"kind": "web", **workload}}, KB)
