@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from api.batch import answer_each, batch_items
 from api.body import read_document
 from api.openapi import json_response, problem_responses, request_body
+from api.problems import ApiProblem
 from api.resources.recommendations import json_body, query_options
 from api.state import current_kb
 from recommender.evaluation import BatchSummary, evaluate, load_proposal
@@ -28,8 +29,26 @@ blp = Blueprint(
 BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 
 
-def evaluate_document(document: Any, kb: KnowledgeBase) -> dict[str, Any]:
-    return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today())
+DIAGRAM_PARAMETER = {
+    "in": "query",
+    "name": "diagram",
+    "required": False,
+    "description": "true: add the `diagram` section (nodes, links, each flow's hops and where it stops).",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+}
+
+
+def evaluate_document(document: Any, kb: KnowledgeBase, *, diagram: bool = False) -> dict[str, Any]:
+    return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today(), diagram=diagram)
+
+
+def wants_diagram() -> bool:
+    value = query_options(("diagram",)).get("diagram", "false")
+    if value not in ("true", "false"):
+        raise ApiProblem(
+            400, "Invalid query parameter.", errors={"diagram": ["Must be one of: true, false."]}
+        )
+    return value == "true"
 
 
 def imported(document: Any) -> Any:
@@ -50,6 +69,7 @@ def imported(document: Any) -> Any:
 @blp.route("", methods=["POST"])
 @blp.doc(
     summary="Evaluate one architecture proposal, CloudFormation template or Terraform plan",
+    parameters=[DIAGRAM_PARAMETER],
     responses={
         "200": json_response("The evaluation (proposal.md).", {"$ref": "#/components/schemas/Evaluation"}),
         **BODY_PROBLEMS,
@@ -61,9 +81,9 @@ def imported(document: Any) -> Any:
     ),
 )
 def create_evaluation() -> Response:
-    query_options(())
+    diagram = wants_diagram()
     kb = current_kb()
-    return json_body(evaluate_document(imported(read_document()), kb))
+    return json_body(evaluate_document(imported(read_document()), kb, diagram=diagram))
 
 
 @blp.route("/batch", methods=["POST"])

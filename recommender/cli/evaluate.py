@@ -123,7 +123,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             result = error_result(index, exc)
         else:
-            result = evaluate(proposal, kb, today=today)
+            result = evaluate(proposal, kb, today=today, diagram=args.diagram or args.format == "svg")
             threshold_hit = threshold_hit or any(
                 f["counted"] and at_or_above(f["severity"], args.fail_on) for f in result["findings"]
             )
@@ -158,6 +158,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(WRITERS), default="table", help="output format (default: table)")
     p.add_argument("--fail-on", choices=list(SEVERITIES), default="high",
                    help="exit 1 when a counted finding at or above this severity exists (default: high)")  # fmt: skip
+    p.add_argument("--diagram", action="store_true",
+                   help="add the diagram section (nodes, links, each flow's hops) to the JSON")  # fmt: skip
     # no argparse `choices`: an unknown kind is reported with the known ones (exit 2), as before
     p.add_argument("--from", dest="source", default="proposal", metavar="KIND",
                    help="what the files are: proposal (default), cfn or terraform")  # fmt: skip

@@ -1,0 +1,48 @@
+"""POST /v1/evaluations?diagram=true: the evaluation with its diagram section (proposal.md, "the diagram")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.api.test_endpoints import post_json
+from tests.evaluation.conftest import base, group
+
+
+def test_diagram_only_when_asked(client: FlaskClient) -> None:
+    plain = post_json(client, "/v1/evaluations", base())
+    assert plain.status_code == 200 and "diagram" not in plain.json
+    assert "diagram" not in post_json(client, "/v1/evaluations?diagram=false", base()).json
+
+
+def test_diagram_marks_the_blocking_hop(client: FlaskClient) -> None:
+    doc = base()
+    group(doc, "sg-db")["inbound"] = []
+    answer = post_json(client, "/v1/evaluations?diagram=true", doc)
+    assert answer.status_code == 200
+    flow: dict[str, Any] = answer.json["diagram"]["flows"][0]
+    assert flow["blocked_at"] == 3 and flow["hops"][3] == "sg-db inbound" and flow["hop_nodes"][3] == "db"
+    assert flow["reason"] == answer.json["flows"][0]["blocked_by"]
+    assert {n["id"] for n in answer.json["diagram"]["nodes"]} == {
+        "vpc-main",
+        "subnet-app",
+        "subnet-db",
+        "app",
+        "db",
+    }
+
+
+def test_a_bad_diagram_value_names_the_parameter(client: FlaskClient) -> None:
+    answer = post_json(client, "/v1/evaluations?diagram=yes", base())
+    assert answer.status_code == 400 and answer.content_type == "application/problem+json"
+    assert list(answer.json["errors"]) == ["diagram"]
+
+
+def test_openapi_describes_the_diagram(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    operation = spec["paths"]["/v1/evaluations"]["post"]
+    assert [p["name"] for p in operation["parameters"]] == ["diagram"]
+    diagram = spec["components"]["schemas"]["Diagram"]
+    assert diagram["properties"]["flows"]["items"]["required"] == [
+        "from", "to", "port", "reachable", "hops", "hop_nodes", "blocked_at", "reason"]  # fmt: skip
