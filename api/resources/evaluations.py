@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from api.batch import answer_each, batch_items
@@ -20,6 +20,7 @@ from api.problems import ApiProblem
 from api.resources.recommendations import json_body, query_options
 from api.state import current_kb
 from recommender.evaluation import BatchSummary, evaluate, load_proposal
+from recommender.evaluation.drawing import DrawingError, render_svg
 from recommender.knowledge import KnowledgeBase
 
 blp = Blueprint(
@@ -27,6 +28,7 @@ blp = Blueprint(
 )
 
 BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
+SVG = "image/svg+xml"
 
 
 DIAGRAM_PARAMETER = {
@@ -71,8 +73,21 @@ def imported(document: Any) -> Any:
     summary="Evaluate one architecture proposal, CloudFormation template or Terraform plan",
     parameters=[DIAGRAM_PARAMETER],
     responses={
-        "200": json_response("The evaluation (proposal.md).", {"$ref": "#/components/schemas/Evaluation"}),
+        "200": {
+            **json_response("The evaluation (proposal.md).", {"$ref": "#/components/schemas/Evaluation"}),
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Evaluation"}},
+                SVG: {
+                    "schema": {
+                        "type": "string",
+                        "description": "With `Accept: image/svg+xml`: the topology "
+                        "diagram drawn as a standalone SVG (Graphviz).",
+                    }
+                },
+            },
+        },
         **BODY_PROBLEMS,
+        **problem_responses(503),
     },
     **request_body(
         "EvaluationRequest",
@@ -83,7 +98,22 @@ def imported(document: Any) -> Any:
 def create_evaluation() -> Response:
     diagram = wants_diagram()
     kb = current_kb()
+    if wants_svg():
+        result = evaluate_document(imported(read_document()), kb, diagram=True)
+        try:
+            svg = render_svg(result["diagram"], title=f"Topology of {result['name'] or 'the proposal'}")
+        except DrawingError as exc:
+            raise ApiProblem(503, str(exc), title="The diagram cannot be drawn.") from None
+        return Response(svg, mimetype=SVG)
     return json_body(evaluate_document(imported(read_document()), kb, diagram=diagram))
+
+
+def wants_svg() -> bool:
+    """`Accept: image/svg+xml` (preferred over JSON) asks for the topology diagram drawn as SVG."""
+    accept = request.accept_mimetypes
+    return accept.best_match(["application/json", SVG], default="application/json") == SVG and (
+        accept[SVG] > accept["application/json"]
+    )
 
 
 @blp.route("/batch", methods=["POST"])

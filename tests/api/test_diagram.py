@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
+from recommender.evaluation import drawing
 from tests.api.test_endpoints import post_json
 from tests.evaluation.conftest import base, group
 
@@ -46,3 +49,25 @@ def test_openapi_describes_the_diagram(client: FlaskClient) -> None:
     diagram = spec["components"]["schemas"]["Diagram"]
     assert diagram["properties"]["flows"]["items"]["required"] == [
         "from", "to", "port", "reachable", "hops", "hop_nodes", "blocked_at", "reason"]  # fmt: skip
+
+
+def test_accept_svg_answers_with_the_drawing(client: FlaskClient) -> None:
+    doc = base()
+    group(doc, "sg-db")["inbound"] = []
+    answer = post_json(client, "/v1/evaluations", doc, headers={"Accept": "image/svg+xml"})
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    root = ET.fromstring(answer.data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    blocked = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if "blocked" in (g.get("class") or "")]
+    assert len(blocked) == 1
+    json_preferred = post_json(
+        client, "/v1/evaluations", doc, headers={"Accept": "application/json, image/svg+xml"}
+    )
+    assert json_preferred.mimetype == "application/json"
+
+
+def test_svg_without_graphviz_is_a_problem(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
+    answer = post_json(client, "/v1/evaluations", base(), headers={"Accept": "image/svg+xml"})
+    assert answer.status_code == 503 and answer.content_type == "application/problem+json"
+    assert "graphviz" in answer.json["detail"]
