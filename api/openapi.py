@@ -347,6 +347,14 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                     },
                 },
             },
+            "svg": {
+                "type": "string",
+                "description": "With `?diagram=svg`: the diagram drawn as a standalone SVG.",
+            },
+            "drawing_error": {
+                "type": "string",
+                "description": "With `?diagram=svg`, when it could not be drawn (Graphviz missing): why.",
+            },
         },
     },
     "EvaluationBatch": {

@@ -29,14 +29,16 @@ blp = Blueprint(
 
 BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 SVG = "image/svg+xml"
+DIAGRAM_VALUES = ("false", "true", "svg")
 
 
 DIAGRAM_PARAMETER = {
     "in": "query",
     "name": "diagram",
     "required": False,
-    "description": "true: add the `diagram` section (nodes, links, each flow's hops and where it stops).",
-    "schema": {"type": "string", "enum": ["true", "false"]},
+    "description": "true: add the `diagram` section (nodes, links, each flow's hops and where it stops); "
+    "svg: also its drawing, as SVG text in `diagram.svg` (one request for pages that show both).",
+    "schema": {"type": "string", "enum": ["true", "false", "svg"]},
 }
 
 
@@ -44,13 +46,29 @@ def evaluate_document(document: Any, kb: KnowledgeBase, *, diagram: bool = False
     return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today(), diagram=diagram)
 
 
-def wants_diagram() -> bool:
+def wants_diagram() -> str:
+    """`?diagram=`: false (default), true (the diagram section) or svg (and its drawing in `diagram.svg`)."""
     value = query_options(("diagram",)).get("diagram", "false")
-    if value not in ("true", "false"):
+    if value not in DIAGRAM_VALUES:
         raise ApiProblem(
-            400, "Invalid query parameter.", errors={"diagram": ["Must be one of: true, false."]}
+            400,
+            "Invalid query parameter.",
+            errors={"diagram": [f"Must be one of: {', '.join(DIAGRAM_VALUES)}."]},
         )
-    return value == "true"
+    return value
+
+
+def drawn(result: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation with its drawing in `diagram.svg` (or why not in `diagram.drawing_error`)."""
+    try:
+        result["diagram"]["svg"] = render_svg(result["diagram"], title=title(result)).decode()
+    except DrawingError as exc:
+        result["diagram"]["drawing_error"] = str(exc)
+    return result
+
+
+def title(result: Mapping[str, Any]) -> str:
+    return f"Topology of {result['name'] or 'the proposal'}"
 
 
 def imported(document: Any) -> Any:
@@ -101,11 +119,12 @@ def create_evaluation() -> Response:
     if wants_svg():
         result = evaluate_document(imported(read_document()), kb, diagram=True)
         try:
-            svg = render_svg(result["diagram"], title=f"Topology of {result['name'] or 'the proposal'}")
+            svg = render_svg(result["diagram"], title=title(result))
         except DrawingError as exc:
             raise ApiProblem(503, str(exc), title="The diagram cannot be drawn.") from None
         return Response(svg, mimetype=SVG)
-    return json_body(evaluate_document(imported(read_document()), kb, diagram=diagram))
+    result = evaluate_document(imported(read_document()), kb, diagram=diagram != "false")
+    return json_body(drawn(result) if diagram == "svg" else result)
 
 
 def wants_svg() -> bool:

@@ -43,7 +43,7 @@ LINK_STYLE = {
     "internet_gateway": f'color="{GREY}"',
 }
 LEGEND = (
-    "green arrow: the flow passes \u00b7 red arrow ending in a bar: blocked at that hop \u00b7 "
+    "green: the flow passes \u00b7 red, with a bar: blocked at that hop\n"
     "grey dotted: not reached \u00b7 hover for the reason"
 )
 
@@ -231,7 +231,7 @@ class _Dot:
         common = f"penwidth=2, fontcolor={{color}}, color={{color}}, id={quote(f'flow-{index}')}"
         if flow["reachable"]:
             tooltip = f"{title}: reachable\n" + " \u2192 ".join(flow["hops"])
-            self.edge(source, target, common.format(color=quote(GREEN)) + ", class=\"flow reachable\", "
+            self.edge(source, target, common.format(color=quote(GREEN)) + ", class=\"flow-passes\", "
                       f"label={quote(flow['port'])}, tooltip={quote(tooltip)}")  # fmt: skip
             return
         at = flow["blocked_at"]
@@ -240,18 +240,21 @@ class _Dot:
         tooltip = f"{title}: BLOCKED at {hop}\n{flow['reason']}\npassed: {passed}"
         red = (
             common.format(color=quote(RED))
-            + f', class="flow blocked", arrowhead=tee, tooltip={quote(tooltip)}'
+            + f', class="flow-blocked", arrowhead=tee, tooltip={quote(tooltip)}'
         )
         label = f"\u2715 {flow['port']}"
         source_side = node is None or node in set(self._up(self.drawn(source)))
-        if source_side or node == self.drawn(target):
-            style = ", style=dashed" if source_side and node != self.drawn(target) else ""
-            self.edge(source, target, f"{red}, label={quote(label)}{style}")
+        if source_side:  # stopped where it starts: a dashed arrow with the bar at the source
+            self.edge(source, target, f"{red}, label={quote(label)}, style=dashed, dir=both, arrowtail=tee, "
+                                      "arrowhead=none")  # fmt: skip
+            return
+        if node == self.drawn(target):
+            self.edge(source, target, f"{red}, label={quote(label)}")
             return
         assert node is not None
         self.edge(source, node, f"{red}, label={quote(label)}")
         if node not in set(self._up(self.drawn(target))):
-            self.edge(node, target, f'id={quote(f"flow-{index}-unreached")}, class="flow unreached", '
+            self.edge(node, target, f'id={quote(f"flow-{index}-unreached")}, class="flow-unreached", '
                                     f'color="{GREY}", style=dotted, tooltip={quote(title + ": not reached")}')  # fmt: skip
 
     def _up(self, node_id: str | None) -> Iterable[str]:

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from recommender.evaluation import drawing
+from recommender.evaluation import drawing as drawing_module
 from tests.api.test_endpoints import post_json
 from tests.evaluation.conftest import base, group
 
@@ -71,3 +72,18 @@ def test_svg_without_graphviz_is_a_problem(client: FlaskClient, monkeypatch: pyt
     answer = post_json(client, "/v1/evaluations", base(), headers={"Accept": "image/svg+xml"})
     assert answer.status_code == 503 and answer.content_type == "application/problem+json"
     assert "graphviz" in answer.json["detail"]
+
+
+def test_diagram_svg_carries_the_drawing_in_the_json(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = post_json(client, "/v1/evaluations?diagram=svg", base())
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    drawing = ET.fromstring(answer.json["diagram"]["svg"])
+    assert (
+        drawing.tag == "{http://www.w3.org/2000/svg}svg" and drawing.get("aria-label") == "Topology of base"
+    )
+    monkeypatch.setattr(drawing_module.shutil, "which", lambda name: None)
+    without = post_json(client, "/v1/evaluations?diagram=svg", base())
+    assert without.status_code == 200 and "svg" not in without.json["diagram"]
+    assert "graphviz" in without.json["diagram"]["drawing_error"]

@@ -66,8 +66,8 @@ def test_cli_svg_is_a_standalone_svg_naming_every_node(tmp_path: Path, kb: Knowl
 
 def test_passing_flow_is_green_and_blocked_flow_red_with_its_reason(kb: KnowledgeBase) -> None:
     svg = render_svg(diagram_of(two_flows(), kb))
-    (passing,) = groups(svg, "reachable")
-    (blocked,) = groups(svg, "blocked")
+    (passing,) = groups(svg, "flow-passes")
+    (blocked,) = groups(svg, "flow-blocked")
     assert strokes(passing) == {GREEN} and title(passing).startswith("app \u2192 db tcp 3306: reachable")
     assert strokes(blocked) == {RED}
     assert title(blocked).startswith(
@@ -85,11 +85,11 @@ def test_red_arrow_ends_at_the_blocking_hop_then_grey_to_the_target(kb: Knowledg
     ]
     d = diagram_of(doc, kb)
     dot = to_dot(d)
-    assert re.search(r'"app" -> "tgw-1" \[[^\]]*id="flow-0"[^\]]*class="flow blocked"', dot)
-    assert re.search(r'"tgw-1" -> "db" \[id="flow-0-unreached", class="flow unreached"', dot)
+    assert re.search(r'"app" -> "tgw-1" \[[^\]]*id="flow-0"[^\]]*class="flow-blocked"', dot)
+    assert re.search(r'"tgw-1" -> "db" \[id="flow-0-unreached", class="flow-unreached"', dot)
     svg = render_svg(d)
-    assert strokes(groups(svg, "blocked")[0]) == {RED}
-    assert "tgw-1 attaches vpc-main and vpc-b but has no routes" in title(groups(svg, "blocked")[0])
+    assert strokes(groups(svg, "flow-blocked")[0]) == {RED}
+    assert "tgw-1 attaches vpc-main and vpc-b but has no routes" in title(groups(svg, "flow-blocked")[0])
     (attachment,) = [g for g in groups(svg, "attachment") if g.get("id") == "link-tgw-1:vpc-main"]
     assert "(no routes)" in title(attachment)
 
@@ -98,7 +98,9 @@ def test_a_flow_blocked_at_its_source_is_a_dashed_red_arrow(kb: KnowledgeBase) -
     doc = base()
     group(doc, "sg-app")["outbound"] = []
     dot = to_dot(diagram_of(doc, kb))
-    assert re.search(r'"app" -> "db" \[[^\]]*class="flow blocked"[^\]]*style=dashed', dot)
+    assert re.search(
+        r'"app" -> "db" \[[^\]]*class="flow-blocked"[^\]]*style=dashed, dir=both, arrowtail=tee', dot
+    )
 
 
 def test_origin_of_imported_elements_is_in_the_hover_text(kb: KnowledgeBase) -> None:

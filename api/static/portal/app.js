@@ -163,7 +163,8 @@ $("proposal-form").addEventListener("submit", async event => {
   $("proposal-status").textContent = "Evaluating\u2026";
   busy(area, true);
   try {
-    const result = await post("/v1/evaluations", text, contentTypeOf(text));
+    // one request: the evaluation, its diagram and the diagram drawn by the server (diagram.svg)
+    const result = await post("/v1/evaluations?diagram=svg", text, contentTypeOf(text));
     area.replaceChildren(...renderEvaluation(result).flat().filter(Boolean));
     $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
   } catch (err) {
