@@ -157,3 +157,19 @@ def test_markdown_report_embeds_the_diagram_when_asked(tmp_path: Path) -> None:
     data = re.search(r"\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", report)
     assert data is not None
     assert ET.fromstring(base64.b64decode(data.group(1))).tag == f"{SVG}svg"
+
+
+def test_a_large_proposal_is_folded_and_still_names_every_node(kb: KnowledgeBase) -> None:
+    from bench.bench_diagram import make_large_proposal
+
+    d = diagram_of(make_large_proposal(), kb)  # 50 VPCs, 300 subnets, 1,001 resources
+    svg = render_svg(d)
+    root = ET.fromstring(svg)
+    clusters = [
+        g.get("id") or "" for g in root.iter(f"{SVG}g") if "cluster" in (g.get("class") or "").split()
+    ]
+    assert len(clusters) == 50 and all(c.startswith("cluster-vpc-") for c in clusters)
+    texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    words = set(re.split(r"[\s,:\u00b7]+", texts))
+    assert all(node["id"] in words for node in d["nodes"])
+    assert len(groups(svg, "flow-blocked")) == sum(1 for f in d["flows"] if not f["reachable"])
