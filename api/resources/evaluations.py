@@ -29,6 +29,14 @@ blp = Blueprint(
 
 BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 SVG = "image/svg+xml"
+EXPAND_PARAMETER = {
+    "in": "query",
+    "name": "expand",
+    "required": False,
+    "description": "For the drawing (`?diagram=svg` or `Accept: image/svg+xml`): comma-separated VPC ids to draw "
+    "in full when a large proposal's subnets are folded into their VPCs.",
+    "schema": {"type": "string"},
+}
 DIAGRAM_VALUES = ("false", "true", "svg")
 
 
@@ -48,7 +56,7 @@ def evaluate_document(document: Any, kb: KnowledgeBase, *, diagram: bool = False
 
 def wants_diagram() -> str:
     """`?diagram=`: false (default), true (the diagram section) or svg (and its drawing in `diagram.svg`)."""
-    value = query_options(("diagram",)).get("diagram", "false")
+    value = query_options(("diagram", "expand")).get("diagram", "false")
     if value not in DIAGRAM_VALUES:
         raise ApiProblem(
             400,
@@ -58,10 +66,26 @@ def wants_diagram() -> str:
     return value
 
 
+def expanded(result: Mapping[str, Any]) -> list[str]:
+    """`?expand=vpc-a,vpc-b`: VPCs to draw in full even when a large proposal's subnets are folded."""
+    wanted = [v for v in request.args.get("expand", "").split(",") if v]
+    vpcs = {n["id"] for n in result["diagram"]["nodes"] if n["kind"] == "vpc"}
+    unknown = [v for v in wanted if v not in vpcs]
+    if unknown:
+        raise ApiProblem(
+            400,
+            "Invalid query parameter.",
+            errors={"expand": [f"Not a VPC of the proposal: {', '.join(unknown)}."]},
+        )
+    return wanted
+
+
 def drawn(result: dict[str, Any]) -> dict[str, Any]:
     """The evaluation with its drawing in `diagram.svg` (or why not in `diagram.drawing_error`)."""
     try:
-        result["diagram"]["svg"] = render_svg(result["diagram"], title=title(result)).decode()
+        result["diagram"]["svg"] = render_svg(
+            result["diagram"], title=title(result), expand=expanded(result)
+        ).decode()
     except DrawingError as exc:
         result["diagram"]["drawing_error"] = str(exc)
     return result
@@ -89,7 +113,7 @@ def imported(document: Any) -> Any:
 @blp.route("", methods=["POST"])
 @blp.doc(
     summary="Evaluate one architecture proposal, CloudFormation template or Terraform plan",
-    parameters=[DIAGRAM_PARAMETER],
+    parameters=[DIAGRAM_PARAMETER, EXPAND_PARAMETER],
     responses={
         "200": {
             **json_response("The evaluation (proposal.md).", {"$ref": "#/components/schemas/Evaluation"}),
@@ -119,10 +143,13 @@ def create_evaluation() -> Response:
     if wants_svg():
         result = evaluate_document(imported(read_document()), kb, diagram=True)
         try:
-            svg = render_svg(result["diagram"], title=title(result))
+            svg = render_svg(result["diagram"], title=title(result), expand=expanded(result))
         except DrawingError as exc:
             raise ApiProblem(503, str(exc), title="The diagram cannot be drawn.") from None
         return Response(svg, mimetype=SVG)
+    if "expand" in request.args and diagram != "svg":
+        raise ApiProblem(400, "Invalid query parameter.", errors={"expand": ["Applies to the drawing only: "
+                         "use it with diagram=svg or Accept: image/svg+xml."]})  # fmt: skip
     result = evaluate_document(imported(read_document()), kb, diagram=diagram != "false")
     return json_body(drawn(result) if diagram == "svg" else result)
 

@@ -110,6 +110,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 yield path, None, exc
 
     writer = WRITERS[args.format](sys.stdout.buffer, kb, args.fail_on, batch)
+    writer.expand = args.expand or []
     progress = sys.stderr.isatty() and len(files) > 1
     writer.begin()
     try:
@@ -172,6 +173,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--diagram", action="store_true",
                    help="add the diagram section (nodes, links, each flow's hops) to the JSON; embed the drawing "
                         "in the markdown report")  # fmt: skip
+    p.add_argument("--expand", action="append", metavar="VPC",
+                   help="with --format svg: draw this VPC in full when a large proposal's subnets are folded "
+                        "(repeatable)")  # fmt: skip
     # no argparse `choices`: an unknown kind is reported with the known ones (exit 2), as before
     p.add_argument("--from", dest="source", default="proposal", metavar="KIND",
                    help="what the files are: proposal (default), cfn or terraform")  # fmt: skip

@@ -161,8 +161,9 @@ class _Dot:
         else:
             fill = "#eaf7ec" if node.get("public") else "#fbf8f0"
             style = f'style="rounded,filled,dashed", fillcolor="{fill}", color="#6e7781"'
+        classes = f"cluster {kind}" + (" folded" if node_id in self.collapsed else "")
         self.lines.append(f"{pad}subgraph {quote('cluster_' + node_id)} {{")
-        self.lines.append(f"{pad}  id={quote('cluster-' + node_id)}; class={quote('cluster ' + kind)}; "
+        self.lines.append(f"{pad}  id={quote('cluster-' + node_id)}; class={quote(classes)}; "
                           f"label={quote(label)}; tooltip={quote(tooltip)}; {style.replace(', ', '; ')};")  # fmt: skip
         inside: str | None = None
         children = self.children.get(node_id, [])

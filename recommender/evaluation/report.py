@@ -15,7 +15,7 @@ from xml.sax.saxutils import quoteattr
 
 import orjson
 
-from recommender.evaluation.drawing import render_svg
+from recommender.evaluation.drawing import DrawingError, render_svg
 from recommender.evaluation.evaluate import SEVERITIES
 from recommender.knowledge import KnowledgeBase
 from recommender.serialize import to_json
@@ -34,6 +34,7 @@ class Writer:
     def __init__(self, out: IO[bytes], kb: KnowledgeBase, fail_on: str, batch: bool):
         self.out, self.kb, self.fail_on, self.batch = out, kb, fail_on, batch
         self.first = True
+        self.expand: list[str] = []  # svg: VPCs drawn in full in a folded (large) diagram
 
     def write(self, text: str | bytes) -> None:
         self.out.write(text.encode() if isinstance(text, str) else text)
@@ -197,7 +198,12 @@ class SvgWriter(Writer):
     def result(self, result: Mapping[str, Any], file: str) -> None:
         if "error" in result:
             return
-        self.write(render_svg(result["diagram"], title=f"Topology of {result['name'] or file}"))
+        vpcs = {n["id"] for n in result["diagram"]["nodes"] if n["kind"] == "vpc"}
+        unknown = [v for v in self.expand if v not in vpcs]
+        if unknown:
+            raise DrawingError(f"--expand {', '.join(unknown)}: not a VPC of the proposal")
+        title = f"Topology of {result['name'] or file}"
+        self.write(render_svg(result["diagram"], title=title, expand=self.expand))
 
 
 class SarifWriter(Writer):

@@ -46,7 +46,7 @@ def test_a_bad_diagram_value_names_the_parameter(client: FlaskClient) -> None:
 def test_openapi_describes_the_diagram(client: FlaskClient) -> None:
     spec = client.get("/openapi.json").json
     operation = spec["paths"]["/v1/evaluations"]["post"]
-    assert [p["name"] for p in operation["parameters"]] == ["diagram"]
+    assert [p["name"] for p in operation["parameters"]] == ["diagram", "expand"]
     diagram = spec["components"]["schemas"]["Diagram"]
     assert diagram["properties"]["flows"]["items"]["required"] == [
         "from", "to", "port", "reachable", "hops", "hop_nodes", "blocked_at", "reason"]  # fmt: skip
@@ -87,3 +87,27 @@ def test_diagram_svg_carries_the_drawing_in_the_json(
     without = post_json(client, "/v1/evaluations?diagram=svg", base())
     assert without.status_code == 200 and "svg" not in without.json["diagram"]
     assert "graphviz" in without.json["diagram"]["drawing_error"]
+
+
+def test_expand_draws_a_folded_vpc_in_full(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(drawing_module, "COLLAPSE_SUBNETS", 1)  # base() has 2 subnets: fold them
+    svg = "{http://www.w3.org/2000/svg}"
+
+    def clusters(query: str) -> set[str]:
+        answer = post_json(client, f"/v1/evaluations?diagram=svg{query}", base())
+        assert answer.status_code == 200, answer.json
+        root = ET.fromstring(answer.json["diagram"]["svg"])
+        return {
+            g.get("class") or "" for g in root.iter(f"{svg}g") if (g.get("id") or "").startswith("cluster-")
+        }
+
+    assert clusters("") == {"cluster cluster vpc folded"}
+    assert clusters("&expand=vpc-main") == {"cluster cluster vpc", "cluster cluster subnet"}
+
+
+@pytest.mark.parametrize(
+    "query", ["?diagram=svg&expand=vpc-nowhere", "?diagram=true&expand=vpc-main", "?expand=vpc-main"]
+)
+def test_expand_names_its_problem(client: FlaskClient, query: str) -> None:
+    answer = post_json(client, f"/v1/evaluations{query}", base())
+    assert answer.status_code == 400 and list(answer.json["errors"]) == ["expand"]

@@ -4,6 +4,7 @@ hop, with the reason on hover, zoomable, and listed as text (one ordinary page l
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -52,3 +53,20 @@ def test_evaluate_view_draws_the_blocked_flow_in_red_at_its_hop(
     expect(line).to_contain_text(f"{expected['from']} \u2192 {expected['to']}")
     expect(line.locator("strong")).to_contain_text("route")
     screenshot(page, "evaluate-diagram-desktop-light")
+
+
+def test_a_folded_vpc_can_be_drawn_in_full(page: Page, portal_url: str) -> None:
+    from bench.bench_diagram import make_large_proposal
+
+    proposal = make_large_proposal(vpcs=3, subnets=101, resources=12, flows=4)  # > 100 subnets: folded
+    open_portal(page, portal_url + "/#view=evaluate")
+    page.fill("#proposal-text", json.dumps(proposal))
+    page.click("#submit-proposal")
+    diagram = page.locator("[data-diagram]")
+    expect(diagram.locator("g.cluster.folded")).to_have_count(3)
+    expect(diagram.locator("g.cluster.subnet")).to_have_count(0)
+    diagram.locator("#expand-vpc").select_option("vpc-01")
+    diagram.get_by_role("button", name="Draw in full").click()
+    expect(diagram.locator("g.cluster.folded")).to_have_count(2)
+    expect(diagram.locator("#cluster-vpc-01")).not_to_have_class(re.compile(r"\bfolded\b"))
+    expect(diagram.locator("g.cluster.subnet")).to_have_count(34)  # vpc-01's subnets: 1, 4, ..., 100

@@ -173,3 +173,8 @@ def test_a_large_proposal_is_folded_and_still_names_every_node(kb: KnowledgeBase
     words = set(re.split(r"[\s,:\u00b7]+", texts))
     assert all(node["id"] in words for node in d["nodes"])
     assert len(groups(svg, "flow-blocked")) == sum(1 for f in d["flows"] if not f["reachable"])
+
+
+def test_expand_of_an_unknown_vpc_is_bad_usage(tmp_path: Path) -> None:
+    done = run(write(tmp_path, "p.yaml", base()), "--format", "svg", "--expand", "vpc-nowhere")
+    assert done.returncode == 2 and b"--expand vpc-nowhere: not a VPC of the proposal" in done.stderr

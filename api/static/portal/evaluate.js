@@ -14,7 +14,8 @@ export function contentTypeOf(text) {
 let reportUrl = null; // the previous report's object URL, released when a new one is made
 
 // ev.diagram.svg: the topology drawn by the server (asked with ?diagram=svg), or ev.diagram.drawing_error.
-export function renderEvaluation(ev) {
+// onExpand(vpcId): draw that folded VPC in full (a new evaluation request); optional.
+export function renderEvaluation(ev, onExpand = null) {
   if (reportUrl) URL.revokeObjectURL(reportUrl);
   reportUrl = URL.createObjectURL(new Blob([markdownReport(ev, ev.diagram && ev.diagram.svg)], {type: "text/markdown"}));
   const findings = ev.findings || [];
@@ -27,7 +28,7 @@ export function renderEvaluation(ev) {
         `${counted.length} finding${counted.length === 1 ? "" : "s"} count toward the verdict`,
         counted.length ? ` (${SEVERITIES.map(s => [s, counted.filter(f => f.severity === s).length]).filter(([, n]) => n).map(([s, n]) => `${n} ${s}`).join(", ")}).` : "."),
       h("a", {class: "button secondary", href: reportUrl, download: fileName}, "Download the report (Markdown)")),
-    ev.diagram && ev.diagram.nodes.length ? diagramBlock(ev.diagram) : null,
+    ev.diagram && ev.diagram.nodes.length ? diagramBlock(ev.diagram, onExpand) : null,
     findings.length ? findingsBlock(findings, "Findings", "h3") : h("p", {class: "card muted"}, "No findings."),
     (ev.flows || []).length ? flowsBlock(ev.flows) : null,
     (ev.choices || []).length ? choicesBlock(ev.choices) : null,
@@ -114,19 +115,19 @@ const SVG_TYPE = "image/svg+xml";
 const KINDS = {vpc: "VPC", transit_gateway: "transit gateway", vpn: "VPN or Direct Connect", on_premises: "on-premises network"};
 
 // The section shown above the findings: the drawing (when the server could draw it) and the text version.
-export function diagramBlock(diagram) {
+export function diagramBlock(diagram, onExpand = null) {
   const flows = diagram.flows || [];
   const blocked = flows.filter(f => !f.reachable).length;
   return h("section", {class: "card diagram", "aria-labelledby": "diagram-title", "data-diagram": ""},
     h("header", {class: "card-head"}, h("h3", {id: "diagram-title"}, "Topology")),
     h("p", {class: "meta"}, `${diagram.nodes.length} elements, ${flows.length} flow${flows.length === 1 ? "" : "s"}`,
       flows.length ? ` (${blocked} blocked)` : "", ". Green arrows pass; a red arrow ends in a bar at the hop that blocks it. Hover an element for details."),
-    diagram.svg ? viewer(diagram.svg) : h("p", {class: "muted"}, `The drawing is not available: ${diagram.drawing_error || "no drawing"}. The diagram is listed as text below.`),
+    diagram.svg ? viewer(diagram.svg, onExpand) : h("p", {class: "muted"}, `The drawing is not available: ${diagram.drawing_error || "no drawing"}. The diagram is listed as text below.`),
     textVersion(diagram));
 }
 
 // The SVG in a viewport that zooms (buttons, wheel, + and - keys) and pans (drag, arrow keys); 0 fits it.
-function viewer(svgText) {
+function viewer(svgText, onExpand) {
   const doc = new DOMParser().parseFromString(svgText, SVG_TYPE);
   const svg = document.importNode(doc.documentElement, true);
   if (svg.nodeName.toLowerCase() !== "svg") return h("p", {class: "muted"}, "The drawing could not be read.");
@@ -177,7 +178,18 @@ function viewer(svgText) {
   });
   port.addEventListener("pointerup", () => { drag = null; });
   show();
+  // a large proposal's VPCs are folded (class "folded"): a click on one, or the list below, draws it in full
+  const folded = [...svg.querySelectorAll("g.cluster.folded")].map(g => g.id.replace(/^cluster-/, ""));
+  if (onExpand) {
+    for (const g of svg.querySelectorAll("g.cluster.folded")) {
+      g.addEventListener("dblclick", () => onExpand(g.id.replace(/^cluster-/, "")));
+    }
+  }
+  const choice = folded.length && onExpand ? h("select", {id: "expand-vpc", "aria-label": "Folded VPC to draw in full"},
+    folded.map(id => h("option", {value: id}, id))) : null;
   return [
+    choice ? h("p", {class: "meta"}, `Subnets are folded into their VPCs (${folded.length} VPCs). Double-click a VPC, or pick one here, to draw it in full: `,
+      choice, " ", h("button", {type: "button", class: "secondary", onclick: () => onExpand(choice.value)}, "Draw in full")) : null,
     h("div", {class: "diagram-tools"},
       h("button", {type: "button", class: "secondary", onclick: () => zoom(0.8)}, "Zoom in"),
       h("button", {type: "button", class: "secondary", onclick: () => zoom(1.25)}, "Zoom out"),
