@@ -12,7 +12,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from recommender.evaluation.drawing import RED
-from tests.browser.test_portal import open_portal
+from tests.browser.test_portal import api, open_portal
 from tests.conftest import SCENARIOS
 
 pytestmark = pytest.mark.browser
@@ -70,3 +70,25 @@ def test_a_folded_vpc_can_be_drawn_in_full(page: Page, portal_url: str) -> None:
     expect(diagram.locator("g.cluster.folded")).to_have_count(2)
     expect(diagram.locator("#cluster-vpc-01")).not_to_have_class(re.compile(r"\bfolded\b"))
     expect(diagram.locator("g.cluster.subnet")).to_have_count(34)  # vpc-01's subnets: 1, 4, ..., 100
+
+
+def test_every_public_example_shows_where_each_flow_stops(page: Page, portal_url: str) -> None:
+    cases = yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())
+    open_portal(page, portal_url + "/#view=evaluate")
+    for case in cases:
+        expected = api(portal_url, "/v1/evaluations?diagram=true", case["proposal"])["diagram"]["flows"]
+        page.fill("#proposal-text", json.dumps(case["proposal"]))
+        page.click("#submit-proposal")
+        diagram = page.locator("[data-diagram]")
+        expect(diagram.locator(".diagram-viewport svg")).to_have_attribute(
+            "aria-label", f"Topology of {case['proposal']['name']}"
+        )
+        for index, flow in enumerate(expected):
+            edge = diagram.locator(f"#flow-{index}")
+            if flow["reachable"]:
+                expect(edge).to_have_class(re.compile(r"\bflow-passes\b"))
+                continue
+            expect(edge).to_have_class(re.compile(r"\bflow-blocked\b"))
+            expect(edge.locator("path").first).to_have_attribute("stroke", RED)
+            hop = flow["hops"][flow["blocked_at"]]
+            assert f"BLOCKED at {hop}\n{flow['reason']}" in (edge.locator("title").first.text_content() or "")
