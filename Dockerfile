@@ -27,6 +27,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROMETHEUS_MULTIPROC_DIR=/tmp/recommender-metrics
 RUN useradd --system --no-log-init --uid 10001 --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin recommender
+# Graphviz's dot draws the topology diagrams (Accept: image/svg+xml on POST /v1/evaluations).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends graphviz=2.42.2-7+deb12u1 \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/venv /opt/venv
 # Nothing is written at run time except to /tmp (and /dev/shm for gunicorn's heartbeats):
 # the image works with --read-only --tmpfs /tmp.

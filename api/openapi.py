@@ -238,6 +238,123 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "choices": {"type": "array", "items": {"type": "object"}},
             "flows": {"type": "array", "items": {"type": "object"}},
             "findings": {"type": "array", "items": _ref("Finding")},
+            "diagram": _ref("Diagram"),
+        },
+    },
+    "Diagram": {
+        "type": "object",
+        "description": "The topology as the evaluation saw it, for drawing (with `?diagram=true`; "
+        "proposal.md, the diagram). Nodes: VPCs, subnets, transit gateways, VPNs, on-premises networks, "
+        "resources and the internet, each group by id; links by kind then id; flows in the proposal's order.",
+        "required": ["nodes", "links", "flows"],
+        "properties": {
+            "nodes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind", "label", "parent"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "kind": {
+                            "type": "string",
+                            "description": "vpc, subnet, internet, on_premises, transit_gateway, vpn, or the "
+                            "resource's type (ec2, ecs_service, eks_pod, lambda, rds, ...).",
+                        },
+                        "label": {"type": "string"},
+                        "parent": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The subnet a resource sits in, the VPC of a subnet; null at the top.",
+                        },
+                        "cidr": {"type": "string"},
+                        "public": {
+                            "type": "boolean",
+                            "description": "Subnets: has a route to an internet gateway.",
+                        },
+                        "nat_gateway": {"type": "boolean"},
+                        "origin": {
+                            "type": "object",
+                            "description": "Imported proposals: where the element was declared.",
+                            "properties": {
+                                "file": {"type": "string"},
+                                "line": {"type": "integer"},
+                                "logical_id": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+            "links": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind", "from", "to"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "kind": {
+                            "type": "string",
+                            "enum": ["attachment", "internet_gateway", "peering", "vpn"],
+                        },
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                        "routes": {
+                            "type": "boolean",
+                            "description": "Peerings and attachments: routes added.",
+                        },
+                    },
+                },
+            },
+            "flows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "from",
+                        "to",
+                        "port",
+                        "reachable",
+                        "hops",
+                        "hop_nodes",
+                        "blocked_at",
+                        "reason",
+                    ],
+                    "properties": {
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                        "port": {"type": "integer"},
+                        "protocol": {"type": "string"},
+                        "reachable": {"type": "boolean"},
+                        "hops": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "The hops that passed, then (when blocked) the one that blocks.",
+                        },
+                        "hop_nodes": {
+                            "type": "array",
+                            "items": {"type": "string", "nullable": True},
+                            "description": "For each hop, the node it happens at (null: outside AWS).",
+                        },
+                        "blocked_at": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Index in `hops` of the blocking hop; null when reachable.",
+                        },
+                        "reason": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "The flow's `blocked_by`.",
+                        },
+                    },
+                },
+            },
+            "svg": {
+                "type": "string",
+                "description": "With `?diagram=svg`: the diagram drawn as a standalone SVG.",
+            },
+            "drawing_error": {
+                "type": "string",
+                "description": "With `?diagram=svg`, when it could not be drawn (Graphviz missing): why.",
+            },
         },
     },
     "EvaluationBatch": {

@@ -17,6 +17,7 @@ from typing import Any
 from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, load_kb, read_text
 from recommender.documents import iter_json_array, load_document
 from recommender.errors import InputError
+from recommender.evaluation.drawing import DrawingError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
 from recommender.evaluation.proposal import load_proposal
 from recommender.evaluation.report import WRITERS, at_or_above
@@ -92,6 +93,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _report_invalid(files[0], None, first)
         return EXIT_USAGE
     batch = len(files) > 1 or (not isinstance(first, InputError) and first[0])
+    if args.format == "svg" and batch:
+        fail("--format svg draws one proposal: give one file holding one proposal")
 
     def documents() -> Iterator[tuple[str, int | None, Any]]:
         for n, path in enumerate(files):
@@ -107,11 +110,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 yield path, None, exc
 
     writer = WRITERS[args.format](sys.stdout.buffer, kb, args.fail_on, batch)
-    summary = BatchSummary()
-    invalid = threshold_hit = False
+    writer.expand = args.expand or []
     progress = sys.stderr.isatty() and len(files) > 1
     writer.begin()
-    for count, (path, index, document) in enumerate(documents(), start=1):
+    try:
+        return _evaluate_all(args, kb, today, batch, documents(), writer, progress)
+    except DrawingError as exc:
+        fail(str(exc))
+
+
+def _evaluate_all(args: argparse.Namespace, kb: Any, today: date, batch: bool,
+                  documents: Iterator[tuple[str, int | None, Any]], writer: Any, progress: bool) -> int:  # fmt: skip
+    summary = BatchSummary()
+    invalid = threshold_hit = False
+    for count, (path, index, document) in enumerate(documents, start=1):
         try:
             if isinstance(document, InputError):
                 raise document
@@ -123,7 +135,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             result = error_result(index, exc)
         else:
-            result = evaluate(proposal, kb, today=today)
+            result = evaluate(proposal, kb, today=today, diagram=args.diagram or args.format == "svg")
             threshold_hit = threshold_hit or any(
                 f["counted"] and at_or_above(f["severity"], args.fail_on) for f in result["findings"]
             )
@@ -158,6 +170,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=list(WRITERS), default="table", help="output format (default: table)")
     p.add_argument("--fail-on", choices=list(SEVERITIES), default="high",
                    help="exit 1 when a counted finding at or above this severity exists (default: high)")  # fmt: skip
+    p.add_argument("--diagram", action="store_true",
+                   help="add the diagram section (nodes, links, each flow's hops) to the JSON; embed the drawing "
+                        "in the markdown report")  # fmt: skip
+    p.add_argument("--expand", action="append", metavar="VPC",
+                   help="with --format svg: draw this VPC in full when a large proposal's subnets are folded "
+                        "(repeatable)")  # fmt: skip
     # no argparse `choices`: an unknown kind is reported with the known ones (exit 2), as before
     p.add_argument("--from", dest="source", default="proposal", metavar="KIND",
                    help="what the files are: proposal (default), cfn or terraform")  # fmt: skip

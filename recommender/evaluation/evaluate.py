@@ -22,8 +22,9 @@ from recommender.evaluation.checks import (
     security_group_hits,
 )
 from recommender.evaluation.choices import backup_objective_hits, review_choices
-from recommender.evaluation.proposal import Proposal, load_proposal
-from recommender.evaluation.reachability import Tracer
+from recommender.evaluation.diagram import build_diagram
+from recommender.evaluation.proposal import Flow, Proposal, load_proposal
+from recommender.evaluation.reachability import Trace, Tracer
 from recommender.knowledge import SEVERITIES, KnowledgeBase
 from recommender.text import render
 
@@ -41,9 +42,15 @@ def network_data(kb: KnowledgeBase) -> NetworkData:
 
 
 def evaluate(
-    proposal: Proposal | Mapping[str, Any], kb: KnowledgeBase, *, today: date | None = None
+    proposal: Proposal | Mapping[str, Any],
+    kb: KnowledgeBase,
+    *,
+    today: date | None = None,
+    diagram: bool = False,
 ) -> dict[str, Any]:
-    """The evaluation of one proposal. A raw mapping is validated first (ProposalError when invalid)."""
+    """The evaluation of one proposal. A raw mapping is validated first (ProposalError when invalid).
+
+    `diagram`: add the `diagram` section (the topology and each flow's hops, for drawing; diagram.py)."""
     if not isinstance(proposal, Proposal):
         proposal = load_proposal(proposal, finding_ids=kb.findings)
     unknown = {f"{a.at.path}.finding": [f"Unknown finding '{a.finding}'."]
@@ -58,7 +65,7 @@ def evaluate(
     if proposal.profile is not None:
         facts, outcomes = decide_cached(proposal, kb)
     choices, choice_hits = review_choices(proposal, kb, outcomes, facts)
-    flows, flow_hits = trace_flows(proposal)
+    flows, flow_hits, traced = trace_flows(proposal)
     hits += security_group_hits(proposal, data)
     hits += database_hits(proposal)
     hits += overlap_hits(proposal)
@@ -89,6 +96,8 @@ def evaluate(
     }
     if proposal.imported is not None:
         result["import"] = dict(proposal.imported)
+    if diagram:
+        result["diagram"] = build_diagram(proposal.topology, traced)
     return result
 
 
@@ -120,15 +129,18 @@ def score(by_severity: Mapping[str, int]) -> float:
     return max(0.0, 100.0 - sum(PENALTY[s] * n for s, n in by_severity.items()))
 
 
-def trace_flows(proposal: Proposal) -> tuple[list[dict[str, Any]], list[Hit]]:
+def trace_flows(proposal: Proposal) -> tuple[list[dict[str, Any]], list[Hit], list[tuple[Flow, Trace]]]:
+    """The `flows` of the evaluation, their findings, and the traces themselves (for the diagram)."""
     t = proposal.topology
     if not t.flows:
-        return [], []
+        return [], [], []
     tracer = Tracer(t)
     results: list[dict[str, Any]] = []
     hits: list[Hit] = []
+    traced: list[tuple[Flow, Trace]] = []
     for flow in t.flows:
         trace = tracer.trace(t.resources[flow.source], t.resources[flow.target], flow.port, flow.protocol)
+        traced.append((flow, trace))
         results.append({
             "from": flow.source, "to": flow.target, "port": flow.port, "protocol": flow.protocol,
             "reachable": trace.reachable, "blocked_by": trace.blocked_by, "path": trace.path,
@@ -144,7 +156,7 @@ def trace_flows(proposal: Proposal) -> tuple[list[dict[str, Any]], list[Hit]]:
                 **values, "subnet": subnet, "direction": direction, "address": address,
                 "preposition": "from" if direction == "inbound" else "to",
             }, proposal.topology.network_acls[subnet].at))  # fmt: skip
-    return results, hits
+    return results, hits, traced
 
 
 def render_hit(hit: Hit, kb: KnowledgeBase) -> dict[str, Any]:

@@ -54,9 +54,17 @@ class Trace:
     blocked_by: str | None = None
     fix: str | None = None
     return_blocked: tuple[str, str, str] | None = None  # (subnet, direction, address) of a return-traffic ACL
+    # For the diagram: the node (VPC, subnet, resource, gateway) each hop of `path` happens at, and the hop
+    # that blocks (its label and node); `path` itself lists only the hops that passed.
+    nodes: list[str | None] = field(default_factory=list)
+    blocked_hop: tuple[str, str | None] | None = None
 
-    def block(self, why: str, fix: str) -> Trace:
-        self.reachable, self.blocked_by, self.fix = False, why, fix
+    def passed(self, hop: str, node: str | None) -> None:
+        self.path.append(hop)
+        self.nodes.append(node)
+
+    def block(self, why: str, fix: str, *, at: tuple[str, str | None]) -> Trace:
+        self.reachable, self.blocked_by, self.fix, self.blocked_hop = False, why, fix, at
         return self
 
 
@@ -65,6 +73,7 @@ class Route:
     hop: str
     references_ok: bool  # may a security group rule reference the other side's group?
     reference_note: str = ""
+    node: str | None = None  # the diagram node the route goes through (VPC, gateway, or the outside end)
 
 
 def protocol_matches(rule: Rule, protocol: str) -> bool:
@@ -115,18 +124,20 @@ class Tracer:
     # -- the trace -------------------------------------------------------------------------------------
 
     def trace(self, source: Resource, target: Resource, port: int, protocol: str) -> Trace:
-        tr = Trace(path=[source.id])
+        tr = Trace(path=[source.id], nodes=[source.id])
         src, dst = self.address(source), self.address(target)
         service = _ports_text(protocol, (port, port))
         if not self.in_vpc(source) and not self.in_vpc(target):
-            tr.path += ["outside AWS: not modelled", target.id]
+            tr.passed("outside AWS: not modelled", None)
+            tr.passed(target.id, target.id)
             return tr
         if target.type == "lambda" and target.subnet is None:
             return tr.block(f"{target.id} is a Lambda function outside any VPC: it accepts no inbound connections",
-                            f"Invoke {target.id} through its API (or an API Gateway / function URL) instead.")  # fmt: skip
+                            f"Invoke {target.id} through its API (or an API Gateway / function URL) instead.",
+                            at=(f"{target.id} inbound", target.id))  # fmt: skip
         route = self.route(source, target)
         if isinstance(route, Trace):
-            route.path = tr.path
+            route.path, route.nodes = tr.path, tr.nodes
             return route
         if self.in_vpc(source) and not self.security_groups_out(
             tr, source, target, dst, port, protocol, route, service
@@ -141,7 +152,7 @@ class Tracer:
             )
         ):
             return tr
-        tr.path.append(route.hop)
+        tr.passed(route.hop, route.node)
         if (
             self.in_vpc(target)
             and not same_subnet
@@ -154,7 +165,7 @@ class Tracer:
             tr, source, target, src, port, protocol, route, service
         ):
             return tr
-        tr.path.append(target.id)
+        tr.passed(target.id, target.id)
         if same_subnet:
             return tr
         back = _ports_text(protocol, EPHEMERAL)
@@ -178,7 +189,7 @@ class Tracer:
             a, b = t.vpc_of(source), t.vpc_of(target)
             assert a is not None and b is not None
             if a.id == b.id:
-                return Route(f"route: local in {a.id}", True)
+                return Route(f"route: local in {a.id}", True, node=a.id)
             return self.vpc_to_vpc(a, b)
         if self.in_vpc(target):
             return self.outside_to_vpc(source, target, inbound=True)
@@ -192,12 +203,14 @@ class Tracer:
                 blockers.append(Trace().block(
                     f"{peering.id} cannot route between {a.id} and {b.id}: their CIDRs overlap ({a.cidr} and {b.cidr})",
                     "Re-address one VPC so the CIDRs do not overlap, or use AWS PrivateLink.",
+                    at=(f"route {a.id} -> {b.id} via {peering.id}", a.id),
                 ))  # fmt: skip
             elif not peering.routes:
                 blockers.append(Trace().block(
                     f"{peering.id} joins {a.id} and {b.id} but has no routes (routes: false): neither route table "
                     f"sends the peer CIDR to the peering",
                     f"Add a route to {b.cidr} via {peering.id} in {a.id}'s route table and to {a.cidr} in {b.id}'s.",
+                    at=(f"route {a.id} -> {b.id} via {peering.id}", a.id),
                 ))  # fmt: skip
             else:
                 same_region = a.region is None or b.region is None or a.region == b.region
@@ -206,7 +219,7 @@ class Tracer:
                     f"{b.id} in {b.region}, "
                     f"and AWS allows security group references over a peering only within one Region"
                 )  # fmt: skip
-                return Route(f"route {a.id} -> {b.id} via {peering.id}", same_region, note)
+                return Route(f"route {a.id} -> {b.id} via {peering.id}", same_region, note, node=b.id)
         for tgw in self.t.transit_gateways:
             if a.id not in tgw.attachments or b.id not in tgw.attachments:
                 continue
@@ -214,23 +227,28 @@ class Tracer:
                 blockers.append(Trace().block(
                     f"{tgw.id} cannot route between {a.id} and {b.id}: their CIDRs overlap ({a.cidr} and {b.cidr})",
                     "Re-address one VPC so the CIDRs do not overlap, or use AWS PrivateLink.",
+                    at=(f"route {a.id} -> {b.id} via {tgw.id}", tgw.id),
                 ))  # fmt: skip
             elif a.region and b.region and a.region != b.region:
                 blockers.append(Trace().block(
                     f"{tgw.id} is regional: {a.id} ({a.region}) and {b.id} ({b.region}) cannot both attach to it",
                     "Give each Region its own transit gateway and peer the transit gateways.",
+                    at=(f"route {a.id} -> {b.id} via {tgw.id}", tgw.id),
                 ))  # fmt: skip
             elif not tgw.routes:
                 blockers.append(Trace().block(
                     f"{tgw.id} attaches {a.id} and {b.id} but has no routes (routes: false)",
                     f"Route {b.cidr} to {tgw.id} in {a.id}'s route tables (and back), and associate and propagate "
                     f"both attachments in the transit gateway route table.",
+                    at=(f"route {a.id} -> {b.id} via {tgw.id}", tgw.id),
                 ))  # fmt: skip
             else:
                 note = "" if tgw.security_group_referencing else (
                     f"{tgw.id} does not have security group referencing enabled"
                 )  # fmt: skip
-                return Route(f"route {a.id} -> {b.id} via {tgw.id}", tgw.security_group_referencing, note)
+                return Route(
+                    f"route {a.id} -> {b.id} via {tgw.id}", tgw.security_group_referencing, note, node=tgw.id
+                )
         if blockers:
             return blockers[0]
         chain = self.transitive_chain(a.id, b.id)
@@ -239,10 +257,12 @@ class Tracer:
                 f"no route between {a.id} and {b.id}: {a.id} reaches {b.id} only through {' -> '.join(chain)}, "
                 f"and VPC peering is not transitive (no edge-to-edge routing through another VPC)",
                 f"Add a peering between {a.id} and {b.id}, or attach both to a transit gateway.",
+                at=(f"route {a.id} -> {b.id}", a.id),
             )
         return Trace().block(
             f"no route between {a.id} and {b.id}: no peering, transit gateway or VPN connects them",
             f"Connect {a.id} and {b.id} with a VPC peering (with routes) or a transit gateway.",
+            at=(f"route {a.id} -> {b.id}", a.id),
         )
 
     def transitive_chain(self, start: str, goal: str) -> list[str]:
@@ -272,7 +292,8 @@ class Tracer:
         arrow = (lambda x, y: f"{x} -> {y}") if inbound else (lambda x, y: f"{y} -> {x}")
         if outside.type == "on_premises":
             assert outside.cidr is not None
-            return self.on_premises(outside, vpc, arrow)
+            return self.on_premises(outside, vpc, arrow, outside.id if inbound else vpc.id)
+        to_internet = f"route {arrow('internet', vpc.id)}"
         # the internet, or a Lambda function outside any VPC
         if inbound:
             if not subnet.public:
@@ -280,6 +301,7 @@ class Tracer:
                     f"{inside.id} is not reachable from the internet: {subnet.id} is a private subnet "
                     f"(not public: no route to an internet gateway)",
                     f"Put an internet-facing load balancer in a public subnet in front of {inside.id}, or reach it privately.",
+                    at=(to_internet, subnet.id),
                 )  # fmt: skip
             if inside.is_database and not inside.publicly_accessible:
                 return Trace().block(
@@ -287,32 +309,37 @@ class Tracer:
                     f"(publicly_accessible: false)",
                     f"Reach {inside.id} privately (attach the client to the VPC, or use a VPN); a public database "
                     f"is a last resort.",
+                    at=(f"{inside.id} public access", inside.id),
                 )  # fmt: skip
-            return Route(f"route internet -> {vpc.id} via internet gateway", False)
+            return Route(f"route internet -> {vpc.id} via internet gateway", False, node=vpc.id)
         if subnet.public:
-            return Route(f"route {vpc.id} -> internet via internet gateway", False)
+            return Route(f"route {vpc.id} -> internet via internet gateway", False, node=outside.id)
         if subnet.nat_gateway:
-            return Route(f"route {vpc.id} -> internet via NAT gateway", False)
+            return Route(f"route {vpc.id} -> internet via NAT gateway", False, node=outside.id)
         return Trace().block(
             f"no route from {subnet.id} to the internet: it is a private subnet without a NAT gateway",
             f"Add a NAT gateway route to {subnet.id}'s route table, or use VPC endpoints for AWS services.",
+            at=(to_internet, subnet.id),
         )
 
-    def on_premises(self, outside: Resource, vpc: Vpc, arrow: object) -> Route | Trace:
+    def on_premises(self, outside: Resource, vpc: Vpc, arrow: object, near: str) -> Route | Trace:
+        """`near`: the source side's node, where a missing route stops the traffic."""
         assert outside.cidr is not None and callable(arrow)
         cidr = outside.cidr
+        hop = f"route {arrow(outside.id, vpc.id)}"
         if overlaps(cidr, vpc.cidr):
             return Trace().block(
                 f"{outside.id} ({cidr}) overlaps {vpc.id}'s CIDR {vpc.cidr}: traffic to the overlapping range "
                 f"stays inside the VPC",
                 "Re-address one side, or translate addresses (NAT) at the edge.",
+                at=(hop, near),
             )
         covering = [v for v in self.t.vpns
                     if within(cidr, v.on_premises_cidr)]  # fmt: skip
         others: list[str] = []
         for vpn in covering:
             if vpn.vpc == vpc.id:
-                return Route(f"route {arrow(outside.id, vpc.id)} via {vpn.id}", False)
+                return Route(f"{hop} via {vpn.id}", False, node=vpn.id)
             for tgw in self.t.transit_gateways:
                 attached = vpn.transit_gateway == tgw.id or vpn.id in tgw.attachments
                 if attached and vpc.id in tgw.attachments:
@@ -320,8 +347,9 @@ class Tracer:
                         return Trace().block(
                             f"{tgw.id} attaches {vpn.id} and {vpc.id} but has no routes (routes: false)",
                             f"Route {cidr} to {tgw.id} in {vpc.id}'s route tables and propagate {vpn.id}'s routes.",
+                            at=(f"{hop} via {vpn.id} and {tgw.id}", tgw.id),
                         )
-                    return Route(f"route {arrow(outside.id, vpc.id)} via {vpn.id} and {tgw.id}", False)
+                    return Route(f"{hop} via {vpn.id} and {tgw.id}", False, node=tgw.id)
             others.append(vpn.vpc or vpn.transit_gateway or "")
         if covering:
             return Trace().block(
@@ -329,11 +357,13 @@ class Tracer:
                 f"{', '.join(others)} only, and a VPN does not extend over peering to other VPCs "
                 f"(not transitive: no edge-to-edge routing)",
                 f"Terminate the VPN on a transit gateway that {vpc.id} is attached to, or add a VPN to {vpc.id}.",
+                at=(f"{hop} via {covering[0].id}", covering[0].id),
             )
         return Trace().block(
             f"no route between {outside.id} ({cidr}) and {vpc.id}: no VPN or Direct Connect connects "
             f"{cidr} to {vpc.id}",
             f"Add a Site-to-Site VPN (or Direct Connect) from {cidr} to {vpc.id} or to a transit gateway it is attached to.",
+            at=(hop, near),
         )  # fmt: skip
 
     # -- security groups -------------------------------------------------------------------------------
@@ -350,22 +380,23 @@ class Tracer:
     ) -> bool:  # fmt: skip
         groups = self._groups(source)
         if not groups:
-            tr.path.append(f"{source.id} default security group outbound (all traffic)")
+            tr.passed(f"{source.id} default security group outbound (all traffic)", source.id)
             return True
         for group_id in groups:
             group = self.t.security_groups[group_id]
             if group.outbound is None:
-                tr.path.append(f"{group_id} outbound (default: all traffic)")
+                tr.passed(f"{group_id} outbound (default: all traffic)", source.id)
                 return True
             for rule in group.outbound:
                 if self._sg_match(rule, port, protocol, dst, target, route):
-                    tr.path.append(f"{group_id} outbound")
+                    tr.passed(f"{group_id} outbound", source.id)
                     return True
         names = ", ".join(groups)
         tr.block(
             f"{names} outbound (egress): no rule allows {service} to {target.id} ({self._peer_text(dst, target)})"
             + self._reference_hint(groups, target, route, outbound=True),
             f"Add an outbound rule to {groups[0]} allowing {service} to {self._suggested_peer(target, route, dst)}.",
+            at=(f"{names} outbound", source.id),
         )
         return False
 
@@ -377,18 +408,21 @@ class Tracer:
         if not groups:
             if source.subnet is not None and not source.security_groups and route.references_ok and \
                     self.t.vpc_of(source) == self.t.vpc_of(target):  # fmt: skip
-                tr.path.append(f"{target.id} default security group inbound (members of the default group)")
+                tr.passed(
+                    f"{target.id} default security group inbound (members of the default group)", target.id
+                )
                 return True
             tr.block(
                 f"{target.id} has no security group listed, so its VPC's default security group applies: it allows "
                 f"inbound traffic only from its own members",
                 f"Give {target.id} a security group that allows {service} from {self._suggested_peer(source, route, src)}.",
+                at=(f"{target.id} default security group inbound", target.id),
             )  # fmt: skip
             return False
         for group_id in groups:
             for rule in self.t.security_groups[group_id].inbound:
                 if self._sg_match(rule, port, protocol, src, source, route):
-                    tr.path.append(f"{group_id} inbound")
+                    tr.passed(f"{group_id} inbound", target.id)
                     return True
         names = ", ".join(groups)
         hint = self._reference_hint(groups, source, route, outbound=False)
@@ -396,6 +430,7 @@ class Tracer:
             f"{names} inbound: " + (hint.lstrip(": ") if hint else
                                     f"no rule allows {service} from {source.id} ({self._peer_text(src, source)})"),
             f"Add an inbound rule to {groups[0]} allowing {service} from {self._suggested_peer(source, route, src)}.",
+            at=(f"{names} inbound", target.id),
         )  # fmt: skip
         return False
 
@@ -446,12 +481,13 @@ class Tracer:
             return True
         blocker = evaluate_acl(acl, direction, peer, ports, protocol)
         if blocker is None:
-            tr.path.append(label)
+            tr.passed(label, subnet_id)
             return True
         tr.block(
             f"{subnet_id} network ACL (NACL) {direction} blocks {what}: {blocker}",
             f"Add an {direction} rule to {subnet_id}'s network ACL allowing {what}, numbered before any deny "
             f"rule that matches it.",
+            at=(label, subnet_id),
         )
         if returning:
             tr.return_blocked = (subnet_id or "", direction, peer.label)

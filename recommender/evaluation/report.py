@@ -1,4 +1,5 @@
-"""Output formats of `recommender evaluate`: json, table, markdown, sarif (2.1.0) and junit (XML).
+"""Output formats of `recommender evaluate`: json, table, markdown, sarif (2.1.0), junit (XML) and svg (the
+topology diagram of one proposal, drawn by drawing.py).
 
 Each format is a writer with `begin()`, `result(result, file)` and `end(summary)`, writing as results are
 produced, so a batch of any size is reported in constant memory.
@@ -6,6 +7,7 @@ produced, so a batch of any size is reported in constant memory.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 from xml.sax.saxutils import escape as xml_escape
@@ -13,6 +15,7 @@ from xml.sax.saxutils import quoteattr
 
 import orjson
 
+from recommender.evaluation.drawing import DrawingError, render_svg
 from recommender.evaluation.evaluate import SEVERITIES
 from recommender.knowledge import KnowledgeBase
 from recommender.serialize import to_json
@@ -31,6 +34,7 @@ class Writer:
     def __init__(self, out: IO[bytes], kb: KnowledgeBase, fail_on: str, batch: bool):
         self.out, self.kb, self.fail_on, self.batch = out, kb, fail_on, batch
         self.first = True
+        self.expand: list[str] = []  # svg: VPCs drawn in full in a folded (large) diagram
 
     def write(self, text: str | bytes) -> None:
         self.out.write(text.encode() if isinstance(text, str) else text)
@@ -153,6 +157,8 @@ class MarkdownWriter(Writer):
                 out.append(f"| {_md(flow['from'])} | {_md(flow['to'])} | {flow['protocol']} {flow['port']} | "
                            f"{'yes' if flow['reachable'] else 'no'} | {_md(detail)} |")  # fmt: skip
             out.append("")
+        if "diagram" in result:
+            out += _diagram_lines(result, file)
         if result["choices"]:
             out += [
                 "### Choices",
@@ -174,6 +180,30 @@ class MarkdownWriter(Writer):
         if self.batch:
             self.write(f"---\n\n**{summary['total']} proposals**: {summary['pass']} pass, {summary['warn']} warn, "
                        f"{summary['fail']} fail, {summary['errors']} invalid.\n")  # fmt: skip
+
+
+def _diagram_lines(result: Mapping[str, Any], file: str) -> list[str]:
+    """The topology diagram embedded as an image (with --diagram), and how to save it as a file."""
+    svg = render_svg(result["diagram"], title=f"Topology of {result['name'] or file}")
+    data = base64.b64encode(svg).decode()
+    return ["### Topology", "",
+            "Green arrows pass; a red arrow ends in a bar at the hop that blocks it (hover in the SVG for the "
+            f"reason). Saved as a file by `recommender evaluate {_md(file)} --format svg > topology.svg`.", "",
+            f"![Topology of {_md(result['name'] or file)}](data:image/svg+xml;base64,{data})", ""]  # fmt: skip
+
+
+class SvgWriter(Writer):
+    """The topology diagram of one proposal as a standalone SVG (the evaluation carries its `diagram`)."""
+
+    def result(self, result: Mapping[str, Any], file: str) -> None:
+        if "error" in result:
+            return
+        vpcs = {n["id"] for n in result["diagram"]["nodes"] if n["kind"] == "vpc"}
+        unknown = [v for v in self.expand if v not in vpcs]
+        if unknown:
+            raise DrawingError(f"--expand {', '.join(unknown)}: not a VPC of the proposal")
+        title = f"Topology of {result['name'] or file}"
+        self.write(render_svg(result["diagram"], title=title, expand=self.expand))
 
 
 class SarifWriter(Writer):
@@ -294,4 +324,5 @@ class JunitWriter(Writer):
 
 WRITERS: dict[str, Callable[..., Writer]] = {
     "json": JsonWriter, "table": TableWriter, "markdown": MarkdownWriter, "sarif": SarifWriter, "junit": JunitWriter,
+    "svg": SvgWriter,
 }  # fmt: skip

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -71,10 +72,13 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
         "RECOMMENDER_EMBED_ORIGINS": host_origins["allowed"],
         "RECOMMENDER_FRAME_ANCESTORS": "'self' " + " ".join(host_origins.values()),
     }
+    # The server's log goes to a file: an undrained pipe fills up (64 KiB of log lines) and then blocks the
+    # server on its next log line, stalling every later request.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", f"127.0.0.1:{port}",
          "api:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +90,8 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
+                    log.seek(0)
+                    stderr = log.read().decode(errors="replace")
                     pytest.fail(f"gunicorn did not become ready:\n{stderr[-2000:]}")
                 time.sleep(0.1)
         yield url
@@ -97,8 +102,7 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr:
-            process.stderr.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")

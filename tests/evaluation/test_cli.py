@@ -213,3 +213,14 @@ def test_table_lists_findings_flows_and_choices(tmp_path: Path) -> None:
 def test_unknown_input_kind_is_bad_usage(tmp_path: Path) -> None:
     done = run(write(tmp_path, "p.yaml", base()), "--from", "pulumi")
     assert done.returncode == 2 and b"--from pulumi: unknown kind (known: proposal" in done.stderr
+
+
+def test_diagram_flag_adds_the_diagram_to_the_json(tmp_path: Path, kb: Any) -> None:
+    path = write(tmp_path, "p.yaml", base())
+    done = run(path, "--format", "json", "--diagram")
+    document = load_yaml(Path(path).read_bytes())
+    expected = evaluate(
+        load_proposal(document, finding_ids=kb.findings), kb, today=date.today(), diagram=True
+    )
+    assert done.returncode == 0 and done.stdout == to_json(expected) + b"\n"
+    assert json.loads(done.stdout)["diagram"]["flows"][0]["reachable"] is True

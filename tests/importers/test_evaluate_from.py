@@ -48,3 +48,18 @@ def test_from_cfn_with_broken_yaml_exits_2_naming_the_line(tmp_path) -> None:  #
     assert result.returncode == 2
     assert result.stderr.startswith(f"recommender: error: {broken}:5: invalid YAML")
     assert "Traceback" not in result.stderr
+
+
+def test_an_imported_template_draws_with_each_element_declared_line() -> None:
+    import xml.etree.ElementTree as ET
+
+    template = TEMPLATES / "peering-chain.yaml"
+    result = evaluate("--from", "cfn", str(template), "--format", "svg")
+    assert result.returncode == 1, result.stderr  # its flow is unreachable (peering is not transitive)
+    svg = "{http://www.w3.org/2000/svg}"
+    titles = {
+        g.get("id"): (g.findtext(f"{svg}title") or "") for g in ET.fromstring(result.stdout).iter(f"{svg}g")
+    }
+    app_line = next(n for n, text in enumerate(template.read_text().splitlines(), 1) if "App:" in text)
+    assert titles["node-App"] == f"App (ec2)\ndeclared at {template}:{app_line} (App)"
+    assert "not transitive" in titles["flow-0"]

@@ -151,7 +151,6 @@ $("proposal-file").addEventListener("change", async event => {
 $("proposal-form").addEventListener("submit", async event => {
   event.preventDefault();
   const text = $("proposal-text").value;
-  const area = $("evaluation");
   const errors = $("proposal-errors");
   errors.replaceChildren();
   $("proposal-text").removeAttribute("aria-invalid");
@@ -160,11 +159,21 @@ $("proposal-form").addEventListener("submit", async event => {
     $("proposal-text").setAttribute("aria-invalid", "true");
     return;
   }
+  await evaluateProposal(text, []);
+});
+
+// One request: the evaluation, its diagram and the diagram drawn by the server (diagram.svg); `expand`
+// lists the VPCs to draw in full when a large proposal's subnets are folded.
+async function evaluateProposal(text, expand) {
+  const area = $("evaluation");
+  const errors = $("proposal-errors");
   $("proposal-status").textContent = "Evaluating\u2026";
   busy(area, true);
   try {
-    const result = await post("/v1/evaluations", text, contentTypeOf(text));
-    area.replaceChildren(...renderEvaluation(result).flat().filter(Boolean));
+    const query = expand.length ? `&expand=${encodeURIComponent(expand.join(","))}` : "";
+    const result = await post(`/v1/evaluations?diagram=svg${query}`, text, contentTypeOf(text));
+    const onExpand = vpc => evaluateProposal(text, [...expand, vpc]);
+    area.replaceChildren(...renderEvaluation(result, onExpand).flat().filter(Boolean));
     $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
   } catch (err) {
     const problem = err.problem || {title: String(err)};
@@ -178,7 +187,7 @@ $("proposal-form").addEventListener("submit", async event => {
   } finally {
     busy(area, false);
   }
-});
+}
 
 // Apply the URL: the view, and a shared profile (filled in and recommended at once).
 function applyHash() {
