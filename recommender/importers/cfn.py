@@ -41,9 +41,10 @@ class CfnLoader(_SafeLineLoader):
 
 
 def _construct_tag(loader: CfnLoader, suffix: str, node: Node) -> LineDict:
+    """`!Ref X` -> {"Ref": X}, `!Sub ...` -> {"Fn::Sub": ...}. A tag that is not one of CloudFormation's
+    short forms (`!Rain::Module`, `!ValueOf`) is kept the same way, as a function this importer cannot
+    resolve: its value becomes an assumption wherever it is used, as in the JSON form of the template."""
     line = node.start_mark.line + 1
-    if suffix not in SHORT_TAGS:
-        raise DocumentError(f"unknown CloudFormation tag '!{suffix}'", line)
     value: Any
     if isinstance(node, ScalarNode):
         value = loader.construct_scalar(node)
@@ -92,6 +93,11 @@ def _json_key_lines(text: str, names: list[str]) -> dict[str, int]:
     return lines
 
 
+def _is_function(value: Any) -> bool:
+    """{"Ref": ...} or {"Fn::...": ...}: a value CloudFormation computes."""
+    return isinstance(value, dict) and len(value) == 1 and str(next(iter(value))).startswith(("Ref", "Fn::"))
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
@@ -121,19 +127,26 @@ class Template:
         self.exports = exports
         self.parameters: dict[str, Any] = {}
         self.missing_parameters: dict[str, str] = {}
-        for name, spec in (document.get("Parameters") or {}).items():
-            if name in parameters:
-                self.parameters[name] = parameters[name]
-            elif isinstance(spec, dict) and "Default" in spec:
-                default = spec["Default"]
-                if str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList":
-                    default = [item.strip() for item in str(default).split(",")]
-                self.parameters[name] = default
+        sections = {key: document.get(key) or {} for key in ("Parameters", "Conditions", "Mappings")}
+        for key, section in sections.items():
+            if not isinstance(section, dict):
+                raise InputError(
+                    f"{file}: {key} must be a mapping", {key: [f"Got {type(section).__name__}."]}
+                )
+        for name, spec in sections["Parameters"].items():
+            is_list = isinstance(spec, dict) and (
+                str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList"
+            )
+            if name in parameters or isinstance(spec, dict) and "Default" in spec:
+                value = parameters[name] if name in parameters else spec["Default"]
+                if is_list and not isinstance(value, list):  # a list parameter's value is "a,b,c"
+                    value = [item.strip() for item in str(value).split(",")]
+                self.parameters[name] = value
             else:
                 self.missing_parameters[name] = "has no Default and no value was given"
-        self.conditions: dict[str, Any] = document.get("Conditions") or {}
+        self.conditions: dict[str, Any] = sections["Conditions"]
         self._condition_values: dict[str, bool] = {}
-        self.mappings: dict[str, Any] = document.get("Mappings") or {}
+        self.mappings: dict[str, Any] = sections["Mappings"]
 
     def resource_line(self, logical_id: str) -> int | None:
         return _line(self.resources, logical_id) or self.json_lines.get(logical_id)
@@ -144,7 +157,7 @@ class Template:
         if isinstance(value, dict):
             if len(value) == 1:
                 key = next(iter(value))
-                if key == "Ref" or key.startswith("Fn::"):
+                if key == "Ref" or str(key).startswith("Fn::"):
                     return self._intrinsic(key, value[key])
                 if key == "Condition":
                     return self.condition(value[key])
@@ -154,10 +167,18 @@ class Template:
         return value
 
     def _intrinsic(self, name: str, arg: Any) -> Any:
-        handler = getattr(self, "_fn_" + name.removeprefix("Fn::").lower(), None)
+        function = name.removeprefix("Fn::")
+        handler = getattr(self, "_fn_" + function.lower(), None) if function.isalnum() else None
         if handler is None:
-            raise Unresolved(f"{name} cannot be resolved without deploying the template")
-        return handler(arg)
+            if function in SHORT_TAGS or function == "Ref":
+                raise Unresolved(f"{name} cannot be resolved without deploying the template")
+            raise Unresolved(f"{name} is not a CloudFormation function this importer resolves")
+        try:
+            return handler(arg)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise Unresolved(
+                f"{name}: its arguments do not have the form CloudFormation expects ({exc})"
+            ) from None
 
     def _fn_ref(self, name: Any) -> Any:
         name = self.resolve(name)
@@ -280,7 +301,7 @@ class Template:
         return resolved
 
     def condition(self, name: Any) -> bool:
-        if name not in self.conditions:
+        if not isinstance(name, str) or name not in self.conditions:
             raise Unresolved(f"no condition named {name}")
         if name not in self._condition_values:
             self._condition_values[name] = False  # a cycle reads as false rather than recursing forever
@@ -372,6 +393,12 @@ class CfnImporter:
         ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
             kind = resource.get("Type") if isinstance(resource, dict) else None
+            if not isinstance(kind, str):
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type must be a resource type name "
+                    "such as AWS::EC2::Instance",
+                    {f"Resources.{lid}.Type": [f"Got {type(kind).__name__}: {str(kind)[:80]}."]},
+                )
             if kind not in self.handlers:
                 self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped")
                 continue
@@ -387,11 +414,25 @@ class CfnImporter:
                     continue
             if lid in self.b.resources or lid in self.b.vpcs or lid in self.b.security_groups:
                 raise InputError(f"{t.file}: logical id {lid} is defined by two templates of this import")
-            self.handlers[kind][1](t, lid, resource.get("Properties") or LineDict())
+            props = resource.get("Properties") or LineDict()
+            if not isinstance(props, dict):
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): Properties must be a mapping",
+                    {f"Resources.{lid}.Properties": [f"Got {type(props).__name__}."]},
+                )
+            try:
+                self.handlers[kind][1](t, lid, props)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): a property has a shape this "
+                    f"importer does not read ({type(exc).__name__}: {exc}); fix the template or remove the resource "
+                    "from the import",
+                    {f"Resources.{lid}": ["Unsupported shape."]},
+                ) from None
 
     def _tier(self, resource: Any) -> int:
         kind = resource.get("Type") if isinstance(resource, dict) else None
-        return self.handlers[kind][0] if kind in self.handlers else 3
+        return self.handlers[kind][0] if isinstance(kind, str) and kind in self.handlers else 3
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
@@ -469,15 +510,16 @@ class CfnImporter:
             raw = props.get(key) if isinstance(props, dict) else None
             items = raw if isinstance(raw, list) else self.get_list(t, lid, props, key)
             for index, item in enumerate(items):
-                try:
-                    item = t.resolve(item)
-                except Unresolved as exc:
-                    self.b.assume(
-                        f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
-                    )
-                    continue
-                if item is NO_VALUE:
-                    continue
+                if _is_function(item):  # the whole rule is an !If or a Ref: resolve it first
+                    try:
+                        item = t.resolve(item)
+                    except Unresolved as exc:
+                        self.b.assume(
+                            f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
+                        )
+                        continue
+                if item is NO_VALUE or not isinstance(item, dict):
+                    continue  # each field of a rule is resolved on its own (an unresolved Description is harmless)
                 rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
                 if rule:
                     group[direction].append(rule)

@@ -298,7 +298,14 @@ class TerraformImporter:
                 continue
             if r.id in self.b.resources or r.id in self.b.vpcs:
                 raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
-            self.handlers[r.kind][1](p, r)
+            try:
+                self.handlers[r.kind][1](p, r)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+                raise InputError(
+                    f"{p.file}:{p.line_of(r.address) or 1}: {r.address}: a value has a shape this importer does "
+                    f"not read ({type(exc).__name__}: {exc})",
+                    {r.address: ["Unsupported shape."]},
+                ) from None
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpns.items():
@@ -631,19 +638,29 @@ class TerraformImporter:
 def parse_plan(content: str | bytes | Any, file: str) -> Plan:
     from recommender.importers import located
 
+    text = ""
     if isinstance(content, (str, bytes)):
-        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        if isinstance(content, bytes):  # UTF-16 with a BOM is what PowerShell's `>` writes
+            utf16 = content[:2] in (b"\xff\xfe", b"\xfe\xff")
+            text = content.decode("utf-16" if utf16 else "utf-8-sig", "replace")
+        else:
+            text = content
         if text.lstrip()[:1] != "{":
             raise DocumentError(
                 f"{file}: a Terraform plan must be the JSON of `terraform show -json PLANFILE` (a binary plan file "
                 "or HCL is not accepted)",
             )
         try:
-            document = load_json(text)
+            content = load_json(text)
         except DocumentError as exc:
             raise located(file, exc) from None
-        return Plan(document, file, text)
-    return Plan(content, file, "")
+    try:
+        return Plan(content, file, text)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise InputError(
+            f"{file}: not the JSON of `terraform show -json PLANFILE`: an element has an unexpected shape "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def import_plans(sources: list[tuple[str, str | bytes | Any]]) -> dict[str, Any]:
