@@ -18,12 +18,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from recommender.documents import LineDict, LineList, _SafeLineLoader, load_json, load_yaml
 from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
-    ENGINE_PORTS,
+    SHAPE_ERRORS,
+    Database,
     Link,
     NetworkAcl,
     ProposalBuilder,
     RouteTable,
-    normalize_engine,
+    is_shape_error,
     port_range,
     protocol_name,
     route_to,
@@ -175,7 +176,9 @@ class Template:
             raise Unresolved(f"{name} is not a CloudFormation function this importer resolves")
         try:
             return handler(arg)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        except SHAPE_ERRORS as exc:
+            if not is_shape_error(exc):
+                raise
             raise Unresolved(
                 f"{name}: its arguments do not have the form CloudFormation expects ({exc})"
             ) from None
@@ -316,11 +319,8 @@ class CfnImporter:
         self.b = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
-        self.db_subnet_groups: dict[str, list[str]] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpn_connections: dict[str, dict[str, Any]] = {}
-        self.backup_selections = 0
-        self.backup_plans: list[str] = []
         self.handlers: dict[str, tuple[int, Callable[[Template, str, Any], None]]] = {
             "AWS::EC2::VPC": (0, self.vpc),
             "AWS::EC2::InternetGateway": (0, self.internet_gateway),
@@ -393,6 +393,14 @@ class CfnImporter:
         ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
             kind = resource.get("Type") if isinstance(resource, dict) else None
+            if isinstance(kind, dict) and len(kind) == 1 and str(next(iter(kind))).startswith("Fn::"):
+                directive = str(next(iter(kind))).removeprefix("Fn::")
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type is a !{directive} directive of a "
+                    "template preprocessor, not a resource type: import the processed template (for Rain "
+                    "modules, the output of `rain pkg`)",
+                    {f"Resources.{lid}.Type": [f"Unsupported: !{directive}."]},
+                )
             if not isinstance(kind, str):
                 raise InputError(
                     f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type must be a resource type name "
@@ -422,7 +430,9 @@ class CfnImporter:
                 )
             try:
                 self.handlers[kind][1](t, lid, props)
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            except SHAPE_ERRORS as exc:
+                if not is_shape_error(exc):
+                    raise
                 raise InputError(
                     f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): a property has a shape this "
                     f"importer does not read ({type(exc).__name__}: {exc}); fix the template or remove the resource "
@@ -437,10 +447,6 @@ class CfnImporter:
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
             self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
-        if self.backup_selections:
-            self.b.backup.add("aws_backup")
-        elif self.backup_plans:
-            self.b.assume(f"backup plan {', '.join(self.backup_plans)} selects no resources: not counted")
 
     # ---- handlers ----------------------------------------------------------------------------------
 
@@ -462,9 +468,11 @@ class CfnImporter:
         self.b.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
 
     def gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
-        vgw = self.get(t, lid, props, "VpnGatewayId")
+        vgw, vpc = self.get(t, lid, props, "VpnGatewayId"), self.get(t, lid, props, "VpcId")
         if vgw:
-            self.vpn_gateway_vpc[vgw] = self.get(t, lid, props, "VpcId")
+            self.vpn_gateway_vpc[vgw] = vpc
+        if self.get(t, lid, props, "InternetGatewayId") and vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
 
     def route_table(self, t: Template, lid: str, props: Any) -> None:
         self.b.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
@@ -505,7 +513,9 @@ class CfnImporter:
         return None
 
     def security_group(self, t: Template, lid: str, props: Any) -> None:
-        group = self.b.add_security_group(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+        group = self.b.add_group(
+            lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid), self.where(t, lid)
+        )
         for key, direction in (("SecurityGroupIngress", "inbound"), ("SecurityGroupEgress", "outbound")):
             raw = props.get(key) if isinstance(props, dict) else None
             items = raw if isinstance(raw, list) else self.get_list(t, lid, props, key)
@@ -607,153 +617,111 @@ class CfnImporter:
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def _placement(self, t: Template, lid: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
-        placement: dict[str, Any] = {}
-        if subnets:
-            placement["subnet"] = subnets[0]
-            if len(subnets) > 1:
-                self.b.assume(f"{lid} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}")
-        placement["security_groups"] = groups
-        return placement
+    def where(self, t: Template, lid: str) -> str:
+        """How messages name a resource: file:line: LogicalId."""
+        return f"{t.file}:{t.resource_line(lid)}: {lid}"
+
+    def _vpc_config(self, t: Template, lid: str, props: Any, key: str, subnets: str, groups: str) -> Any:
+        """(subnets, security groups) of a VpcConfig-like property, or None when it is absent."""
+        config = self.get(t, lid, props, key)
+        if not isinstance(config, dict):
+            return None
+        return self.get_list(t, lid, config, subnets), self.get_list(t, lid, config, groups)
+
+    def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
+        """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
+        names = self.get_list(t, lid, props, "SecurityGroups")
+        known = [name for name in names if name in self.b.security_groups]
+        if len(known) < len(names):
+            self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
+        return known
 
     def instance(self, t: Template, lid: str, props: Any) -> None:
-        subnets = [self.get(t, lid, props, "SubnetId")]
-        groups = self.get_list(t, lid, props, "SecurityGroupIds")
+        subnets = [self.get(t, lid, props, "SubnetId")] if "SubnetId" in props else None
+        groups = self.get_list(t, lid, props, "SecurityGroupIds") + self._groups_by_name(t, lid, props)
         interfaces = self.get_list(t, lid, props, "NetworkInterfaces")
         if interfaces and isinstance(interfaces[0], dict):
-            subnets = [interfaces[0].get("SubnetId")]
-            groups = groups or list(interfaces[0].get("GroupSet") or [])
-        if "SecurityGroups" in props:
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: SecurityGroups by name are not modelled")
-        resource = {"id": lid, "type": "ec2", **self._placement(t, lid, [s for s in subnets if s], groups)}
-        self.b.add_resource({**resource, "origin": self.origin(t, lid)})
+            subnets = [self.get(t, lid, interfaces[0], "SubnetId")]
+            groups = groups or self.get_list(t, lid, interfaces[0], "GroupSet")
         instance_type = self.get(t, lid, props, "InstanceType")
-        if instance_type is None and "InstanceType" not in props:
+        if instance_type is None and "InstanceType" not in props and "LaunchTemplate" not in props:
             self.b.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
             instance_type = "m1.small"
-        if instance_type:
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_instance(lid, self.where(t, lid), self.origin(t, lid), subnets, groups, instance_type)
 
     def db_subnet_group(self, t: Template, lid: str, props: Any) -> None:
-        self.db_subnet_groups[lid] = self.get_list(t, lid, props, "SubnetIds")
+        names = [lid, self.get(t, lid, props, "DBSubnetGroupName")]
+        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
 
-    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> dict[str, Any]:
-        engine_text = self.get(t, lid, props, "Engine")
-        engine = normalize_engine(str(engine_text)) if engine_text else None
-        resource: dict[str, Any] = {"id": lid, "type": "rds"}
-        if engine:
-            resource["engine"] = engine
-        port = self.get(t, lid, props, "Port")
-        if port is None and engine:
-            port = ENGINE_PORTS[engine]
-        if port is not None:
-            resource["port"] = int(port)
-        else:
-            self.b.assume(f"{lid}: engine {engine_text} and port unknown: no flows to it are derived")
-        group = self.get(t, lid, props, "DBSubnetGroupName")
-        subnets = self.db_subnet_groups.get(group, []) if group else []
-        if group and group not in self.db_subnet_groups:
-            self.b.assume(f"{lid}: DB subnet group {group} is not part of this template: subnet unknown")
-        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
-        resource.update(self._placement(t, lid, public[:1] + [s for s in subnets if s not in public[:1]],
-                                        self.get_list(t, lid, props, groups_key)))  # fmt: skip
+    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> Database:
         accessible = self.get(t, lid, props, "PubliclyAccessible")
-        if accessible is None and not cluster and not group:
-            self.b.assume(f"{lid}: no DBSubnetGroupName and no PubliclyAccessible: the default VPC is used, "
-                          "where the instance is public")  # fmt: skip
-            accessible = True
-        resource["publicly_accessible"] = _truthy(accessible)
-        resource["stateful"] = True
         retention = self.get(t, lid, props, "BackupRetentionPeriod")
-        if retention is None and "BackupRetentionPeriod" not in props:
-            self.b.assume(f"{lid}: no BackupRetentionPeriod: CloudFormation's default of 1 day assumed")
-            retention = 1
-        if retention is not None and int(retention) > 0:
-            self.b.backup.add("rds_automated_backups")
-        resource["origin"] = self.origin(t, lid)
-        return resource
+        return Database(
+            lid, self.where(t, lid), self.origin(t, lid),
+            engine=self.get(t, lid, props, "Engine"),
+            port=self.get(t, lid, props, "Port"),
+            subnet_group=self.get(t, lid, props, "DBSubnetGroupName"),
+            security_groups=self.get_list(t, lid, props, groups_key),
+            publicly_accessible=None if accessible is None else _truthy(accessible),
+            retention=retention,
+            cluster=cluster,
+            replica_of=self.get(t, lid, props, "SourceDBInstanceIdentifier"),
+        )  # fmt: skip
 
     def db_instance(self, t: Template, lid: str, props: Any) -> None:
         cluster = self.get(t, lid, props, "DBClusterIdentifier")
-        if cluster in self.b.resources:
-            if _truthy(self.get(t, lid, props, "PubliclyAccessible", False)):
-                self.b.resources[cluster]["publicly_accessible"] = True
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: instance of cluster {cluster}, "
-                        "evaluated as part of it")  # fmt: skip
+        if cluster:
+            accessible = self.get(t, lid, props, "PubliclyAccessible")
+            self.b.add_cluster_member(
+                self.where(t, lid), cluster, None if accessible is None else _truthy(accessible)
+            )
             return
-        self.b.add_resource(self._database(t, lid, props, "VPCSecurityGroups", cluster=False))
+        database = self._database(t, lid, props, "VPCSecurityGroups", cluster=False)
+        if not database.security_groups:  # DBSecurityGroups (names) in the default VPC
+            database.security_groups = [g for g in self.get_list(t, lid, props, "DBSecurityGroups")
+                                        if g in self.b.security_groups]  # fmt: skip
+        self.b.add_database(database)
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_resource(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+        self.b.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
 
     def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.orchestrators.add("ecs")
 
     def ecs_service(self, t: Template, lid: str, props: Any) -> None:
-        self.b.orchestrators.add("ecs")
-        launch = str(self.get(t, lid, props, "LaunchType", "")).upper()
         providers = [
-            str(item.get("CapacityProvider", "")).upper()
+            item.get("CapacityProvider")
             for item in self.get_list(t, lid, props, "CapacityProviderStrategy")
             if isinstance(item, dict)
         ]
-        if launch == "FARGATE" or providers and all(p.startswith("FARGATE") for p in providers):
-            self.b.launch_types.add("fargate")
-        elif launch == "EC2" or providers:
-            self.b.launch_types.add("ec2")
-        else:
-            self.b.assume(
-                f"{lid}: no LaunchType or capacity provider: the cluster's default strategy decides"
-            )
-        network = self.get(t, lid, props, "NetworkConfiguration") or {}
-        awsvpc = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-        if not isinstance(awsvpc, dict):
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: not awsvpc networking: placement unknown")
-            return
-        placement = self._placement(
-            t, lid, list(awsvpc.get("Subnets") or []), list(awsvpc.get("SecurityGroups") or [])
-        )
-        self.b.add_resource({"id": lid, "type": "ecs_service", **placement, "origin": self.origin(t, lid)})
+        network = self.get(t, lid, props, "NetworkConfiguration")
+        awsvpc = self._vpc_config(t, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
+        launch = self.get(t, lid, props, "LaunchType")
+        self.b.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
 
     def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.orchestrators.add("eks")
-        config = self.get(t, lid, props, "ResourcesVpcConfig") or {}
-        placement = self._placement(
-            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
-        )
-        self.b.assume(f"{lid}: its pods are modelled with the cluster's subnets and security groups "
-                      "(the cluster security group EKS creates is not)")  # fmt: skip
-        self.b.add_resource({"id": lid, "type": "eks_pod", **placement, "origin": self.origin(t, lid)})
+        config = self._vpc_config(t, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")
+        subnets, groups = config or ([], [])
+        self.b.add_eks_cluster(lid, self.where(t, lid), self.origin(t, lid), subnets, groups)
 
     def eks_nodegroup(self, t: Template, lid: str, props: Any) -> None:
-        self.b.launch_types.add("ec2")
-        for instance_type in self.get_list(t, lid, props, "InstanceTypes"):
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_eks_nodegroup(self.get_list(t, lid, props, "InstanceTypes"))
 
     def eks_fargate_profile(self, t: Template, lid: str, props: Any) -> None:
-        self.b.launch_types.add("fargate")
+        self.b.add_eks_fargate_profile()
 
     def lambda_function(self, t: Template, lid: str, props: Any) -> None:
-        config = self.get(t, lid, props, "VpcConfig")
-        if not isinstance(config, dict):
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Lambda function outside any VPC")
-            return
-        placement = self._placement(
-            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
-        )
-        self.b.add_resource({"id": lid, "type": "lambda", **placement, "origin": self.origin(t, lid)})
+        config = self._vpc_config(t, lid, props, "VpcConfig", "SubnetIds", "SecurityGroupIds")
+        self.b.add_lambda(lid, self.where(t, lid), self.origin(t, lid), config)
 
     def backup_plan(self, t: Template, lid: str, props: Any) -> None:
-        self.backup_plans.append(lid)
+        self.b.add_backup_plan(lid)
 
     def backup_selection(self, t: Template, lid: str, props: Any) -> None:
-        self.backup_selections += 1
+        self.b.add_backup_selection()
 
     def lifecycle_policy(self, t: Template, lid: str, props: Any) -> None:
-        if str(self.get(t, lid, props, "State", "ENABLED")).upper() == "DISABLED":
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: lifecycle policy is DISABLED")
-            return
-        self.b.backup.add("ebs_snapshots")
+        self.b.add_lifecycle_policy(self.where(t, lid), self.get(t, lid, props, "State"))
 
 
 def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],

@@ -13,6 +13,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from recommender.errors import InputError
+
 COMPUTE_TYPES = ("ec2", "ecs_service", "eks_pod", "lambda")
 DATABASE_TYPES = ("rds",)
 WORLD = ("0.0.0.0/0", "::/0")
@@ -27,6 +29,17 @@ ENGINE_PORTS = {
     "sqlserver": 1433,
     "oracle": 1521,
 }
+
+
+SHAPE_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def is_shape_error(exc: BaseException) -> bool:
+    """An exception raised by a value of the input having an unexpected type or form (a list where a
+    number was expected), not by a bug of the importer (a missing attribute of its own objects)."""
+    if isinstance(exc, AttributeError):
+        return isinstance(getattr(exc, "obj", None), (dict, list, str, int, float, bool, type(None)))
+    return isinstance(exc, SHAPE_ERRORS)
 
 
 def normalize_engine(engine: str) -> str | None:
@@ -55,6 +68,35 @@ def port_range(protocol: str, low: Any, high: Any) -> str:
     if low in (-1, 0) and high in (-1, 65535):
         return "all" if low == -1 else "0-65535"
     return str(low) if low == high else f"{low}-{high}"
+
+
+# The Region's default VPC, as AWS creates it: where a security group without a VPC, or an instance or
+# database without a subnet, is placed. https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html
+# ("a size /16 IPv4 CIDR block (172.31.0.0/16)", "a size /20 default subnet in each Availability Zone",
+# "an internet gateway", "a route that points all traffic (0.0.0.0/0) to the internet gateway", and
+# "instances launched into a default subnet receive both a public IPv4 address and a private one").
+DEFAULT_VPC, DEFAULT_SUBNET, DEFAULT_VPC_CIDR, DEFAULT_SUBNET_CIDR = (
+    "default-vpc", "default-vpc-subnet", "172.31.0.0/16", "172.31.0.0/20",
+)  # fmt: skip
+
+
+@dataclass
+class Database:
+    """What an importer read about one RDS DB instance or cluster. The builder applies AWS's defaults to
+    what was not set (None): the engine's port, the default VPC, PubliclyAccessible, backup retention."""
+
+    id: str
+    where: str  # how messages name it: "file:line: LogicalId", a Terraform address, an ARN
+    origin: dict[str, Any]
+    engine: Any = None  # as written: mysql, aurora-postgresql, sqlserver-ee
+    port: Any = None
+    subnet_group: Any = None  # its name or id; None: not given (the default VPC)
+    subnets: list[Any] | None = None  # when the source lists the subnets themselves (a live account)
+    security_groups: list[Any] = field(default_factory=list)
+    publicly_accessible: bool | None = None  # None: not set, AWS's documented default applies
+    retention: Any = None  # automated backup retention in days; None: not set (AWS's default, 1 day)
+    cluster: bool = False
+    replica_of: Any = None  # a read replica's source: it inherits the source's subnet group
 
 
 @dataclass
@@ -131,6 +173,12 @@ class ProposalBuilder:
         self.instance_types: set[str] = set()
         self.assumptions: list[str] = []
         self.skipped: list[str] = []
+        self.internet_gateway_vpcs: set[str] = set()  # VPCs with an internet gateway attached
+        self.db_subnet_groups: dict[str, list[Any]] = {}
+        self.databases: list[Database] = []
+        self.cluster_members: list[tuple[str, Any, bool | None]] = []  # (who, cluster, publicly accessible)
+        self.backup_plans: list[str] = []
+        self.backup_selections = 0
 
     def origin(self, logical_id: str, line: int | None = None, file: str | None = None) -> dict[str, Any]:
         result: dict[str, Any] = {"file": file or self.file}
@@ -194,6 +242,138 @@ class ProposalBuilder:
     def add_resource(self, resource: dict[str, Any]) -> None:
         self.resources[resource["id"]] = resource
 
+    # ---- AWS semantics shared by every importer: each one reads its format and calls these --------------
+
+    def default_vpc(self, who: str) -> str:
+        """The Region's default VPC (and one public default subnet) for `who`, which names none; said so."""
+        if DEFAULT_VPC not in self.vpcs:
+            self.vpcs[DEFAULT_VPC] = {"id": DEFAULT_VPC, "cidr": DEFAULT_VPC_CIDR}
+            self.add_subnet(DEFAULT_SUBNET, DEFAULT_VPC, DEFAULT_SUBNET_CIDR, {}, map_public_ip=True)
+            table = RouteTable(f"{DEFAULT_VPC}-main", DEFAULT_VPC, main=True)
+            table.routes.append(Route("0.0.0.0/0", "igw", f"{DEFAULT_VPC}-igw"))
+            self.route_tables[table.id] = table
+            self.internet_gateway_vpcs.add(DEFAULT_VPC)
+        self.assume(
+            f"{who}: its VPC or subnet is not given or not known: the Region's default VPC is assumed ({DEFAULT_VPC}, "
+            f"{DEFAULT_VPC_CIDR}; {DEFAULT_SUBNET} {DEFAULT_SUBNET_CIDR}, public, with an internet gateway)"
+        )
+        return DEFAULT_VPC
+
+    def add_group(self, sg_id: str, vpc: Any, origin: dict[str, Any], who: str) -> dict[str, Any]:
+        """A security group; without a VPC it is in the Region's default VPC (as AWS creates it)."""
+        return self.add_security_group(sg_id, vpc or self.default_vpc(who), origin)
+
+    def placement(self, who: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
+        """`subnet` (the first of several, said so) and `security_groups` of a resource."""
+        subnets = [subnet for subnet in subnets if subnet]
+        placement: dict[str, Any] = {}
+        if subnets:
+            placement["subnet"] = subnets[0]
+            if len(subnets) > 1:
+                self.assume(f"{who} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}")
+        placement["security_groups"] = [group for group in groups if group]
+        return placement
+
+    def add_compute(
+        self, kind: str, resource_id: str, who: str, origin: dict[str, Any], subnets: list[Any] | None,
+        groups: list[Any],
+    ) -> None:  # fmt: skip
+        """An ec2 / ecs_service / eks_pod / lambda resource. Without a known subnet (none given, or only
+        values known at deploy time) it is placed in the default VPC's public subnet, and said so."""
+        known = [subnet for subnet in subnets or [] if subnet]
+        if not known:
+            known = [DEFAULT_SUBNET] if self.default_vpc(who) else []
+        placement = self.placement(who, known, groups)
+        self.add_resource({"id": resource_id, "type": kind, **placement, "origin": origin})
+
+    def add_instance(
+        self, resource_id: str, who: str, origin: dict[str, Any], subnets: list[Any] | None,
+        groups: list[Any], instance_type: Any,
+    ) -> None:  # fmt: skip
+        self.add_compute("ec2", resource_id, who, origin, subnets, groups)
+        if instance_type:
+            self.instance_types.add(str(instance_type))
+
+    def ecs_launch_type(self, who: str, launch_type: Any, capacity_providers: list[Any]) -> None:
+        """The launch type of an ECS service: LaunchType, else its capacity providers (FARGATE* = fargate)."""
+        self.orchestrators.add("ecs")
+        launch = str(launch_type or "").upper()
+        providers = [str(provider or "").upper() for provider in capacity_providers]
+        if launch == "FARGATE" or providers and all(p.startswith("FARGATE") for p in providers):
+            self.launch_types.add("fargate")
+        elif launch == "EC2" or providers:
+            self.launch_types.add("ec2")
+        else:
+            self.assume(f"{who}: no launch type or capacity provider: the cluster's default strategy decides")
+
+    def add_ecs_service(
+        self, service_id: str, who: str, origin: dict[str, Any], launch_type: Any, capacity_providers: list[Any],
+        awsvpc: tuple[list[Any], list[Any]] | None,
+    ) -> None:  # fmt: skip
+        """An ECS service; only awsvpc networking places its tasks in subnets with security groups."""
+        self.ecs_launch_type(who, launch_type, capacity_providers)
+        if awsvpc is None:
+            self.skip(f"{who}: not awsvpc networking: placement unknown")
+            return
+        self.add_compute("ecs_service", service_id, who, origin, awsvpc[0], awsvpc[1])
+
+    def add_eks_cluster(
+        self, cluster_id: str, who: str, origin: dict[str, Any], subnets: list[Any], groups: list[Any]
+    ) -> None:
+        self.orchestrators.add("eks")
+        self.assume(f"{who}: its pods are modelled with the cluster's subnets and security groups "
+                    "(the cluster security group EKS creates is not)")  # fmt: skip
+        self.add_compute("eks_pod", cluster_id, who, origin, subnets, groups)
+
+    def add_eks_nodegroup(self, instance_types: list[Any]) -> None:
+        self.launch_types.add("ec2")
+        self.instance_types.update(str(kind) for kind in instance_types if kind)
+
+    def add_eks_fargate_profile(self) -> None:
+        self.launch_types.add("fargate")
+
+    def add_lambda(
+        self,
+        function_id: str,
+        who: str,
+        origin: dict[str, Any],
+        vpc_config: tuple[list[Any], list[Any]] | None,
+    ) -> None:
+        if vpc_config is None:
+            self.skip(f"{who}: Lambda function outside any VPC")
+            return
+        self.add_compute("lambda", function_id, who, origin, vpc_config[0], vpc_config[1])
+
+    def add_backup_plan(self, plan_id: str) -> None:
+        self.backup_plans.append(plan_id)
+
+    def add_backup_selection(self) -> None:
+        self.backup_selections += 1
+
+    def add_lifecycle_policy(self, who: str, state: Any) -> None:
+        """A DLM policy: EBS snapshots unless its state is DISABLED."""
+        if str(state or "ENABLED").upper() == "DISABLED":
+            self.skip(f"{who}: lifecycle policy is DISABLED")
+            return
+        self.backup.add("ebs_snapshots")
+
+    def add_db_subnet_group(self, names: list[Any], subnets: list[Any]) -> None:
+        for name in names:
+            if name:
+                self.db_subnet_groups[str(name)] = list(subnets)
+
+    def add_database(self, database: Database) -> None:
+        """An RDS DB instance or cluster; placed and given AWS's defaults in build(), once the subnets,
+        route tables and internet gateways of the whole source are known."""
+        self.databases.append(database)
+        self.resources[database.id] = {"id": database.id, "type": "rds"}  # keeps the order of the source
+
+    def add_cluster_member(self, who: str, cluster: Any, publicly_accessible: bool | None) -> None:
+        """A DB instance of a cluster: evaluated as part of its cluster (public when any member is). An
+        instance of a cluster that is not part of the source is skipped: the cluster holds its network
+        placement and backups, so it cannot be evaluated alone."""
+        self.cluster_members.append((who, cluster, publicly_accessible))
+
     # ---- derivations -------------------------------------------------------------------------------
 
     def _routes_of_vpc(self, vpc: str) -> list[Route]:
@@ -210,8 +390,88 @@ class ProposalBuilder:
     def _default_route_to(self, subnet_id: str, kind: str) -> bool:
         return any(r.target_kind == kind and r.destination in WORLD for r in self._subnet_routes(subnet_id))
 
-    def _is_public(self, subnet_id: str) -> bool:
+    def is_public(self, subnet_id: str) -> bool:
+        """A route to an internet gateway for 0.0.0.0/0 (or ::/0), or public IPs on launch."""
         return self._default_route_to(subnet_id, "igw") or subnet_id in self.map_public_ip
+
+    def _has_internet_gateway(self, vpc: Any) -> bool | None:
+        """True / False when the source says whether an internet gateway is attached to the VPC; None when
+        the VPC is not part of the source."""
+        if vpc in self.internet_gateway_vpcs:
+            return True
+        if vpc not in self.vpcs or "cidr" not in self.vpcs[vpc]:
+            return None
+        return any(route.target_kind == "igw" for route in self._routes_of_vpc(vpc))
+
+    def _resolve_database(self, db: Database) -> dict[str, Any]:
+        resource = self.resources[db.id]
+        engine = normalize_engine(str(db.engine)) if db.engine else None
+        if engine:
+            resource["engine"] = engine
+        port = db.port if db.port not in (None, "") else ENGINE_PORTS.get(engine or "")
+        if port is not None:
+            resource["port"] = int(port)
+        else:
+            self.assume(f"{db.where}: engine {db.engine} and port unknown: no flows to it are derived")
+        group, subnets = db.subnet_group or None, db.subnets
+        source = self.resources.get(str(db.replica_of)) if db.replica_of else None
+        if subnets is None and group is None and source is not None and "subnet" in source:
+            subnets = [source["subnet"]]  # a read replica in its source's subnet group
+            self.assume(f"{db.where}: read replica of {db.replica_of}, placed in its source's subnet group")
+        elif subnets is None and group is not None:
+            subnets = self.db_subnet_groups.get(str(group))
+            if subnets is None:
+                self.assume(
+                    f"{db.where}: DB subnet group {group} is not part of this source: its subnets are unknown"
+                )
+                subnets = []
+        if not subnets:
+            subnets = [DEFAULT_SUBNET] if self.default_vpc(db.where) else []
+        public = [s for s in subnets if s in self.subnets and self.is_public(s)]
+        ordered = public[:1] + [s for s in subnets if s not in public[:1]]
+        resource.update(self.placement(db.where, ordered, db.security_groups))
+        resource["publicly_accessible"] = self._publicly_accessible(db, engine, resource.get("subnet"))
+        resource["stateful"] = True
+        retention = db.retention
+        if retention is None and db.replica_of is None:
+            self.assume(f"{db.where}: no backup retention period: AWS's default of 1 day assumed")
+            retention = 1
+        if retention is not None and int(retention) > 0:
+            self.backup.add("rds_automated_backups")
+        resource["origin"] = db.origin
+        return resource
+
+    def _publicly_accessible(self, db: Database, engine: str | None, subnet: Any) -> bool:
+        """PubliclyAccessible, or AWS's default when it is not set (RDS API reference, CreateDBInstance
+        and CreateDBCluster, PubliclyAccessible: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html):
+        without a DB subnet group, public when the default VPC has an internet gateway (it does, as AWS
+        creates it); with one, public when the subnets' VPC has an internet gateway attached. Aurora DB
+        instances are private unless set (the cluster is public when any of its instances is)."""
+        if db.publicly_accessible is not None:
+            return db.publicly_accessible
+        if engine and engine.startswith("aurora"):
+            return False
+        vpc = self.subnets.get(subnet, {}).get("vpc") if subnet else None
+        attached = self._has_internet_gateway(vpc) if vpc else None
+        if attached is None:
+            self.assume(f"{db.where}: PubliclyAccessible not set and whether its VPC has an internet gateway is "
+                        "unknown: public assumed (AWS's default when it has one); set PubliclyAccessible")  # fmt: skip
+            return True
+        reason = "has an internet gateway: public" if attached else "has no internet gateway: private"
+        self.assume(f"{db.where}: PubliclyAccessible not set: AWS's default applies, its VPC {vpc} {reason}")
+        return attached
+
+    def _resolve_cluster_members(self) -> None:
+        for who, cluster, accessible in self.cluster_members:
+            resource = self.resources.get(str(cluster)) if cluster else None
+            if resource is None or resource.get("type") != "rds":
+                self.skip(
+                    f"{who}: instance of cluster {cluster}, which is not part of this source: not evaluated"
+                )
+                continue
+            if accessible:
+                resource["publicly_accessible"] = True
+            self.skip(f"{who}: instance of cluster {cluster}, evaluated as part of it")
 
     def _has_route(self, vpc: str, target: str) -> bool:
         return any(route.target == target for route in self._routes_of_vpc(vpc))
@@ -286,11 +546,34 @@ class ProposalBuilder:
         return choices
 
     def build(self) -> dict[str, Any]:
+        for database in self.databases:
+            try:
+                self._resolve_database(database)
+            except SHAPE_ERRORS as exc:
+                if not is_shape_error(exc):
+                    raise
+                where = f"{database.origin.get('file')}:{database.origin.get('line') or 1}: {database.id}"
+                raise InputError(
+                    f"{where}: a value has a shape this importer does not read ({type(exc).__name__}: {exc})",
+                    {database.id: ["Unsupported shape."]},
+                ) from None
+        self._resolve_cluster_members()
+        for resource in self.resources.values():
+            subnet = resource.get("subnet")
+            if subnet and subnet not in self.subnets:
+                who = f"{resource['id']}: subnet {subnet} is not part of this source, so"
+                resource["subnet"] = DEFAULT_SUBNET if self.default_vpc(who) else subnet
+        if self.backup_selections:
+            self.backup.add("aws_backup")
+        elif self.backup_plans:
+            self.assume(f"backup plan {', '.join(self.backup_plans)} selects no resources: not counted")
         for subnet_id, subnet in self.subnets.items():
-            subnet["public"] = self._is_public(subnet_id)
+            subnet["public"] = self.is_public(subnet_id)
             if not subnet["public"] and self._default_route_to(subnet_id, "nat"):
                 subnet["nat_gateway"] = True
-            subnet["origin"] = subnet.pop("origin")
+            origin = subnet.pop("origin")
+            if origin:  # the default VPC's subnet has none: it is not written anywhere
+                subnet["origin"] = origin
         for link in list(self.peerings.values()):
             if len(link.vpcs) != 2:
                 self.skip(f"peering {link.id}: one of its two VPCs is unknown")

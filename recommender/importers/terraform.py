@@ -16,13 +16,14 @@ from typing import Any
 from recommender.documents import load_json
 from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
-    ENGINE_PORTS,
+    SHAPE_ERRORS,
+    Database,
     Link,
     NetworkAcl,
     ProposalBuilder,
     Route,
     RouteTable,
-    normalize_engine,
+    is_shape_error,
     port_range,
     protocol_name,
     route_to,
@@ -195,13 +196,12 @@ class TerraformImporter:
         self.b = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
-        self.db_subnet_groups: dict[str, list[str]] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpns: dict[str, dict[str, Any]] = {}
-        self.backup_selections = 0
         self.handlers: dict[str, tuple[int, Callable[[Plan, Resource], None]]] = {
             "aws_vpc": (0, self.vpc),
             "aws_internet_gateway": (0, self.internet_gateway),
+            "aws_internet_gateway_attachment": (1, self.internet_gateway_attachment),
             "aws_vpn_gateway": (0, self.vpn_gateway),
             "aws_customer_gateway": (0, self.nothing),
             "aws_ec2_transit_gateway": (0, self.transit_gateway),
@@ -234,7 +234,7 @@ class TerraformImporter:
             "aws_eks_node_group": (2, self.eks_node_group),
             "aws_eks_fargate_profile": (2, self.eks_fargate_profile),
             "aws_lambda_function": (2, self.lambda_function),
-            "aws_backup_plan": (2, self.nothing),
+            "aws_backup_plan": (2, self.backup_plan),
             "aws_backup_vault": (2, self.nothing),
             "aws_backup_selection": (2, self.backup_selection),
             "aws_dlm_lifecycle_policy": (2, self.lifecycle_policy),
@@ -300,7 +300,9 @@ class TerraformImporter:
                 raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
             try:
                 self.handlers[r.kind][1](p, r)
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            except SHAPE_ERRORS as exc:
+                if not is_shape_error(exc):
+                    raise
                 raise InputError(
                     f"{p.file}:{p.line_of(r.address) or 1}: {r.address}: a value has a shape this importer does "
                     f"not read ({type(exc).__name__}: {exc})",
@@ -311,8 +313,6 @@ class TerraformImporter:
         for vpn_id, vpn in self.vpns.items():
             local = vpn.pop("_local", [])
             self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or local)
-        if self.backup_selections:
-            self.b.backup.add("aws_backup")
 
     # ---- handlers --------------------------------------------------------------------------------
 
@@ -327,6 +327,14 @@ class TerraformImporter:
 
     def internet_gateway(self, p: Plan, r: Resource) -> None:
         self.internet_gateways.add(r.id)
+        vpc = self.one(p, r, "vpc_id")
+        if vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
+
+    def internet_gateway_attachment(self, p: Plan, r: Resource) -> None:
+        vpc = self.one(p, r, "vpc_id")
+        if vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
 
     def vpn_gateway(self, p: Plan, r: Resource) -> None:
         vpc = self.one(p, r, "vpc_id")
@@ -387,7 +395,9 @@ class TerraformImporter:
         return peers
 
     def security_group(self, p: Plan, r: Resource) -> None:
-        group = self.b.add_security_group(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+        vpc = None if self.absent(r, "vpc_id") else self.one(p, r, "vpc_id") or ""
+        group = self.b.add_group(r.id, vpc, self.origin(p, r), r.address) if vpc is None else \
+            self.b.add_security_group(r.id, vpc or None, self.origin(p, r))  # fmt: skip
         for name, direction in (("ingress", "inbound"), ("egress", "outbound")):
             for block in self.blocks(r, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
@@ -500,139 +510,87 @@ class TerraformImporter:
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def _placement(self, r: Resource, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
-        placement: dict[str, Any] = {}
-        if subnets:
-            placement["subnet"] = subnets[0]
-            if len(subnets) > 1:
-                self.b.assume(
-                    f"{r.address} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}"
-                )
-        placement["security_groups"] = groups
-        return placement
+    def absent(self, r: Resource, name: str) -> bool:
+        """Not written at all (not merely unknown until apply): AWS's default applies."""
+        return r.values.get(name) in (None, "") and name not in r.expressions
+
+    def _vpc_config(self, p: Plan, r: Resource, name: str, subnets: str, groups: str) -> Any:
+        """(subnets, security groups) of the first `name` block, or None when there is none."""
+        config = self.blocks(r, name)
+        if not config:
+            return None
+        return self.many(p, r, subnets, config[0]), self.many(p, r, groups, config[0])
 
     def instance(self, p: Plan, r: Resource) -> None:
-        subnet = self.one(p, r, "subnet_id")
+        subnets = None if self.absent(r, "subnet_id") else [self.one(p, r, "subnet_id")]
         groups = self.many(p, r, "vpc_security_group_ids")
-        placement = self._placement(r, [subnet] if subnet else [], groups)
-        self.b.add_resource({"id": r.id, "type": "ec2", **placement, "origin": self.origin(p, r)})
-        if r.values.get("instance_type"):
-            self.b.instance_types.add(str(r.values["instance_type"]))
+        if not groups:  # security_groups: names (default VPC) or ids; a group of the plan is known by address
+            groups = [g for g in self.many(p, r, "security_groups") if g in self.b.security_groups]
+        self.b.add_instance(
+            r.id, r.address, self.origin(p, r), subnets, groups, r.values.get("instance_type")
+        )
 
     def db_subnet_group(self, p: Plan, r: Resource) -> None:
-        subnets = self.many(p, r, "subnet_ids")
-        self.db_subnet_groups[r.id] = subnets
-        if r.values.get("name"):
-            self.db_subnet_groups[str(r.values["name"])] = subnets
+        self.b.add_db_subnet_group([r.id, r.values.get("name")], self.many(p, r, "subnet_ids"))
 
-    def _database(self, p: Plan, r: Resource, default_retention: int | None) -> dict[str, Any]:
-        engine_text = self.one(p, r, "engine")
-        engine = normalize_engine(str(engine_text)) if engine_text else None
-        resource: dict[str, Any] = {"id": r.id, "type": "rds"}
-        if engine:
-            resource["engine"] = engine
-        port = self.one(p, r, "port") or (ENGINE_PORTS[engine] if engine else None)
-        if port:
-            resource["port"] = int(port)
-        else:
-            self.b.assume(f"{r.address}: engine and port unknown: no flows to it are derived")
-        group = self.one(p, r, "db_subnet_group_name")
-        subnets = self.db_subnet_groups.get(group, []) if group else []
-        if group and group not in self.db_subnet_groups:
-            self.b.assume(f"{r.address}: DB subnet group {group} is not part of this plan: subnet unknown")
-        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
-        ordered = public[:1] + [s for s in subnets if s not in public[:1]]
-        resource.update(self._placement(r, ordered, self.many(p, r, "vpc_security_group_ids")))
-        resource["publicly_accessible"] = bool(r.values.get("publicly_accessible"))
-        resource["stateful"] = True
-        retention = r.values.get("backup_retention_period")
-        if retention is None:
-            self.b.assume(f"{r.address}: backup_retention_period not set: AWS's default of 1 day assumed")
-            retention = default_retention
-        if retention and int(retention) > 0:
-            self.b.backup.add("rds_automated_backups")
-        resource["origin"] = self.origin(p, r)
-        return resource
+    def _database(self, p: Plan, r: Resource, cluster: bool) -> Database:
+        accessible = r.values.get("publicly_accessible")  # the provider's default is false: always known
+        return Database(
+            r.id, r.address, self.origin(p, r),
+            engine=self.one(p, r, "engine"),
+            port=self.one(p, r, "port"),
+            subnet_group=self.one(p, r, "db_subnet_group_name"),
+            security_groups=self.many(p, r, "vpc_security_group_ids"),
+            publicly_accessible=None if accessible is None else bool(accessible),
+            retention=r.values.get("backup_retention_period"),
+            cluster=cluster,
+            replica_of=self.one(p, r, "replicate_source_db"),
+        )  # fmt: skip
 
     def db_instance(self, p: Plan, r: Resource) -> None:
-        self.b.add_resource(self._database(p, r, 1))
+        self.b.add_database(self._database(p, r, cluster=False))
 
     def rds_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.add_resource(self._database(p, r, 1))
+        self.b.add_database(self._database(p, r, cluster=True))
 
     def rds_cluster_instance(self, p: Plan, r: Resource) -> None:
+        accessible = r.values.get("publicly_accessible")
         cluster = self.one(p, r, "cluster_identifier")
-        if cluster in self.b.resources:
-            if r.values.get("publicly_accessible"):
-                self.b.resources[cluster]["publicly_accessible"] = True
-            self.b.skip(f"{r.address}: instance of cluster {cluster}, evaluated as part of it")
-        else:
-            self.b.skip(f"{r.address}: instance of a cluster that is not part of this plan")
+        self.b.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
 
     def ecs_cluster(self, p: Plan, r: Resource) -> None:
         self.b.orchestrators.add("ecs")
 
     def ecs_service(self, p: Plan, r: Resource) -> None:
-        self.b.orchestrators.add("ecs")
-        launch = str(r.values.get("launch_type") or "").upper()
         providers = [
-            str(b[0].get("capacity_provider", "")).upper()
-            for b in self.blocks(r, "capacity_provider_strategy")
+            block[0].get("capacity_provider") for block in self.blocks(r, "capacity_provider_strategy")
         ]
-        if launch == "FARGATE" or providers and all(p_.startswith("FARGATE") for p_ in providers):
-            self.b.launch_types.add("fargate")
-        elif launch == "EC2" or providers:
-            self.b.launch_types.add("ec2")
-        else:
-            self.b.assume(
-                f"{r.address}: no launch_type or capacity provider: the cluster's default strategy decides"
-            )
-        network = self.blocks(r, "network_configuration")
-        if not network:
-            self.b.skip(f"{r.address}: not awsvpc networking: placement unknown")
-            return
-        placement = self._placement(
-            r, self.many(p, r, "subnets", network[0]), self.many(p, r, "security_groups", network[0])
-        )
-        self.b.add_resource({"id": r.id, "type": "ecs_service", **placement, "origin": self.origin(p, r)})
+        awsvpc = self._vpc_config(p, r, "network_configuration", "subnets", "security_groups")
+        launch = r.values.get("launch_type")
+        self.b.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
 
     def eks_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.orchestrators.add("eks")
-        config = self.blocks(r, "vpc_config")
-        block = config[0] if config else ({}, {})
-        placement = self._placement(
-            r, self.many(p, r, "subnet_ids", block), self.many(p, r, "security_group_ids", block)
-        )
-        self.b.assume(f"{r.address}: its pods are modelled with the cluster's subnets and security groups "
-                      "(the cluster security group EKS creates is not)")  # fmt: skip
-        self.b.add_resource({"id": r.id, "type": "eks_pod", **placement, "origin": self.origin(p, r)})
+        subnets, groups = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids") or ([], [])
+        self.b.add_eks_cluster(r.id, r.address, self.origin(p, r), subnets, groups)
 
     def eks_node_group(self, p: Plan, r: Resource) -> None:
-        self.b.launch_types.add("ec2")
-        for instance_type in r.values.get("instance_types") or []:
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_eks_nodegroup(list(r.values.get("instance_types") or []))
 
     def eks_fargate_profile(self, p: Plan, r: Resource) -> None:
-        self.b.launch_types.add("fargate")
+        self.b.add_eks_fargate_profile()
 
     def lambda_function(self, p: Plan, r: Resource) -> None:
-        config = self.blocks(r, "vpc_config")
-        if not config:
-            self.b.skip(f"{r.address}: Lambda function outside any VPC")
-            return
-        placement = self._placement(
-            r, self.many(p, r, "subnet_ids", config[0]), self.many(p, r, "security_group_ids", config[0])
-        )
-        self.b.add_resource({"id": r.id, "type": "lambda", **placement, "origin": self.origin(p, r)})
+        config = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids")
+        self.b.add_lambda(r.id, r.address, self.origin(p, r), config)
+
+    def backup_plan(self, p: Plan, r: Resource) -> None:
+        self.b.add_backup_plan(r.address)
 
     def backup_selection(self, p: Plan, r: Resource) -> None:
-        self.backup_selections += 1
+        self.b.add_backup_selection()
 
     def lifecycle_policy(self, p: Plan, r: Resource) -> None:
-        if str(r.values.get("state") or "ENABLED").upper() == "DISABLED":
-            self.b.skip(f"{r.address}: lifecycle policy is DISABLED")
-            return
-        self.b.backup.add("ebs_snapshots")
+        self.b.add_lifecycle_policy(r.address, r.values.get("state"))
 
 
 def parse_plan(content: str | bytes | Any, file: str) -> Plan:
@@ -656,7 +614,9 @@ def parse_plan(content: str | bytes | Any, file: str) -> Plan:
             raise located(file, exc) from None
     try:
         return Plan(content, file, text)
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except SHAPE_ERRORS as exc:
+        if not is_shape_error(exc):
+            raise
         raise InputError(
             f"{file}: not the JSON of `terraform show -json PLANFILE`: an element has an unexpected shape "
             f"({type(exc).__name__}: {exc})"

@@ -1,0 +1,247 @@
+"""One importer model: the same infrastructure written as a CloudFormation template, as a Terraform plan
+and as a live account gives the same proposal; AWS's defaults (default VPC, PubliclyAccessible, backup
+retention) are applied in one place, and said so in `import.assumptions`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from recommender.evaluation import evaluate, load_proposal
+from recommender.importers import to_proposal
+from recommender.importers.model import DEFAULT_SUBNET, DEFAULT_VPC
+
+
+def plan(*resources: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
+    """A `terraform show -json` document: each resource's known `id` is its name, so references by id
+    become addresses (as they do for resources that already exist)."""
+    items = [
+        {
+            "address": f"{kind}.{name}",
+            "mode": "managed",
+            "type": kind,
+            "name": name,
+            "values": {"id": name, **values},
+        }
+        for kind, name, values in resources
+    ]
+    return {"format_version": "1.2", "planned_values": {"root_module": {"resources": items}}}
+
+
+def comparable(proposal: dict[str, Any]) -> dict[str, Any]:
+    """Topology and choices with origins dropped and Terraform addresses (aws_x.Name) shortened to Name."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if k != "origin"}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, str):
+            return re.sub(r"^aws_[a-z0-9_]+\.", "", value)
+        return value
+
+    return clean({"topology": proposal["topology"], "choices": proposal.get("choices", {})})
+
+
+def skipped(proposal: dict[str, Any]) -> str:
+    return "\n".join(proposal["import"]["skipped"])
+
+
+def assumptions(proposal: dict[str, Any]) -> str:
+    return "\n".join(proposal["import"]["assumptions"])
+
+
+DEFAULT_VPC_TEMPLATE = """Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress: [{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}]
+      SecurityGroupEgress: [{IpProtocol: "-1", CidrIp: 0.0.0.0/0}]
+  App: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SecurityGroupIds: [!Ref Web]}}
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 7, VPCSecurityGroups: [!Ref Web]}
+"""
+DEFAULT_VPC_PLAN = plan(
+    ("aws_security_group", "Web", {
+        "ingress": [{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}],
+        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
+    ("aws_instance", "App", {"instance_type": "t3.micro", "vpc_security_group_ids": ["Web"]}),
+    ("aws_db_instance", "Db", {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 7,
+                               "vpc_security_group_ids": ["Web"]}),
+)  # fmt: skip
+
+VPC_TEMPLATE = """Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  Igw: {Type: AWS::EC2::InternetGateway}
+  Attach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}}
+  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}}
+  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.2.0/24}}
+  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x, VpcId: !Ref Vpc, SecurityGroupEgress: []}}
+  Group: {Type: AWS::RDS::DBSubnetGroup, Properties: {DBSubnetGroupDescription: x, SubnetIds: [!Ref A, !Ref B]}}
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    Properties: {Engine: aurora-postgresql, DBSubnetGroupName: !Ref Group, VpcSecurityGroupIds: [!Ref Sg],
+                 BackupRetentionPeriod: 7}
+  Member: {Type: AWS::RDS::DBInstance, Properties: {DBClusterIdentifier: !Ref Cluster, Engine: aurora-postgresql}}
+  Stray: {Type: AWS::RDS::DBInstance, Properties: {DBClusterIdentifier: other-cluster, Engine: aurora-mysql}}
+  Svc:
+    Type: AWS::ECS::Service
+    Properties:
+      CapacityProviderStrategy: [{CapacityProvider: FARGATE_SPOT}]
+      NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [!Ref A], SecurityGroups: [!Ref Sg]}}
+  Eks: {Type: AWS::EKS::Cluster, Properties: {ResourcesVpcConfig: {SubnetIds: [!Ref B], SecurityGroupIds: [!Ref Sg]}}}
+  Nodes: {Type: AWS::EKS::Nodegroup, Properties: {InstanceTypes: [m5.large]}}
+  Fn: {Type: AWS::Lambda::Function, Properties: {VpcConfig: {SubnetIds: [!Ref A], SecurityGroupIds: [!Ref Sg]}}}
+  Outside: {Type: AWS::Lambda::Function, Properties: {}}
+  Plan: {Type: AWS::Backup::BackupPlan, Properties: {}}
+  Selection: {Type: AWS::Backup::BackupSelection, Properties: {}}
+  Snapshots: {Type: AWS::DLM::LifecyclePolicy, Properties: {State: ENABLED}}
+"""
+VPC_PLAN = plan(
+    ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
+    ("aws_internet_gateway", "Igw", {"vpc_id": "Vpc"}),
+    ("aws_subnet", "A", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
+    ("aws_subnet", "B", {"vpc_id": "Vpc", "cidr_block": "10.0.2.0/24"}),
+    ("aws_security_group", "Sg", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
+    ("aws_db_subnet_group", "Group", {"subnet_ids": ["A", "B"]}),
+    ("aws_rds_cluster", "Cluster", {"engine": "aurora-postgresql", "db_subnet_group_name": "Group",
+                                    "vpc_security_group_ids": ["Sg"], "backup_retention_period": 7}),
+    ("aws_rds_cluster_instance", "Member", {"cluster_identifier": "Cluster", "engine": "aurora-postgresql",
+                                            "publicly_accessible": False}),
+    ("aws_rds_cluster_instance", "Stray", {"cluster_identifier": "other-cluster", "engine": "aurora-mysql"}),
+    ("aws_ecs_service", "Svc", {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT"}],
+                                "network_configuration": [{"subnets": ["A"], "security_groups": ["Sg"]}]}),
+    ("aws_eks_cluster", "Eks", {"vpc_config": [{"subnet_ids": ["B"], "security_group_ids": ["Sg"]}]}),
+    ("aws_eks_node_group", "Nodes", {"instance_types": ["m5.large"]}),
+    ("aws_lambda_function", "Fn", {"vpc_config": [{"subnet_ids": ["A"], "security_group_ids": ["Sg"]}]}),
+    ("aws_lambda_function", "Outside", {}),
+    ("aws_backup_plan", "Plan", {}),
+    ("aws_backup_selection", "Selection", {}),
+    ("aws_dlm_lifecycle_policy", "Snapshots", {"state": "ENABLED"}),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("template", "plan_document"), [(DEFAULT_VPC_TEMPLATE, DEFAULT_VPC_PLAN), (VPC_TEMPLATE, VPC_PLAN)]
+)
+def test_a_template_and_a_plan_of_the_same_infrastructure_give_the_same_proposal(
+    template: str, plan_document: dict[str, Any]
+) -> None:
+    from_cfn = to_proposal("cfn", template, "stack.yaml")
+    from_terraform = to_proposal("terraform", plan_document, "plan.json")
+    assert comparable(from_cfn) == comparable(from_terraform)
+    load_proposal(from_cfn)  # the importer's own output is a valid proposal
+    load_proposal(from_terraform)
+
+
+def test_what_each_resource_kind_becomes() -> None:
+    proposal = to_proposal("cfn", VPC_TEMPLATE, "stack.yaml")
+    resources = {r["id"]: r for r in comparable(proposal)["topology"]["resources"]}
+    assert resources["Cluster"] == {"id": "Cluster", "type": "rds", "engine": "aurora-postgresql", "port": 5432,
+                                    "subnet": "A", "security_groups": ["Sg"], "publicly_accessible": False,
+                                    "stateful": True}  # fmt: skip
+    assert resources["Svc"]["type"] == "ecs_service" and resources["Eks"]["type"] == "eks_pod"
+    assert resources["Fn"] == {"id": "Fn", "type": "lambda", "subnet": "A", "security_groups": ["Sg"]}
+    assert "Outside" not in resources and "Member" not in resources and "Stray" not in resources
+    # ECS (FARGATE_SPOT: fargate) and EKS with a nodegroup (ec2): several of each, so neither is chosen
+    assert "orchestrator" not in proposal["choices"] and "launch_type" not in proposal["choices"]
+    assert "orchestrator is not set in choices: the source uses several (ecs, eks)" in assumptions(proposal)
+    assert "launch_type is not set in choices: the source uses several (ec2, fargate)" in assumptions(
+        proposal
+    )
+    assert proposal["choices"]["instance_type"] == "m5.large"
+    assert set(proposal["choices"]["backup"]) == {"aws_backup", "ebs_snapshots", "rds_automated_backups"}
+    # the intended behaviour of both importers: a member of a cluster outside the source is not evaluated
+    assert "Stray: instance of cluster other-cluster, which is not part of this source" in skipped(proposal)
+    assert "Member: instance of cluster Cluster, evaluated as part of it" in skipped(proposal)
+
+
+def test_without_a_vpc_the_default_vpc_is_an_explicit_assumption(kb: Any) -> None:
+    proposal = to_proposal(
+        "cfn", DEFAULT_VPC_TEMPLATE.replace("PubliclyAccessible: false, ", ""), "stack.yaml"
+    )
+    topology = proposal["topology"]
+    assert {"id": DEFAULT_VPC, "cidr": "172.31.0.0/16"} in topology["vpcs"]
+    assert {"id": DEFAULT_SUBNET, "vpc": DEFAULT_VPC, "cidr": "172.31.0.0/20", "public": True} in topology[
+        "subnets"
+    ]
+    assert topology["security_groups"][0]["vpc"] == DEFAULT_VPC
+    resources = {r["id"]: r for r in topology["resources"]}
+    assert resources["App"]["subnet"] == resources["Db"]["subnet"] == DEFAULT_SUBNET
+    # no DB subnet group and no PubliclyAccessible in a default VPC with an internet gateway: public
+    assert resources["Db"]["publicly_accessible"] is True
+    text = assumptions(proposal)
+    assert (
+        "stack.yaml:2: Web: its VPC or subnet is not given or not known: the Region's default VPC is assumed"
+        in text
+    )
+    assert (
+        "Db: PubliclyAccessible not set: AWS's default applies, its VPC default-vpc has an internet gateway"
+        in text
+    )
+    found = {f["id"] for f in evaluate(load_proposal(proposal), kb)["findings"]}
+    assert {"sg-open-admin-port", "db-publicly-accessible"} <= found
+
+
+@pytest.mark.parametrize(
+    ("change", "public", "why"),
+    [
+        ("", True, "its VPC Vpc has an internet gateway: public"),
+        ("  Attach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref Vpc}}\n", False,
+         "its VPC Vpc has no internet gateway: private"),
+    ],
+)  # fmt: skip
+def test_publicly_accessible_not_set_follows_aws_default_for_the_subnet_groups_vpc(
+    change: str, public: bool, why: str
+) -> None:
+    template = VPC_TEMPLATE.replace(
+        "Engine: aurora-postgresql, DBSubnetGroupName", "Engine: postgres, DBSubnetGroupName"
+    )
+    if change:
+        template = re.sub(r"  Attach: .*\n", change, template)
+    proposal = to_proposal("cfn", template, "stack.yaml")
+    cluster = next(r for r in proposal["topology"]["resources"] if r["id"] == "Cluster")
+    assert cluster["publicly_accessible"] is public
+    assert why in assumptions(proposal)
+
+
+def test_aurora_is_private_unless_an_instance_says_otherwise() -> None:
+    proposal = to_proposal("cfn", VPC_TEMPLATE, "stack.yaml")
+    assert (
+        next(r for r in proposal["topology"]["resources"] if r["id"] == "Cluster")["publicly_accessible"]
+        is False
+    )
+    public = VPC_TEMPLATE.replace(
+        "DBClusterIdentifier: !Ref Cluster,", "DBClusterIdentifier: !Ref Cluster, PubliclyAccessible: true,"
+    )
+    proposal = to_proposal("cfn", public, "stack.yaml")
+    assert (
+        next(r for r in proposal["topology"]["resources"] if r["id"] == "Cluster")["publicly_accessible"]
+        is True
+    )
+
+
+def test_terraform_sends_its_providers_default_so_publicly_accessible_is_always_known() -> None:
+    document = plan(("aws_db_instance", "Db", {"engine": "mysql", "publicly_accessible": False}))
+    proposal = to_proposal("terraform", document, "plan.json")
+    assert proposal["topology"]["resources"][0]["publicly_accessible"] is False
+    assert "PubliclyAccessible not set" not in assumptions(proposal)
+
+
+def test_a_subnet_known_only_at_deploy_time_is_placed_in_the_default_vpc_and_said_so() -> None:
+    template = """Parameters:
+  Subnet: {Type: AWS::EC2::Subnet::Id}
+Resources:
+  App: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SubnetId: !Ref Subnet}}
+  Other: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SubnetId: subnet-0abc}}
+"""
+    proposal = to_proposal("cfn", template, "stack.yaml")
+    assert [r["subnet"] for r in proposal["topology"]["resources"]] == [DEFAULT_SUBNET, DEFAULT_SUBNET]
+    text = assumptions(proposal)
+    assert "App.SubnetId left out: parameter Subnet has no Default" in text
+    assert "Other: subnet subnet-0abc is not part of this source, so: its VPC or subnet" in text
+    load_proposal(proposal)
