@@ -24,6 +24,7 @@ from recommender.importers.model import (
     NetworkAcl,
     ProposalBuilder,
     RouteTable,
+    classic_elb_group,
     is_shape_error,
     port_range,
     protocol_name,
@@ -35,6 +36,14 @@ SHORT_TAGS = (
     "And", "Or", "Base64", "GetAZs", "ImportValue", "Cidr", "Length", "ToJsonString", "Transform",
 )  # fmt: skip
 NO_VALUE = object()  # Ref AWS::NoValue: the property is absent
+GROUP_KEYS = (
+    "SecurityGroupIds",
+    "SecurityGroups",
+    "GroupSet",
+    "Groups",
+    "VPCSecurityGroups",
+    "VpcSecurityGroupIds",
+)
 
 
 class CfnLoader(_SafeLineLoader):
@@ -215,6 +224,12 @@ class Template:
                   "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
         if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
             return resource
+        in_default_vpc = not props.get("SecurityGroups") and not props.get("Subnets")
+        elb_group = (
+            kind == "AWS::ElasticLoadBalancing::LoadBalancer" and attribute == "SourceSecurityGroup.GroupName"
+        )
+        if elb_group and in_default_vpc:  # the group ELB creates in the default VPC
+            return classic_elb_group(resource)
         passthrough = {"VpcId": "VpcId", "CidrBlock": "CidrBlock", "Endpoint.Port": "Port"}
         if attribute in passthrough and passthrough[attribute] in props:
             return self.resolve(props[passthrough[attribute]])
@@ -321,6 +336,8 @@ class CfnImporter:
         self.vpn_gateway_vpc: dict[str, str] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpn_connections: dict[str, dict[str, Any]] = {}
+        self.listeners: dict[str, tuple[Any, Any]] = {}  # listener -> (load balancer, port)
+        self.listener_rules: list[tuple[Any, list[Any]]] = []  # (listener, target groups)
         self.handlers: dict[str, tuple[int, Callable[[Template, str, Any], None]]] = {
             "AWS::EC2::VPC": (0, self.vpc),
             "AWS::EC2::InternetGateway": (0, self.internet_gateway),
@@ -355,6 +372,14 @@ class CfnImporter:
             "AWS::EKS::Nodegroup": (2, self.eks_nodegroup),
             "AWS::EKS::FargateProfile": (2, self.eks_fargate_profile),
             "AWS::Lambda::Function": (2, self.lambda_function),
+            "AWS::EC2::LaunchTemplate": (1, self.launch_template),
+            "AWS::AutoScaling::LaunchConfiguration": (1, self.launch_configuration),
+            "AWS::ElasticLoadBalancingV2::LoadBalancer": (1, self.load_balancer),
+            "AWS::ElasticLoadBalancingV2::TargetGroup": (1, self.target_group),
+            "AWS::ElasticLoadBalancing::LoadBalancer": (1, self.classic_load_balancer),
+            "AWS::ElasticLoadBalancingV2::Listener": (2, self.listener),
+            "AWS::ElasticLoadBalancingV2::ListenerRule": (2, self.listener_rule),
+            "AWS::AutoScaling::AutoScalingGroup": (2, self.auto_scaling_group),
             "AWS::Backup::BackupPlan": (2, self.backup_plan),
             "AWS::Backup::BackupSelection": (2, self.backup_selection),
             "AWS::Backup::BackupVault": (2, self.nothing),
@@ -372,8 +397,18 @@ class CfnImporter:
         except Unresolved as exc:
             line = _line(props, key) or t.resource_line(lid)
             self.b.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
+            if key in GROUP_KEYS:
+                self.b.unknown_groups.add(lid)
             return default
         return default if value is NO_VALUE else value
+
+    def mapping(self, t: Template, lid: str, props: Any, key: str) -> Any:
+        """A nested property block (a mapping) whose fields are resolved one by one by `get`, so one
+        value known only at deploy time (a launch template's version) does not hide the others."""
+        value = props.get(key) if isinstance(props, dict) else None
+        if isinstance(value, dict) and not _is_function(value):
+            return value
+        return self.get(t, lid, props, key)
 
     def get_list(self, t: Template, lid: str, props: Any, key: str) -> list[Any]:
         value = self.get(t, lid, props, key, [])
@@ -447,6 +482,9 @@ class CfnImporter:
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
             self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
+        for listener, groups in self.listener_rules:
+            if listener in self.listeners:
+                self.b.add_listener(self.listeners[listener][0], self.listeners[listener][1], groups)
 
     # ---- handlers ----------------------------------------------------------------------------------
 
@@ -507,10 +545,21 @@ class CfnImporter:
             peer = self.get(t, lid, item, key)
             if peer:
                 return {"protocol": protocol, "ports": ports, peer_key: peer, "origin": origin}
+        name = self.get(t, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
+        if isinstance(name, str) and self._template_group(t, name):  # a group by name: the default VPC
+            return {"protocol": protocol, "ports": ports, peer_key: name, "origin": origin}
         other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
         self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
         return None
+
+    @staticmethod
+    def _template_group(t: Template, name: str) -> bool:
+        """A security group of the template (its Ref is its name in the default VPC), or ELB's group."""
+        kinds = {"AWS::EC2::SecurityGroup": name,
+                 "AWS::ElasticLoadBalancing::LoadBalancer": name.removesuffix("-default-elb")}  # fmt: skip
+        return any(isinstance(t.resources.get(ref), dict) and t.resources[ref].get("Type") == kind
+                   for kind, ref in kinds.items())  # fmt: skip
 
     def security_group(self, t: Template, lid: str, props: Any) -> None:
         group = self.b.add_group(
@@ -623,7 +672,7 @@ class CfnImporter:
 
     def _vpc_config(self, t: Template, lid: str, props: Any, key: str, subnets: str, groups: str) -> Any:
         """(subnets, security groups) of a VpcConfig-like property, or None when it is absent."""
-        config = self.get(t, lid, props, key)
+        config = self.mapping(t, lid, props, key)
         if not isinstance(config, dict):
             return None
         return self.get_list(t, lid, config, subnets), self.get_list(t, lid, config, groups)
@@ -694,10 +743,107 @@ class CfnImporter:
             for item in self.get_list(t, lid, props, "CapacityProviderStrategy")
             if isinstance(item, dict)
         ]
-        network = self.get(t, lid, props, "NetworkConfiguration")
+        network = self.mapping(t, lid, props, "NetworkConfiguration")
         awsvpc = self._vpc_config(t, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
         launch = self.get(t, lid, props, "LaunchType")
         self.b.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
+        for item in self.get_list(t, lid, props, "LoadBalancers"):
+            if isinstance(item, dict):
+                self.b.register_targets(lid, [self.get(t, lid, item, "TargetGroupArn")],
+                                        [self.get(t, lid, item, "LoadBalancerName")],
+                                        self.get(t, lid, item, "ContainerPort"))  # fmt: skip
+
+    # ---- Auto Scaling groups and load balancers ------------------------------------------------------
+
+    def _named_groups(self, t: Template, lid: str, props: Any, ids: str, names: str) -> list[Any]:
+        """Security group ids, plus groups given by name that are groups of the template (default VPC)."""
+        named = [group for group in self.get_list(t, lid, props, names) if group in self.b.security_groups]
+        return self.get_list(t, lid, props, ids) + named
+
+    def launch_template(self, t: Template, lid: str, props: Any) -> None:
+        data = self.mapping(t, lid, props, "LaunchTemplateData") or {}
+        groups = self._named_groups(t, lid, data, "SecurityGroupIds", "SecurityGroups")
+        interfaces = self.get_list(t, lid, data, "NetworkInterfaces")
+        if not groups and interfaces and isinstance(interfaces[0], dict):
+            groups = self.get_list(t, lid, interfaces[0], "Groups")
+        names = [lid, self.get(t, lid, props, "LaunchTemplateName")]
+        self.b.add_launch_template(names, groups, self.get(t, lid, data, "InstanceType"))
+
+    def launch_configuration(self, t: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(t, lid, props, "LaunchConfigurationName")]
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        self.b.add_launch_template(names, groups, self.get(t, lid, props, "InstanceType"))
+
+    def auto_scaling_group(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "VPCZoneIdentifier") if "VPCZoneIdentifier" in props else None
+        spec = self.mapping(t, lid, props, "LaunchTemplate")
+        mixed = self.mapping(t, lid, props, "MixedInstancesPolicy")
+        if spec is None and isinstance(mixed, dict):
+            spec = self.mapping(
+                t, lid, self.mapping(t, lid, mixed, "LaunchTemplate"), "LaunchTemplateSpecification"
+            )
+        template = self.get(t, lid, props, "LaunchConfigurationName")
+        if isinstance(spec, dict):
+            template = self.get(t, lid, spec, "LaunchTemplateId") or self.get(
+                t, lid, spec, "LaunchTemplateName"
+            )
+        self.b.add_auto_scaling_group(
+            lid, self.where(t, lid), self.origin(t, lid), subnets, template,
+            self.get_list(t, lid, props, "TargetGroupARNs"), self.get_list(t, lid, props, "LoadBalancerNames"),
+        )  # fmt: skip
+
+    def load_balancer(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "Subnets")
+        for mapping in self.get_list(t, lid, props, "SubnetMappings"):
+            if isinstance(mapping, dict):
+                subnets.append(self.get(t, lid, mapping, "SubnetId"))
+        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        where = self.where(t, lid)
+        self.b.add_load_balancer(lid, where, self.origin(t, lid), subnets, groups, internet_facing)
+
+    def classic_load_balancer(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "Subnets") if "Subnets" in props else None
+        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        where, origin = self.where(t, lid), self.origin(t, lid)
+        self.b.add_load_balancer(lid, where, origin, subnets, groups, internet_facing, classic=True)
+        for listener in self.get_list(t, lid, props, "Listeners"):
+            if isinstance(listener, dict):
+                self.b.add_classic_listener(lid, self.get(t, lid, listener, "LoadBalancerPort"),
+                                            self.get(t, lid, listener, "InstancePort"), origin)  # fmt: skip
+        self.b.register_targets_of(lid, self.get_list(t, lid, props, "Instances"))
+
+    def _action_groups(self, t: Template, lid: str, actions: list[Any]) -> list[Any]:
+        groups = []
+        for action in actions:
+            if isinstance(action, dict):
+                groups.append(self.get(t, lid, action, "TargetGroupArn"))
+                forward = self.mapping(t, lid, action, "ForwardConfig") or {}
+                for item in self.get_list(t, lid, forward, "TargetGroups"):
+                    groups.append(
+                        self.get(t, lid, item, "TargetGroupArn") if isinstance(item, dict) else None
+                    )
+        return groups
+
+    def listener(self, t: Template, lid: str, props: Any) -> None:
+        balancer, port = self.get(t, lid, props, "LoadBalancerArn"), self.get(t, lid, props, "Port")
+        self.listeners[lid] = (balancer, port)
+        self.b.add_listener(
+            balancer, port, self._action_groups(t, lid, self.get_list(t, lid, props, "DefaultActions"))
+        )
+
+    def listener_rule(self, t: Template, lid: str, props: Any) -> None:
+        groups = self._action_groups(t, lid, self.get_list(t, lid, props, "Actions"))
+        self.listener_rules.append((self.get(t, lid, props, "ListenerArn"), groups))
+
+    def target_group(self, t: Template, lid: str, props: Any) -> None:
+        targets = [
+            (self.get(t, lid, item, "Id"), self.get(t, lid, item, "Port"))
+            for item in self.get_list(t, lid, props, "Targets")
+            if isinstance(item, dict)
+        ]
+        self.b.add_target_group(lid, self.get(t, lid, props, "Port"), targets)
 
     def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
         config = self._vpc_config(t, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")

@@ -99,6 +99,32 @@ class Database:
     replica_of: Any = None  # a read replica's source: it inherits the source's subnet group
 
 
+INTERNET = "internet"  # the resource that stands for clients on the internet, in derived flows
+
+
+def classic_elb_group(balancer_id: str) -> str:
+    """The id of the security group ELB gives a Classic Load Balancer in the default VPC."""
+    return f"{balancer_id}-default-elb"
+
+
+@dataclass
+class LoadBalancer:
+    """A load balancer's listeners and targets, for the flows derived from them."""
+
+    internet_facing: bool
+    has_groups: bool
+    listener_ports: list[int] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    classic: list[tuple[int, int]] = field(default_factory=list)  # (listener port, instance port)
+    classic_targets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetGroup:
+    port: int | None
+    targets: list[tuple[str, int | None]] = field(default_factory=list)  # (resource, port or the group's)
+
+
 @dataclass
 class Route:
     destination: str  # a CIDR, or "" when unknown
@@ -179,6 +205,12 @@ class ProposalBuilder:
         self.cluster_members: list[tuple[str, Any, bool | None]] = []  # (who, cluster, publicly accessible)
         self.backup_plans: list[str] = []
         self.backup_selections = 0
+        self.launch_templates: dict[
+            str, tuple[list[Any], Any]
+        ] = {}  # name -> (security groups, instance type)
+        self.load_balancers: dict[str, LoadBalancer] = {}
+        self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
+        self.target_groups: dict[str, TargetGroup] = {}
 
     def origin(self, logical_id: str, line: int | None = None, file: str | None = None) -> dict[str, Any]:
         result: dict[str, Any] = {"file": file or self.file}
@@ -344,6 +376,144 @@ class ProposalBuilder:
             return
         self.add_compute("lambda", function_id, who, origin, vpc_config[0], vpc_config[1])
 
+    def add_launch_template(self, names: list[Any], groups: list[Any], instance_type: Any) -> None:
+        """A launch template or launch configuration, known by each of its names (id, name)."""
+        unknown = any(str(name) in self.unknown_groups for name in names if name)
+        for name in names:
+            if name:
+                self.launch_templates[str(name)] = ([group for group in groups if group], instance_type)
+                if unknown:
+                    self.unknown_groups.add(str(name))
+
+    def add_auto_scaling_group(
+        self, group_id: str, who: str, origin: dict[str, Any], subnets: list[Any] | None, template: Any,
+        target_groups: list[Any], classic_load_balancers: list[Any],
+    ) -> None:  # fmt: skip
+        """An Auto Scaling group: ec2 instances in its subnets with its launch template's (or launch
+        configuration's) security groups, registered with its target groups and classic load balancers."""
+        groups, instance_type = (
+            self.launch_templates.get(str(template), ([], None)) if template else ([], None)
+        )
+        if not template:
+            self.assume(f"{who}: its launch template or configuration is not known: security groups unknown")
+        elif str(template) not in self.launch_templates:
+            self.assume(
+                f"{who}: launch template {template} is not part of this source: security groups unknown"
+            )
+        if not template or str(template) not in self.launch_templates or str(template) in self.unknown_groups:
+            self.unknown_groups.add(group_id)
+        self.add_instance(group_id, who, origin, subnets, groups, instance_type)
+        self.register_targets(group_id, target_groups, classic_load_balancers)
+
+    def register_targets(
+        self, resource_id: str, target_groups: list[Any], classic_load_balancers: list[Any], port: Any = None
+    ) -> None:
+        """A resource (an Auto Scaling group, an ECS service, an instance) behind load balancers."""
+        for group in target_groups:
+            if group:
+                target = self.target_groups.setdefault(str(group), TargetGroup(None))
+                target.targets.append((resource_id, int(port) if port else None))
+        for balancer in classic_load_balancers:
+            if str(balancer) in self.load_balancers:
+                self.load_balancers[str(balancer)].classic_targets.append(resource_id)
+
+    def add_load_balancer(
+        self, balancer_id: str, who: str, origin: dict[str, Any], subnets: list[Any] | None, groups: list[Any],
+        internet_facing: bool, classic: bool = False,
+    ) -> None:  # fmt: skip
+        """An Application, Network, Gateway or Classic Load Balancer (internet-facing unless internal).
+
+        A Classic Load Balancer in the default VPC without security groups gets the one ELB creates there,
+        which allows all traffic on the listener ports ("default_elb_<id>"; see
+        https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-vpc-security-groups.html);
+        in another VPC it gets the VPC's default group (no `security_groups`)."""
+        known = [subnet for subnet in subnets or [] if subnet]
+        if not known:
+            known = [DEFAULT_SUBNET] if self.default_vpc(who) else []
+        if classic and not [group for group in groups if group] and known == [DEFAULT_SUBNET]:
+            group_id = classic_elb_group(balancer_id)
+            group = self.add_security_group(group_id, DEFAULT_VPC, origin)
+            group["outbound"].append(
+                {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0", "origin": origin}
+            )
+            self.assume(f"{who}: a Classic Load Balancer in the default VPC without security groups: ELB's "
+                        f"default_elb group ({group_id}) allows all traffic on its listener ports")  # fmt: skip
+            groups = [group_id]
+        internet_subnets = (
+            [s for s in known if s in self.subnets and self.is_public(s)] if internet_facing else []
+        )
+        ordered = internet_subnets[:1] + [s for s in known if s not in internet_subnets[:1]]
+        placement = self.placement(who, ordered, groups)
+        self.add_resource({"id": balancer_id, "type": "load_balancer", **placement, "origin": origin})
+        self.load_balancers[balancer_id] = LoadBalancer(internet_facing, bool(placement["security_groups"]))
+        if not placement["security_groups"]:
+            self.assume(f"{who}: no security groups (a Network Load Balancer passes clients' traffic to its "
+                        "targets): no flow from the internet to it is derived")  # fmt: skip
+
+    def register_targets_of(self, balancer: str, resources: list[Any]) -> None:
+        """Instances registered with a classic load balancer by the load balancer itself."""
+        if balancer in self.load_balancers:
+            self.load_balancers[balancer].classic_targets.extend(str(r) for r in resources if r)
+
+    def add_listener(self, balancer: Any, port: Any, target_groups: list[Any]) -> None:
+        lb = self.load_balancers.get(str(balancer))
+        if lb is None or port in (None, ""):
+            return
+        lb.listener_ports.append(int(port))
+        lb.target_groups.extend(str(group) for group in target_groups if group)
+
+    def add_classic_listener(
+        self, balancer: str, port: Any, instance_port: Any, origin: dict[str, Any]
+    ) -> None:
+        lb = self.load_balancers.get(balancer)
+        if lb is not None and port not in (None, ""):
+            lb.classic.append((int(port), int(instance_port if instance_port not in (None, "") else port)))
+            group = self.security_groups.get(classic_elb_group(balancer))
+            if group is not None:
+                rule = {"protocol": "tcp", "ports": str(int(port)), "source": "0.0.0.0/0", "origin": origin}
+                group["inbound"].append(rule)
+
+    def add_target_group(self, group_id: str, port: Any, targets: list[tuple[Any, Any]]) -> None:
+        """A target group with its port and its registered targets [(resource id, port or None)]."""
+        group = self.target_groups.setdefault(group_id, TargetGroup(None))
+        group.port = int(port) if port not in (None, "") else None
+        group.targets.extend((str(target), int(p) if p else None) for target, p in targets if target)
+
+    def _balancer_flows(self) -> list[dict[str, Any]]:
+        """internet -> each internet-facing load balancer on its listener ports; load balancer -> each
+        of its targets (instances, Auto Scaling groups, ECS services) on the target port."""
+        flows: list[dict[str, Any]] = []
+
+        def flow(source: str, target: str, port: int | None) -> None:
+            item = {"from": source, "to": target, "port": port}
+            if port is not None and target in self.resources and item not in flows:
+                flows.append(item)
+
+        for lb_id, lb in self.load_balancers.items():
+            public = lb.internet_facing and lb.has_groups
+            for port in [*lb.listener_ports, *(listener for listener, _ in lb.classic)]:
+                if public:
+                    flow(INTERNET, lb_id, port)
+            for group_id in lb.target_groups:
+                group = self.target_groups.get(group_id)
+                if group is None:
+                    self.assume(
+                        f"{lb_id}: target group {group_id} is not part of this source: its targets are unknown"
+                    )
+                    continue
+                for target, target_port in group.targets:
+                    flow(lb_id, target, target_port or group.port)
+            for target in lb.classic_targets:
+                for _, instance_port in lb.classic:
+                    flow(lb_id, target, instance_port)
+        if any(item["from"] == INTERNET for item in flows) and INTERNET not in self.resources:
+            self.add_resource({"id": INTERNET, "type": "internet"})
+        if flows:
+            self.assume("flows to load balancers (from the internet, when internet-facing, on their listener ports) "
+                        "and from them to their targets (on the target group's port) are derived from listeners and "
+                        "target groups")  # fmt: skip
+        return flows
+
     def add_backup_plan(self, plan_id: str) -> None:
         self.backup_plans.append(plan_id)
 
@@ -487,6 +657,7 @@ class ProposalBuilder:
         return not missing
 
     def _derive_flows(self) -> list[dict[str, Any]]:
+        balancer_flows = self._balancer_flows()
         computes = [r for r in self.resources.values() if r["type"] in COMPUTE_TYPES]
         databases = [r for r in self.resources.values() if r["type"] in DATABASE_TYPES and "port" in r]
         flows = [
@@ -494,7 +665,14 @@ class ProposalBuilder:
             for compute in computes
             for database in databases
         ]
-        if flows:
+        unknown = sorted(r for r in self.unknown_groups if r in self.resources)
+        if unknown:
+            self.assume(f"the security groups of {', '.join(unknown)} are not known (values known only at deploy "
+                        "time): flows to and from them are not derived, so not checked")  # fmt: skip
+        balancer_flows = [f for f in balancer_flows if f["from"] not in unknown and f["to"] not in unknown]
+        flows = [f for f in flows if f["from"] not in unknown and f["to"] not in unknown]
+        flows = balancer_flows + flows
+        if len(flows) > len(balancer_flows):
             self.assume(
                 f"a {self.source} source declares no traffic flows: every compute resource is assumed to connect to "
                 "every database on the database's port"
@@ -517,6 +695,9 @@ class ProposalBuilder:
             return "transit_gateway"
         if self.vpns:
             return "site_to_site_vpn"
+        flows = [
+            flow for flow in flows if self.resources[flow["to"]]["type"] in DATABASE_TYPES
+        ]  # app -> database
         vpcs = {self._vpc_of(self.resources[end]) for flow in flows for end in (flow["from"], flow["to"])}
         if flows and len(vpcs) == 1 and None not in vpcs:
             return "same_vpc"

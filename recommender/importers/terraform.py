@@ -198,6 +198,7 @@ class TerraformImporter:
         self.vpn_gateway_vpc: dict[str, str] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpns: dict[str, dict[str, Any]] = {}
+        self.listeners: dict[str, tuple[Any, Any]] = {}  # listener -> (load balancer, port)
         self.handlers: dict[str, tuple[int, Callable[[Plan, Resource], None]]] = {
             "aws_vpc": (0, self.vpc),
             "aws_internet_gateway": (0, self.internet_gateway),
@@ -234,6 +235,22 @@ class TerraformImporter:
             "aws_eks_node_group": (2, self.eks_node_group),
             "aws_eks_fargate_profile": (2, self.eks_fargate_profile),
             "aws_lambda_function": (2, self.lambda_function),
+            "aws_launch_template": (1, self.launch_template),
+            "aws_launch_configuration": (1, self.launch_configuration),
+            "aws_lb": (1, self.load_balancer),
+            "aws_alb": (1, self.load_balancer),
+            "aws_elb": (1, self.classic_load_balancer),
+            "aws_lb_target_group": (1, self.target_group),
+            "aws_alb_target_group": (1, self.target_group),
+            "aws_lb_listener": (2, self.listener),
+            "aws_alb_listener": (2, self.listener),
+            "aws_lb_listener_rule": (3, self.listener_rule),
+            "aws_alb_listener_rule": (3, self.listener_rule),
+            "aws_lb_target_group_attachment": (2, self.target_group_attachment),
+            "aws_alb_target_group_attachment": (2, self.target_group_attachment),
+            "aws_autoscaling_group": (2, self.auto_scaling_group),
+            "aws_autoscaling_attachment": (3, self.auto_scaling_attachment),
+            "aws_elb_attachment": (3, self.elb_attachment),
             "aws_backup_plan": (2, self.backup_plan),
             "aws_backup_vault": (2, self.nothing),
             "aws_backup_selection": (2, self.backup_selection),
@@ -568,6 +585,101 @@ class TerraformImporter:
         awsvpc = self._vpc_config(p, r, "network_configuration", "subnets", "security_groups")
         launch = r.values.get("launch_type")
         self.b.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
+        for block in self.blocks(r, "load_balancer"):
+            self.b.register_targets(r.id, [self.one(p, r, "target_group_arn", block)],
+                                    [self.one(p, r, "elb_name", block)], block[0].get("container_port"))  # fmt: skip
+
+    # ---- Auto Scaling groups and load balancers ------------------------------------------------------
+
+    def launch_template(self, p: Plan, r: Resource) -> None:
+        groups = self.many(p, r, "vpc_security_group_ids")
+        groups += [g for g in self.many(p, r, "security_group_names") if g in self.b.security_groups]
+        interfaces = self.blocks(r, "network_interfaces")
+        if not groups and interfaces:
+            groups = self.many(p, r, "security_groups", interfaces[0])
+        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+
+    def launch_configuration(self, p: Plan, r: Resource) -> None:
+        groups = self.many(p, r, "security_groups")
+        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+
+    def auto_scaling_group(self, p: Plan, r: Resource) -> None:
+        subnets = None if self.absent(r, "vpc_zone_identifier") else self.many(p, r, "vpc_zone_identifier")
+        template = self.one(p, r, "launch_configuration")
+        specs = self.blocks(r, "launch_template")
+        for policy in self.blocks(r, "mixed_instances_policy"):
+            for launch in self.blocks(
+                Resource(r.address, r.kind, policy[0], r.module, policy[1]), "launch_template"
+            ):
+                inner = Resource(r.address, r.kind, launch[0], r.module, launch[1])
+                specs = specs or self.blocks(inner, "launch_template_specification")
+        if specs:
+            template = self.one(p, r, "id", specs[0]) or self.one(p, r, "name", specs[0])
+            template = (
+                template
+                or self.one(p, r, "launch_template_id", specs[0])
+                or self.one(p, r, "launch_template_name", specs[0])
+            )
+        self.b.add_auto_scaling_group(
+            r.id, r.address, self.origin(p, r), subnets, template,
+            self.many(p, r, "target_group_arns"), self.many(p, r, "load_balancers"),
+        )  # fmt: skip
+
+    def auto_scaling_attachment(self, p: Plan, r: Resource) -> None:
+        group = self.one(p, r, "autoscaling_group_name")
+        target_group = self.one(p, r, "lb_target_group_arn") or self.one(p, r, "alb_target_group_arn")
+        if group:
+            self.b.register_targets(str(group), [target_group], [self.one(p, r, "elb")])
+
+    def elb_attachment(self, p: Plan, r: Resource) -> None:
+        balancer, instance = self.one(p, r, "elb"), self.one(p, r, "instance")
+        if balancer and instance:
+            self.b.register_targets_of(str(balancer), [instance])
+
+    def load_balancer(self, p: Plan, r: Resource) -> None:
+        subnets = self.many(p, r, "subnets")
+        subnets += [self.one(p, r, "subnet_id", block) for block in self.blocks(r, "subnet_mapping")]
+        groups = self.many(p, r, "security_groups")
+        internet_facing = not r.values.get("internal")
+        self.b.add_load_balancer(r.id, r.address, self.origin(p, r), subnets, groups, internet_facing)
+
+    def classic_load_balancer(self, p: Plan, r: Resource) -> None:
+        subnets = None if self.absent(r, "subnets") else self.many(p, r, "subnets")
+        internet_facing = not r.values.get("internal")
+        origin = self.origin(p, r)
+        groups = self.many(p, r, "security_groups")
+        self.b.add_load_balancer(r.id, r.address, origin, subnets, groups, internet_facing, classic=True)
+        for block in self.blocks(r, "listener"):
+            port, instance_port = self.one(p, r, "lb_port", block), self.one(p, r, "instance_port", block)
+            self.b.add_classic_listener(r.id, port, instance_port, origin)
+        self.b.register_targets_of(r.id, self.many(p, r, "instances"))
+
+    def _action_groups(self, p: Plan, r: Resource, name: str) -> list[Any]:
+        groups = []
+        for action in self.blocks(r, name):
+            groups.append(self.one(p, r, "target_group_arn", action))
+            inner = Resource(r.address, r.kind, action[0], r.module, action[1])
+            for forward in self.blocks(inner, "forward"):
+                forwarded = Resource(r.address, r.kind, forward[0], r.module, forward[1])
+                groups += [self.one(p, r, "arn", group) for group in self.blocks(forwarded, "target_group")]
+        return groups
+
+    def listener(self, p: Plan, r: Resource) -> None:
+        balancer = self.one(p, r, "load_balancer_arn")
+        self.listeners[r.id] = (balancer, r.values.get("port"))
+        self.b.add_listener(balancer, r.values.get("port"), self._action_groups(p, r, "default_action"))
+
+    def listener_rule(self, p: Plan, r: Resource) -> None:
+        balancer, port = self.listeners.get(str(self.one(p, r, "listener_arn")), (None, None))
+        self.b.add_listener(balancer, port, self._action_groups(p, r, "action"))
+
+    def target_group(self, p: Plan, r: Resource) -> None:
+        self.b.add_target_group(r.id, r.values.get("port"), [])
+
+    def target_group_attachment(self, p: Plan, r: Resource) -> None:
+        group, target = self.one(p, r, "target_group_arn"), self.one(p, r, "target_id")
+        if group and target:
+            self.b.register_targets(str(target), [group], [], r.values.get("port"))
 
     def eks_cluster(self, p: Plan, r: Resource) -> None:
         subnets, groups = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids") or ([], [])
