@@ -210,6 +210,7 @@ class ProposalBuilder:
         ] = {}  # name -> (security groups, instance type)
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
+        self.external_groups: set[str] = set()  # security groups used here, defined outside the source
         self.target_groups: dict[str, TargetGroup] = {}
 
     def origin(self, logical_id: str, line: int | None = None, file: str | None = None) -> dict[str, Any]:
@@ -262,14 +263,24 @@ class ProposalBuilder:
         self.security_groups[sg_id] = group
         return group
 
-    def add_rule(self, sg_id: str, direction: str, rule: dict[str, Any]) -> None:
-        """Append a rule (inbound/outbound) to a group; a rule for a group outside the source is noted."""
-        group = self.security_groups.get(sg_id)
-        if group is None:
-            where = rule["origin"].get("logical_id")
-            self.skip(f"{where}: rule for security group {sg_id}, which is not part of this source")
+    def add_rule(self, sg_id: Any, direction: str, rule: dict[str, Any]) -> None:
+        """Append a rule (inbound/outbound) to a group. A group outside the source (sg-12345) is modelled
+        with the rules the source adds to it, so a world-open rule on it is still found."""
+        if not sg_id:
+            self.skip(f"{rule['origin'].get('logical_id')}: a rule for a security group that is not known")
             return
+        group = self.security_groups.get(str(sg_id)) or self._external_group(str(sg_id))
+        if direction == "outbound" and str(sg_id) in self.external_groups and "outbound" not in group:
+            group["outbound"] = []
         group[direction].append(rule)
+
+    def _external_group(self, sg_id: str) -> dict[str, Any]:
+        """A security group that is used or changed by the source but defined elsewhere: its other rules
+        are unknown, so flows through it are not derived. Its VPC is set in build()."""
+        self.external_groups.add(sg_id)
+        group: dict[str, Any] = {"id": sg_id, "vpc": None, "inbound": []}  # outbound omitted: AWS's default
+        self.security_groups[sg_id] = group
+        return group
 
     def add_resource(self, resource: dict[str, Any]) -> None:
         self.resources[resource["id"]] = resource
@@ -667,8 +678,8 @@ class ProposalBuilder:
         ]
         unknown = sorted(r for r in self.unknown_groups if r in self.resources)
         if unknown:
-            self.assume(f"the security groups of {', '.join(unknown)} are not known (values known only at deploy "
-                        "time): flows to and from them are not derived, so not checked")  # fmt: skip
+            self.assume(f"the security groups of {', '.join(unknown)} are not all known (known only at deploy time, "
+                        "or defined outside this source): flows to and from them are not derived, so not checked")  # fmt: skip
         balancer_flows = [f for f in balancer_flows if f["from"] not in unknown and f["to"] not in unknown]
         flows = [f for f in flows if f["from"] not in unknown and f["to"] not in unknown]
         flows = balancer_flows + flows
@@ -744,6 +755,18 @@ class ProposalBuilder:
             if subnet and subnet not in self.subnets:
                 who = f"{resource['id']}: subnet {subnet} is not part of this source, so"
                 resource["subnet"] = DEFAULT_SUBNET if self.default_vpc(who) else subnet
+            for group in resource.get("security_groups") or []:
+                if group not in self.security_groups or group in self.external_groups:
+                    self.unknown_groups.add(resource["id"])
+                    external = self.security_groups.get(group) or self._external_group(group)
+                    if external["vpc"] is None and resource.get("subnet") in self.subnets:
+                        external["vpc"] = self.subnets[resource["subnet"]]["vpc"]
+        for group_id in sorted(self.external_groups):
+            group = self.security_groups[group_id]
+            where = "in the default VPC" if group["vpc"] is None else f"in {group['vpc']}"
+            group["vpc"] = group["vpc"] or self.default_vpc(f"security group {group_id}")
+            self.assume(f"security group {group_id} is not part of this source: modelled {where} with only the "
+                        "rules this source adds to it; flows through it are not derived")  # fmt: skip
         if self.backup_selections:
             self.backup.add("aws_backup")
         elif self.backup_plans:

@@ -181,7 +181,7 @@ def test_an_auto_scaling_group_whose_groups_are_parameters_gets_no_unchecked_flo
     )
     proposal = to_proposal("cfn", text, "classic.yaml")
     assert [(f["from"], f["to"]) for f in proposal["topology"]["flows"]] == [("internet", "Elb")]
-    assert "the security groups of Group are not known" in "\n".join(proposal["import"]["assumptions"])
+    assert "the security groups of Group are not all known" in "\n".join(proposal["import"]["assumptions"])
 
 
 @pytest.mark.parametrize("kind", ["aws_lb", "aws_alb"])

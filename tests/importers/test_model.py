@@ -245,3 +245,20 @@ Resources:
     assert "App.SubnetId left out: parameter Subnet has no Default" in text
     assert "Other: subnet subnet-0abc is not part of this source, so: its VPC or subnet" in text
     load_proposal(proposal)
+
+
+def test_a_security_group_defined_elsewhere_keeps_the_rules_the_source_adds(kb: Any) -> None:
+    template = """Resources:
+  App: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SecurityGroupIds: [sg-0123]}}
+  Ssh:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: sg-0123, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
+  Db: {Type: AWS::RDS::DBInstance, Properties: {Engine: mysql, VPCSecurityGroups: [sg-0db], PubliclyAccessible: false}}
+"""
+    proposal = to_proposal("cfn", template, "stack.yaml")
+    groups = {g["id"]: g for g in proposal["topology"]["security_groups"]}
+    assert groups["sg-0123"]["inbound"][0]["source"] == "0.0.0.0/0" and "outbound" not in groups["sg-0123"]
+    assert "flows" not in proposal["topology"]  # the groups' other rules are unknown: nothing to check
+    assert "security group sg-0db is not part of this source" in assumptions(proposal)
+    found = {(f["id"], f["resource"]) for f in evaluate(load_proposal(proposal), kb)["findings"]}
+    assert ("sg-open-admin-port", "sg-0123") in found
