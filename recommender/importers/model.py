@@ -619,6 +619,8 @@ class ProposalBuilder:
             retention = 1
         if retention is not None and int(retention) > 0:
             self.backup.add("rds_automated_backups")
+        elif retention is not None:
+            resource["automated_backups"] = False  # retention 0: this database has none
         resource["origin"] = db.origin
         return resource
 

@@ -62,7 +62,7 @@ def test_cfn_template_becomes_the_expected_topology() -> None:
     resources = by_id(topology["resources"])
     assert resources["Db"] == {
         "id": "Db", "type": "rds", "engine": "mysql", "port": 3306, "subnet": "PublicSubnet",
-        "security_groups": ["DbSg"], "publicly_accessible": True, "stateful": True,
+        "security_groups": ["DbSg"], "publicly_accessible": True, "stateful": True, "automated_backups": False,
     }  # fmt: skip
     assert resources["App"] == {
         "id": "App",

@@ -262,3 +262,34 @@ def test_a_security_group_defined_elsewhere_keeps_the_rules_the_source_adds(kb: 
     assert "security group sg-0db is not part of this source" in assumptions(proposal)
     found = {(f["id"], f["resource"]) for f in evaluate(load_proposal(proposal), kb)["findings"]}
     assert ("sg-open-admin-port", "sg-0123") in found
+
+
+@pytest.mark.parametrize("source", ["cfn", "terraform"])
+def test_a_database_without_backups_is_a_finding_even_when_another_has_them(source: str, kb: Any) -> None:
+    if source == "cfn":
+        text = """Resources:
+  Kept: {Type: AWS::RDS::DBInstance, Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 7}}
+  Lost: {Type: AWS::RDS::DBInstance, Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 0}}
+"""
+        proposal = to_proposal("cfn", text, "stack.yaml")
+    else:
+        document = plan(
+            (
+                "aws_db_instance",
+                "Kept",
+                {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 7},
+            ),
+            (
+                "aws_db_instance",
+                "Lost",
+                {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 0},
+            ),
+        )
+        proposal = to_proposal("terraform", document, "plan.json")
+    assert proposal["choices"]["backup"] == ["rds_automated_backups"]
+    missing = {
+        f["resource"]
+        for f in evaluate(load_proposal(proposal), kb)["findings"]
+        if f["id"] == "backup-missing"
+    }
+    assert {name.rsplit(".", 1)[-1] for name in missing} == {"Lost"}
