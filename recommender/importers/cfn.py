@@ -354,7 +354,7 @@ class CfnImporter:
             "AWS::EC2::VPCPeeringConnection": (1, self.peering),
             "AWS::RDS::DBSubnetGroup": (1, self.db_subnet_group),
             "AWS::RDS::DBCluster": (1, self.db_cluster),
-            "AWS::EC2::VPNConnection": (1, self.vpn_connection),
+            "AWS::EC2::VPNConnection": (2, self.vpn_connection),
             "AWS::EC2::Route": (2, self.route),
             "AWS::EC2::SubnetRouteTableAssociation": (2, self.route_table_association),
             "AWS::EC2::SecurityGroupIngress": (2, self.standalone_rule),

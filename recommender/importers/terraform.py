@@ -214,7 +214,7 @@ class TerraformImporter:
             "aws_vpc_peering_connection_accepter": (1, self.nothing),
             "aws_db_subnet_group": (1, self.db_subnet_group),
             "aws_rds_cluster": (1, self.rds_cluster),
-            "aws_vpn_connection": (1, self.vpn_connection),
+            "aws_vpn_connection": (2, self.vpn_connection),
             "aws_vpn_gateway_attachment": (1, self.vpn_gateway_attachment),
             "aws_route": (2, self.route),
             "aws_route_table_association": (2, self.route_table_association),

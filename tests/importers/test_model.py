@@ -293,3 +293,83 @@ def test_a_database_without_backups_is_a_finding_even_when_another_has_them(sour
         if f["id"] == "backup-missing"
     }
     assert {name.rsplit(".", 1)[-1] for name in missing} == {"Lost"}
+
+
+NETWORK_TEMPLATE = """Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  Other: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}
+  Igw: {Type: AWS::EC2::InternetGateway}
+  IgwAttach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Igw}}
+  Sn: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}}
+  OtherSn: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Other, CidrBlock: 10.1.1.0/24}}
+  Rt: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Vpc}}
+  ToWorld: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref Rt, DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}}
+  ToOther: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref Rt, DestinationCidrBlock: 10.1.0.0/16, TransitGatewayId: !Ref Tgw}}
+  Assoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref Sn, RouteTableId: !Ref Rt}}
+  OtherRt: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref Other}}
+  Back: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref OtherRt, DestinationCidrBlock: 10.0.0.0/16, TransitGatewayId: !Ref Tgw}}
+  OtherAssoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref OtherSn, RouteTableId: !Ref OtherRt}}
+  Tgw: {Type: AWS::EC2::TransitGateway}
+  AttA: {Type: AWS::EC2::TransitGatewayVpcAttachment, Properties: {TransitGatewayId: !Ref Tgw, VpcId: !Ref Vpc, SubnetIds: [!Ref Sn]}}
+  AttB: {Type: AWS::EC2::TransitGatewayVpcAttachment, Properties: {TransitGatewayId: !Ref Tgw, VpcId: !Ref Other, SubnetIds: [!Ref OtherSn]}}
+  Vpn: {Type: AWS::EC2::VPNConnection, Properties: {VpnGatewayId: !Ref Vgw, CustomerGatewayId: !Ref Cgw, Type: ipsec.1}}
+  Vgw: {Type: AWS::EC2::VPNGateway, Properties: {Type: ipsec.1}}
+  VgwAttach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref Vpc, VpnGatewayId: !Ref Vgw}}
+  Cgw: {Type: AWS::EC2::CustomerGateway, Properties: {Type: ipsec.1, IpAddress: 203.0.113.1, BgpAsn: 65000}}
+  VpnRoute: {Type: AWS::EC2::VPNConnectionRoute, Properties: {VpnConnectionId: !Ref Vpn, DestinationCidrBlock: 192.168.0.0/16}}
+  Acl: {Type: AWS::EC2::NetworkAcl, Properties: {VpcId: !Ref Vpc}}
+  AclIn:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {NetworkAclId: !Ref Acl, RuleNumber: 100, Protocol: 6, RuleAction: allow, Egress: false,
+                 CidrBlock: 0.0.0.0/0, PortRange: {From: 443, To: 443}}
+  AclAssoc: {Type: AWS::EC2::SubnetNetworkAclAssociation, Properties: {SubnetId: !Ref Sn, NetworkAclId: !Ref Acl}}
+  Cluster: {Type: AWS::ECS::Cluster}
+  Profile: {Type: AWS::EKS::FargateProfile, Properties: {}}
+"""
+NETWORK_PLAN = plan(
+    ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
+    ("aws_vpc", "Other", {"cidr_block": "10.1.0.0/16"}),
+    ("aws_internet_gateway", "Igw", {}),
+    ("aws_internet_gateway_attachment", "IgwAttach", {"vpc_id": "Vpc", "internet_gateway_id": "Igw"}),
+    ("aws_subnet", "Sn", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
+    ("aws_subnet", "OtherSn", {"vpc_id": "Other", "cidr_block": "10.1.1.0/24"}),
+    ("aws_route_table", "Rt", {"vpc_id": "Vpc", "route": []}),
+    ("aws_route", "ToWorld", {"route_table_id": "Rt", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "Igw"}),
+    ("aws_route", "ToOther", {"route_table_id": "Rt", "destination_cidr_block": "10.1.0.0/16", "transit_gateway_id": "Tgw"}),
+    ("aws_route_table_association", "Assoc", {"subnet_id": "Sn", "route_table_id": "Rt"}),
+    ("aws_route_table", "OtherRt", {"vpc_id": "Other", "route": []}),
+    ("aws_main_route_table_association", "OtherMain", {"vpc_id": "Other", "route_table_id": "OtherRt"}),
+    ("aws_route", "Back", {"route_table_id": "OtherRt", "destination_cidr_block": "10.0.0.0/16", "transit_gateway_id": "Tgw"}),
+    ("aws_ec2_transit_gateway", "Tgw", {}),
+    ("aws_ec2_transit_gateway_vpc_attachment", "AttA", {"transit_gateway_id": "Tgw", "vpc_id": "Vpc"}),
+    ("aws_ec2_transit_gateway_vpc_attachment", "AttB", {"transit_gateway_id": "Tgw", "vpc_id": "Other"}),
+    ("aws_vpn_connection", "Vpn", {"vpn_gateway_id": "Vgw", "customer_gateway_id": "Cgw", "type": "ipsec.1"}),
+    ("aws_vpn_gateway", "Vgw", {}),
+    ("aws_vpn_gateway_attachment", "VgwAttach", {"vpc_id": "Vpc", "vpn_gateway_id": "Vgw"}),
+    ("aws_customer_gateway", "Cgw", {"type": "ipsec.1", "ip_address": "203.0.113.1", "bgp_asn": "65000"}),
+    ("aws_vpn_connection_route", "VpnRoute", {"vpn_connection_id": "Vpn", "destination_cidr_block": "192.168.0.0/16"}),
+    ("aws_network_acl", "Acl", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
+    ("aws_network_acl_rule", "AclIn", {"network_acl_id": "Acl", "rule_number": 100, "protocol": "6", "rule_action": "allow",
+                                       "egress": False, "cidr_block": "0.0.0.0/0", "from_port": 443, "to_port": 443}),
+    ("aws_network_acl_association", "AclAssoc", {"subnet_id": "Sn", "network_acl_id": "Acl"}),
+    ("aws_ecs_cluster", "Cluster", {}),
+    ("aws_eks_fargate_profile", "Profile", {}),
+)  # fmt: skip
+
+
+def test_network_links_acls_and_vpns_read_the_same_from_a_template_and_a_plan() -> None:
+    from_cfn = to_proposal("cfn", NETWORK_TEMPLATE, "stack.yaml")
+    from_terraform = to_proposal("terraform", NETWORK_PLAN, "plan.json")
+    assert comparable(from_cfn) == comparable(from_terraform)
+    topology = comparable(from_cfn)["topology"]
+    assert topology["transit_gateways"] == [{"id": "Tgw", "attachments": ["Vpc", "Other"], "routes": True}]
+    assert topology["vpns"] == [{"id": "Vpn", "vpc": "Vpc", "on_premises_cidr": "192.168.0.0/16"}]
+    assert topology["network_acls"][0]["inbound"] == [
+        {"rule": 100, "protocol": "tcp", "ports": "443", "source": "0.0.0.0/0", "action": "allow"}
+    ]
+    assert [s["public"] for s in topology["subnets"]] == [True, False]
+    assert comparable(from_cfn)["choices"] == {
+        "orchestrator": "ecs",
+        "launch_type": "fargate",
+        "connectivity": "transit_gateway",
+    }
