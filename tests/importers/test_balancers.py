@@ -194,3 +194,34 @@ def test_terraform_load_balancers_of_both_names_are_read(kind: str) -> None:
     assert [(r["id"], r["type"], r["subnet"]) for r in resources] == [
         (f"{kind}.Lb", "load_balancer", "default-vpc-subnet")
     ]
+
+
+def test_terraform_attachments_rules_classic_elbs_and_launch_configurations() -> None:
+    document = plan(
+        ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
+        ("aws_subnet", "Sn", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
+        ("aws_security_group", "Sg", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
+        ("aws_elb", "Classic", {"subnets": ["Sn"], "security_groups": ["Sg"],
+                                "listener": [{"lb_port": 80, "instance_port": 8080, "lb_protocol": "http"}]}),
+        ("aws_instance", "Web", {"instance_type": "t3.micro", "subnet_id": "Sn", "vpc_security_group_ids": ["Sg"]}),
+        ("aws_elb_attachment", "WebInElb", {"elb": "Classic", "instance": "Web"}),
+        ("aws_launch_configuration", "Config", {"instance_type": "t3.micro", "security_groups": ["Sg"]}),
+        ("aws_autoscaling_group", "Workers", {"vpc_zone_identifier": ["Sn"], "launch_configuration": "Config"}),
+        ("aws_lb", "Alb", {"subnets": ["Sn"], "security_groups": ["Sg"], "internal": True}),
+        ("aws_lb_target_group", "Api", {"port": 9000}),
+        ("aws_lb_listener", "Https", {"load_balancer_arn": "Alb", "port": 443, "default_action": [{"type": "fixed-response"}]}),
+        ("aws_lb_listener_rule", "ToApi", {"listener_arn": "Https", "action": [{"type": "forward", "target_group_arn": "Api"}]}),
+        ("aws_autoscaling_attachment", "WorkersInApi", {"autoscaling_group_name": "Workers", "lb_target_group_arn": "Api"}),
+        ("aws_lb_target_group_attachment", "WebInApi", {"target_group_arn": "Api", "target_id": "Web", "port": 9001}),
+    )  # fmt: skip
+    proposal = to_proposal("terraform", document, "plan.json")
+    found = {
+        (f["from"].rsplit(".", 1)[-1], f["to"].rsplit(".", 1)[-1], f["port"])
+        for f in proposal["topology"]["flows"]
+    }
+    assert found == {
+        ("internet", "Classic", 80), ("Classic", "Web", 8080),  # the classic ELB is internet-facing
+        ("Alb", "Workers", 9000), ("Alb", "Web", 9001),  # internal: no flow from the internet
+    }  # fmt: skip
+    workers = next(r for r in proposal["topology"]["resources"] if r["id"] == "aws_autoscaling_group.Workers")
+    assert workers["security_groups"] == ["aws_security_group.Sg"]  # from its launch configuration
