@@ -29,6 +29,7 @@ from recommender.importers.model import (
     port_range,
     protocol_name,
     route_to,
+    rule_number,
 )
 
 SHORT_TAGS = (
@@ -36,6 +37,11 @@ SHORT_TAGS = (
     "And", "Or", "Base64", "GetAZs", "ImportValue", "Cidr", "Length", "ToJsonString", "Transform",
 )  # fmt: skip
 NO_VALUE = object()  # Ref AWS::NoValue: the property is absent
+SCALAR_SUFFIXES = ("Id", "Arn", "Name", "Identifier", "CidrIp", "CidrIpv6", "CidrBlock", "Engine", "InstanceType",
+                   "IpProtocol", "Scheme", "LaunchType", "RuleAction")  # fmt: skip
+LIST_KEYS = ("SubnetIds", "SecurityGroupIds", "SecurityGroups", "GroupSet", "Groups", "VPCSecurityGroups",
+             "VpcSecurityGroupIds", "Subnets", "VPCZoneIdentifier", "TargetGroupARNs", "LoadBalancerNames",
+             "InstanceTypes", "Instances", "DBSecurityGroups")  # fmt: skip
 GROUP_KEYS = (
     "SecurityGroupIds",
     "SecurityGroups",
@@ -101,6 +107,14 @@ def _json_key_lines(text: str, names: list[str]) -> dict[str, int]:
         if match:
             lines[name] = text.count("\n", 0, match.start()) + 1
     return lines
+
+
+def _is_cidr(value: Any) -> bool:
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_function(value: Any) -> bool:
@@ -400,7 +414,37 @@ class CfnImporter:
             if key in GROUP_KEYS:
                 self.b.unknown_groups.add(lid)
             return default
-        return default if value is NO_VALUE else value
+        if value is NO_VALUE:
+            return default
+        self._check_shape(t, lid, props, key, value)
+        return value
+
+    @staticmethod
+    def _check_shape(t: Template, lid: str, props: Any, key: str, value: Any) -> None:
+        """An id, name or CIDR must be one value, a list of them a list of values: otherwise the template
+        is refused here, naming the line, rather than giving a proposal the importer cannot stand by."""
+        items = value if key in LIST_KEYS and isinstance(value, list) else [value]
+        if key.endswith(SCALAR_SUFFIXES) or key in LIST_KEYS:
+            numbers_too = key in ("IpProtocol", "Protocol")
+            wrong = next(
+                (
+                    item
+                    for item in items
+                    if not isinstance(item, str) and not (numbers_too and isinstance(item, int))
+                ),
+                NO_VALUE,
+            )
+            if wrong is NO_VALUE and key.endswith(("CidrIp", "CidrIpv6", "CidrBlock")):
+                wrong = next((item for item in items if not _is_cidr(item)), NO_VALUE)
+            if wrong is not NO_VALUE:
+                line = _line(props, key) or t.resource_line(lid)
+                what = (
+                    "a list of ids or names" if key in LIST_KEYS else "a single value (an id, a name, a CIDR)"
+                )
+                raise InputError(
+                    f"{t.file}:{line}: resource {lid}: {key} must be {what}, not {type(wrong).__name__}",
+                    {f"Resources.{lid}.{key}": [f"Got {str(wrong)[:80]}."]},
+                )
 
     def mapping(self, t: Template, lid: str, props: Any, key: str) -> Any:
         """A nested property block (a mapping) whose fields are resolved one by one by `get`, so one
@@ -613,7 +657,7 @@ class CfnImporter:
         port_spec = self.get(t, lid, props, "PortRange") or {}
         peer = self.get(t, lid, props, "CidrBlock") or self.get(t, lid, props, "Ipv6CidrBlock")
         entry = {
-            "rule": int(self.get(t, lid, props, "RuleNumber", 0)),
+            "rule": rule_number(self.get(t, lid, props, "RuleNumber", 0)),
             "protocol": protocol,
             "ports": port_range(protocol, port_spec.get("From"), port_spec.get("To")),
             "destination" if egress else "source": peer,

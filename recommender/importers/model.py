@@ -10,6 +10,8 @@ an `import` section that lists every assumption made and everything skipped.
 from __future__ import annotations
 
 import copy
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,26 @@ def normalize_engine(engine: str) -> str | None:
     return None
 
 
+MODELLED_PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "all")
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+
+
+def port_number(value: Any) -> int:
+    """A port 0-65535; anything else raises ValueError (the importer then names the resource)."""
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is not within 0-65535")
+    return port
+
+
+def rule_number(value: Any) -> int:
+    """A network ACL rule number 1-32766 (ValueError otherwise)."""
+    number = int(value)
+    if not 1 <= number <= 32766:
+        raise ValueError(f"rule number {number} is not within 1-32766")
+    return number
+
+
 def protocol_name(protocol: Any) -> str:
     """'tcp' | 'udp' | 'icmp' | 'all' | the IANA number as text, from an AWS protocol value."""
     text = str(protocol).lower()
@@ -67,6 +89,8 @@ def port_range(protocol: str, low: Any, high: Any) -> str:
     high = int(high) if high is not None else low
     if low in (-1, 0) and high in (-1, 65535):
         return "all" if low == -1 else "0-65535"
+    if not 0 <= low <= high <= 65535:
+        raise ValueError(f"ports {low} to {high} are not a range within 0-65535")
     return str(low) if low == high else f"{low}-{high}"
 
 
@@ -211,6 +235,7 @@ class ProposalBuilder:
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
         self.external_groups: set[str] = set()  # security groups used here, defined outside the source
+        self.defaulted_groups: set[str] = set()  # security groups placed in the default VPC by assumption
         self.target_groups: dict[str, TargetGroup] = {}
 
     def origin(self, logical_id: str, line: int | None = None, file: str | None = None) -> dict[str, Any]:
@@ -304,6 +329,8 @@ class ProposalBuilder:
 
     def add_group(self, sg_id: str, vpc: Any, origin: dict[str, Any], who: str) -> dict[str, Any]:
         """A security group; without a VPC it is in the Region's default VPC (as AWS creates it)."""
+        if not vpc:
+            self.defaulted_groups.add(sg_id)
         return self.add_security_group(sg_id, vpc or self.default_vpc(who), origin)
 
     def placement(self, who: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
@@ -423,7 +450,7 @@ class ProposalBuilder:
         for group in target_groups:
             if group:
                 target = self.target_groups.setdefault(str(group), TargetGroup(None))
-                target.targets.append((resource_id, int(port) if port else None))
+                target.targets.append((resource_id, port_number(port) if port else None))
         for balancer in classic_load_balancers:
             if str(balancer) in self.load_balancers:
                 self.load_balancers[str(balancer)].classic_targets.append(resource_id)
@@ -470,7 +497,7 @@ class ProposalBuilder:
         lb = self.load_balancers.get(str(balancer))
         if lb is None or port in (None, ""):
             return
-        lb.listener_ports.append(int(port))
+        lb.listener_ports.append(port_number(port))
         lb.target_groups.extend(str(group) for group in target_groups if group)
 
     def add_classic_listener(
@@ -478,7 +505,9 @@ class ProposalBuilder:
     ) -> None:
         lb = self.load_balancers.get(balancer)
         if lb is not None and port not in (None, ""):
-            lb.classic.append((int(port), int(instance_port if instance_port not in (None, "") else port)))
+            lb.classic.append(
+                (port_number(port), port_number(instance_port if instance_port not in (None, "") else port))
+            )
             group = self.security_groups.get(classic_elb_group(balancer))
             if group is not None:
                 rule = {"protocol": "tcp", "ports": str(int(port)), "source": "0.0.0.0/0", "origin": origin}
@@ -487,8 +516,8 @@ class ProposalBuilder:
     def add_target_group(self, group_id: str, port: Any, targets: list[tuple[Any, Any]]) -> None:
         """A target group with its port and its registered targets [(resource id, port or None)]."""
         group = self.target_groups.setdefault(group_id, TargetGroup(None))
-        group.port = int(port) if port not in (None, "") else None
-        group.targets.extend((str(target), int(p) if p else None) for target, p in targets if target)
+        group.port = port_number(port) if port not in (None, "") else None
+        group.targets.extend((str(target), port_number(p) if p else None) for target, p in targets if target)
 
     def _balancer_flows(self) -> list[dict[str, Any]]:
         """internet -> each internet-facing load balancer on its listener ports; load balancer -> each
@@ -606,6 +635,13 @@ class ProposalBuilder:
                     f"{db.where}: DB subnet group {group} is not part of this source: its subnets are unknown"
                 )
                 subnets = []
+        group_vpcs = {self.security_groups[g]["vpc"] for g in db.security_groups
+                      if g in self.security_groups and g not in self.defaulted_groups | self.external_groups}  # fmt: skip
+        in_vpc = [s for s in self.subnets if len(group_vpcs) == 1 and self.subnets[s]["vpc"] in group_vpcs]
+        if not subnets and in_vpc:
+            subnets = in_vpc[:1]
+            self.assume(f"{db.where}: its subnets are not known: placed in {in_vpc[0]}, a subnet of the VPC of its "
+                        "security groups")  # fmt: skip
         if not subnets:
             subnets = [DEFAULT_SUBNET] if self.default_vpc(db.where) else []
         public = [s for s in subnets if s in self.subnets and self.is_public(s)]
@@ -729,7 +765,9 @@ class ProposalBuilder:
         if launch_type:
             choices["launch_type"] = launch_type
         instance_type = self._single(self.instance_types, "instance_type")
-        if instance_type:
+        if instance_type and not INSTANCE_TYPE.match(instance_type):
+            self.assume(f"instance type {instance_type} is not an EC2 instance type name: not set in choices")
+        elif instance_type:
             choices["instance_type"] = instance_type
         connectivity = self._connectivity(flows)
         if connectivity:
@@ -739,7 +777,84 @@ class ProposalBuilder:
             choices["backup"] = sorted(self.backup)
         return choices
 
+    def _drop_unplaceable_subnets(self) -> None:
+        """A subnet whose VPC or CIDR is not known cannot be checked: it is left out (said so), and what
+        runs in it is placed in the default VPC like a resource whose subnet is not part of the source."""
+        for subnet_id, subnet in list(self.subnets.items()):
+            missing = [key for key in ("vpc", "cidr") if not subnet.get(key)]
+            if missing:
+                self.skip(f"subnet {subnet_id}: its {' and '.join(missing)} not known: left out")
+                del self.subnets[subnet_id]
+        self.acl_of = {subnet: acl for subnet, acl in self.acl_of.items() if subnet in self.subnets}
+
+    def _external_vpc_cidr(self, vpc: str) -> str | None:
+        """The smallest block that holds the subnets the source creates in a VPC it does not define."""
+        try:
+            networks = [ipaddress.IPv4Network(s["cidr"], strict=False) for s in self.subnets.values()
+                        if s["vpc"] == vpc and ":" not in str(s["cidr"])]  # fmt: skip
+        except ValueError:  # a subnet's CIDR is not one: the proposal's validation names it
+            return None
+        if not networks:
+            return None
+        block = networks[0]
+        while not all(n.subnet_of(block) for n in networks):
+            block = block.supernet()
+        return str(block)
+
+    def _drop_unmodelled_protocols(self) -> None:
+        """Rules for IP protocols the proposal does not model (ESP 50, GRE 47, ...) carry no traffic the
+        evaluator checks: they are left out and listed in `skipped`."""
+
+        def kept(rules: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+            result = []
+            for rule in rules:
+                if rule.get("protocol") in MODELLED_PROTOCOLS:
+                    result.append(rule)
+                    continue
+                origin = rule.get("origin") or {}
+                where = f"{origin.get('file')}:{origin.get('line')}: " if origin.get("line") else ""
+                self.skip(
+                    f"{where}{owner}: a rule for IP protocol {rule.get('protocol')} left out: not modelled"
+                )
+            return result
+
+        for group in self.security_groups.values():
+            for direction in ("inbound", "outbound"):
+                if direction in group:
+                    group[direction] = kept(group[direction], group["id"])
+        for acl in self.acls.values():
+            acl.inbound, acl.outbound = kept(acl.inbound, acl.id), kept(acl.outbound, acl.id)
+
+    def _align_vpcs(self) -> None:
+        """A resource's subnet and security groups are in one VPC. When the default VPC was assumed for one
+        side only (a value known only at deploy time), the other side's VPC is used instead, and said so."""
+        for resource in self.resources.values():
+            subnet = self.subnets.get(resource.get("subnet") or "")
+            groups = [
+                self.security_groups[g]
+                for g in resource.get("security_groups") or []
+                if g in self.security_groups
+            ]
+            if subnet is None or not groups:
+                continue
+            known = {g["vpc"] for g in groups if g["id"] not in self.defaulted_groups}
+            if subnet["id"] == DEFAULT_SUBNET and len(known) == 1 and resource["type"] != "rds":
+                vpc = next(iter(known))
+                candidates = [s["id"] for s in self.subnets.values() if s["vpc"] == vpc]
+                if candidates:
+                    resource["subnet"] = candidates[0]
+                    self.assume(f"{resource['id']}: placed in {candidates[0]}, a subnet of {vpc} (the VPC of its "
+                                "security groups), as its own subnet is not known")  # fmt: skip
+                    subnet = self.subnets[candidates[0]]
+            for group in groups:
+                if group["id"] in self.defaulted_groups and group["vpc"] != subnet["vpc"]:
+                    self.assume(f"security group {group['id']}: placed in {subnet['vpc']}, the VPC of "
+                                f"{resource['id']}, which uses it")  # fmt: skip
+                    group["vpc"] = subnet["vpc"]
+
     def build(self) -> dict[str, Any]:
+        self._drop_unplaceable_subnets()
+        self._drop_unmodelled_protocols()
         for database in self.databases:
             try:
                 self._resolve_database(database)
@@ -763,6 +878,7 @@ class ProposalBuilder:
                     external = self.security_groups.get(group) or self._external_group(group)
                     if external["vpc"] is None and resource.get("subnet") in self.subnets:
                         external["vpc"] = self.subnets[resource["subnet"]]["vpc"]
+        self._align_vpcs()
         for group_id in sorted(self.external_groups):
             group = self.security_groups[group_id]
             where = "in the default VPC" if group["vpc"] is None else f"in {group['vpc']}"
@@ -789,7 +905,20 @@ class ProposalBuilder:
         referenced += [
             vpc for link in [*self.peerings.values(), *self.transit_gateways.values()] for vpc in link.vpcs
         ]
+        for vpc_id, vpc_item in self.vpcs.items():
+            cidr = None if "cidr" in vpc_item else self._external_vpc_cidr(vpc_id)
+            if cidr:
+                self.assume(f"VPC {vpc_id}: its CIDR is not known: assumed to be {cidr}, the smallest block that "
+                            "holds its subnets")  # fmt: skip
+                vpc_item["cidr"] = cidr
+                vpc_item["origin"] = vpc_item.pop("origin")
         for vpc in sorted({vpc for vpc in referenced if vpc and vpc not in self.vpcs}):
+            cidr = self._external_vpc_cidr(vpc)
+            if cidr:
+                self.assume(f"VPC {vpc} is not part of this source: its CIDR is assumed to be {cidr}, the smallest "
+                            "block that holds the subnets created in it; its region and account are unknown")  # fmt: skip
+                self.vpcs[vpc] = {"id": vpc, "cidr": cidr}
+                continue
             self.assume(f"VPC {vpc} is not part of this source: its CIDR, region and account are unknown")
             self.vpcs[vpc] = {"id": vpc}
         peerings = [

@@ -27,6 +27,7 @@ from recommender.importers.model import (
     port_range,
     protocol_name,
     route_to,
+    rule_number,
 )
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -453,7 +454,7 @@ class TerraformImporter:
     ) -> dict[str, Any]:
         protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
         return {
-            "rule": int(self.one(p, r, number_key, block) or 0),
+            "rule": rule_number(self.one(p, r, number_key, block) or 0),
             "protocol": protocol,
             "ports": port_range(
                 protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block)

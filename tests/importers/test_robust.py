@@ -126,3 +126,55 @@ def test_cli_exit_codes_2_for_bad_input_and_3_for_a_bug(
     assert main(["evaluate", "--from", "cfn", str(good)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"internal error while reading {good}: RuntimeError: a bug" in err
+
+
+def test_an_input_the_importer_cannot_make_valid_names_the_lines_behind_the_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mismatch = tmp_path / "mismatch.yaml"  # the instance's subnet and its group are in different VPCs
+    mismatch.write_text(
+        "Resources:\n"
+        "  A: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\n"
+        "  B: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}\n"
+        "  Sn: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref A, CidrBlock: 10.0.1.0/24}}\n"
+        "  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x, VpcId: !Ref B}}\n"
+        "  App: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SubnetId: !Ref Sn, SecurityGroupIds: [!Ref Sg]}}\n"
+    )
+    assert main(["evaluate", "--from", "cfn", str(mismatch)]) == 2
+    err = capsys.readouterr().err
+    assert "the importer could not turn this input into a valid proposal" in err
+    assert f"topology.resources.0.security_groups.0: {mismatch}:6: App: Sg belongs to B" in err
+
+
+def _places(value: Any, trail: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Every key path under a parsed template node."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    return [place for key, item in items for place in ((*trail, key), *_places(item, (*trail, key)))]
+
+
+def test_mutated_real_templates_never_crash_the_importer() -> None:
+    """Values of every shape put in random places of real templates: an InputError or a proposal, nothing else."""
+    import contextlib
+    import copy
+    import random
+
+    from recommender.importers.cfn import import_templates, load_template
+
+    weird: list[Any] = [None, [], {}, [1], {"a": 1}, -1, 99999999, "x", True, 3.5, {"Ref": "Nope"},
+                        {"Fn::GetAtt": 5}, {"Fn::Join": 1}, {"Fn::Select": ["a", "b"]}, {"Fn::If": [1]}, [None]]  # fmt: skip
+    rng = random.Random(7)
+    for path in sorted((Path(__file__).parent / "corpus").glob("*.yaml"))[::4]:
+        original = load_template(path.read_text(), path.name)
+        places = _places(original["Resources"], ("Resources",))
+        for _ in range(25):
+            document = copy.deepcopy(original)
+            trail = rng.choice(places)
+            try:
+                node = document
+                for key in trail[:-1]:
+                    node = node[key]
+                node[trail[-1]] = copy.deepcopy(rng.choice(weird))
+            except (KeyError, IndexError, TypeError):
+                continue
+            with contextlib.suppress(InputError):
+                import_templates([(path.name, document)], ["us-east-1"])
