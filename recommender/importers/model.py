@@ -235,7 +235,8 @@ class ProposalBuilder:
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
         self.external_groups: set[str] = set()  # security groups used here, defined outside the source
-        self.defaulted_groups: set[str] = set()  # security groups placed in the default VPC by assumption
+        self.defaulted_groups: dict[str, str] = {}  # security groups without a known VPC -> who
+        self.unplaced: dict[str, str] = {}  # resources without a known subnet -> who
         self.target_groups: dict[str, TargetGroup] = {}
 
     def origin(self, logical_id: str, line: int | None = None, file: str | None = None) -> dict[str, Any]:
@@ -328,10 +329,11 @@ class ProposalBuilder:
         return DEFAULT_VPC
 
     def add_group(self, sg_id: str, vpc: Any, origin: dict[str, Any], who: str) -> dict[str, Any]:
-        """A security group; without a VPC it is in the Region's default VPC (as AWS creates it)."""
-        if not vpc:
-            self.defaulted_groups.add(sg_id)
-        return self.add_security_group(sg_id, vpc or self.default_vpc(who), origin)
+        """A security group; without a known VPC it goes with the resources that use it, else it is in the
+        Region's default VPC (as AWS creates it without a VpcId)."""
+        if not vpc:  # its VPC is decided in build(): the VPC of what uses it, else the default VPC
+            self.defaulted_groups[sg_id] = who
+        return self.add_security_group(sg_id, vpc or None, origin)
 
     def placement(self, who: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
         """`subnet` (the first of several, said so) and `security_groups` of a resource."""
@@ -349,11 +351,11 @@ class ProposalBuilder:
         groups: list[Any],
     ) -> None:  # fmt: skip
         """An ec2 / ecs_service / eks_pod / lambda resource. Without a known subnet (none given, or only
-        values known at deploy time) it is placed in the default VPC's public subnet, and said so."""
-        known = [subnet for subnet in subnets or [] if subnet]
-        if not known:
-            known = [DEFAULT_SUBNET] if self.default_vpc(who) else []
-        placement = self.placement(who, known, groups)
+        values known at deploy time) it is placed in build(): in a subnet of its security groups' VPC when
+        that is known, else in the default VPC's public subnet, and said so."""
+        placement = self.placement(who, [subnet for subnet in subnets or [] if subnet], groups)
+        if "subnet" not in placement:  # placed in build(), once the VPCs of its groups are known
+            self.unplaced[resource_id] = who
         self.add_resource({"id": resource_id, "type": kind, **placement, "origin": origin})
 
     def add_instance(
@@ -466,8 +468,8 @@ class ProposalBuilder:
         https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-vpc-security-groups.html);
         in another VPC it gets the VPC's default group (no `security_groups`)."""
         known = [subnet for subnet in subnets or [] if subnet]
-        if not known:
-            known = [DEFAULT_SUBNET] if self.default_vpc(who) else []
+        if not known and classic and not [group for group in groups if group]:
+            known = [DEFAULT_SUBNET] if self.default_vpc(who) else []  # only the default VPC's ELBs have none
         if classic and not [group for group in groups if group] and known == [DEFAULT_SUBNET]:
             group_id = classic_elb_group(balancer_id)
             group = self.add_security_group(group_id, DEFAULT_VPC, origin)
@@ -482,6 +484,8 @@ class ProposalBuilder:
         )
         ordered = internet_subnets[:1] + [s for s in known if s not in internet_subnets[:1]]
         placement = self.placement(who, ordered, groups)
+        if "subnet" not in placement:  # placed in build(), with the VPC of its groups
+            self.unplaced[balancer_id] = who
         self.add_resource({"id": balancer_id, "type": "load_balancer", **placement, "origin": origin})
         self.load_balancers[balancer_id] = LoadBalancer(internet_facing, bool(placement["security_groups"]))
         if not placement["security_groups"]:
@@ -636,7 +640,7 @@ class ProposalBuilder:
                 )
                 subnets = []
         group_vpcs = {self.security_groups[g]["vpc"] for g in db.security_groups
-                      if g in self.security_groups and g not in self.defaulted_groups | self.external_groups}  # fmt: skip
+                      if g in self.security_groups and g not in self.defaulted_groups and g not in self.external_groups}  # fmt: skip
         in_vpc = [s for s in self.subnets if len(group_vpcs) == 1 and self.subnets[s]["vpc"] in group_vpcs]
         if not subnets and in_vpc:
             subnets = in_vpc[:1]
@@ -825,32 +829,51 @@ class ProposalBuilder:
         for acl in self.acls.values():
             acl.inbound, acl.outbound = kept(acl.inbound, acl.id), kept(acl.outbound, acl.id)
 
-    def _align_vpcs(self) -> None:
-        """A resource's subnet and security groups are in one VPC. When the default VPC was assumed for one
-        side only (a value known only at deploy time), the other side's VPC is used instead, and said so."""
+    def _group_vpc(self, resource: dict[str, Any]) -> str | None:
+        """The one VPC the source gives the resource's security groups, if it gives exactly one."""
+        vpcs = {self.security_groups[g]["vpc"] for g in resource.get("security_groups") or []
+                if g in self.security_groups and g not in self.defaulted_groups and g not in self.external_groups}  # fmt: skip
+        return next(iter(vpcs)) if len(vpcs) == 1 and None not in vpcs else None
+
+    def _place(self, resource: dict[str, Any], who: str, reason: str = "its subnet is not known") -> None:
+        """A resource whose subnet is not known: a subnet of its groups' VPC, else the default VPC's."""
+        vpc = self._group_vpc(resource)
+        candidates = [s for s in self.subnets if vpc and self.subnets[s]["vpc"] == vpc]
+        if candidates:
+            resource["subnet"] = candidates[0]
+            self.assume(f"{who}: {reason}: placed in {candidates[0]}, a subnet of {vpc} (the VPC of its "
+                        "security groups)")  # fmt: skip
+        else:
+            plain = reason == "its subnet is not known"  # default_vpc's own message says so
+            resource["subnet"] = (
+                DEFAULT_SUBNET if self.default_vpc(who if plain else f"{who}: {reason}, so") else None
+            )
+        order = list(resource)  # keep the usual key order: subnet after type
+        for key in [k for k in order if k not in ("id", "type", "subnet")]:
+            resource[key] = resource.pop(key)
+
+    def _home_groups(self) -> None:
+        """A security group without a known VPC goes with the first resource that uses it, else it is in the
+        default VPC (where AWS creates a group without a VpcId)."""
         for resource in self.resources.values():
             subnet = self.subnets.get(resource.get("subnet") or "")
-            groups = [
-                self.security_groups[g]
-                for g in resource.get("security_groups") or []
-                if g in self.security_groups
-            ]
-            if subnet is None or not groups:
-                continue
-            known = {g["vpc"] for g in groups if g["id"] not in self.defaulted_groups}
-            if subnet["id"] == DEFAULT_SUBNET and len(known) == 1 and resource["type"] != "rds":
-                vpc = next(iter(known))
-                candidates = [s["id"] for s in self.subnets.values() if s["vpc"] == vpc]
-                if candidates:
-                    resource["subnet"] = candidates[0]
-                    self.assume(f"{resource['id']}: placed in {candidates[0]}, a subnet of {vpc} (the VPC of its "
-                                "security groups), as its own subnet is not known")  # fmt: skip
-                    subnet = self.subnets[candidates[0]]
-            for group in groups:
-                if group["id"] in self.defaulted_groups and group["vpc"] != subnet["vpc"]:
-                    self.assume(f"security group {group['id']}: placed in {subnet['vpc']}, the VPC of "
-                                f"{resource['id']}, which uses it")  # fmt: skip
+            for group_id in resource.get("security_groups") or []:
+                group = self.security_groups.get(group_id)
+                if (
+                    subnet
+                    and group is not None
+                    and group_id in self.defaulted_groups
+                    and group["vpc"] is None
+                ):
                     group["vpc"] = subnet["vpc"]
+                    if subnet["vpc"] == DEFAULT_VPC:
+                        self.default_vpc(self.defaulted_groups[group_id])
+                    else:
+                        self.assume(f"{self.defaulted_groups[group_id]}: its VPC is not known: placed in "
+                                    f"{subnet['vpc']}, the VPC of {resource['id']}, which uses it")  # fmt: skip
+        for group_id, who in self.defaulted_groups.items():
+            if self.security_groups[group_id]["vpc"] is None:
+                self.security_groups[group_id]["vpc"] = self.default_vpc(who)
 
     def build(self) -> dict[str, Any]:
         self._drop_unplaceable_subnets()
@@ -869,16 +892,19 @@ class ProposalBuilder:
         self._resolve_cluster_members()
         for resource in self.resources.values():
             subnet = resource.get("subnet")
-            if subnet and subnet not in self.subnets:
-                who = f"{resource['id']}: subnet {subnet} is not part of this source, so"
-                resource["subnet"] = DEFAULT_SUBNET if self.default_vpc(who) else subnet
+            if resource["type"] in ("on_premises", "internet"):
+                continue
+            if resource["id"] in self.unplaced:
+                self._place(resource, self.unplaced[resource["id"]])
+            elif subnet and subnet not in self.subnets:
+                self._place(resource, resource["id"], f"subnet {subnet} is not part of this source")
             for group in resource.get("security_groups") or []:
                 if group not in self.security_groups or group in self.external_groups:
                     self.unknown_groups.add(resource["id"])
                     external = self.security_groups.get(group) or self._external_group(group)
                     if external["vpc"] is None and resource.get("subnet") in self.subnets:
                         external["vpc"] = self.subnets[resource["subnet"]]["vpc"]
-        self._align_vpcs()
+        self._home_groups()
         for group_id in sorted(self.external_groups):
             group = self.security_groups[group_id]
             where = "in the default VPC" if group["vpc"] is None else f"in {group['vpc']}"

@@ -373,3 +373,41 @@ def test_network_links_acls_and_vpns_read_the_same_from_a_template_and_a_plan() 
         "launch_type": "fargate",
         "connectivity": "transit_gateway",
     }
+
+
+def test_a_vpc_given_as_a_parameter_gets_the_block_of_its_subnets_and_esp_rules_are_skipped() -> None:
+    template = """Parameters:
+  VpcId: {Type: AWS::EC2::VPC::Id}
+Resources:
+  A: {Type: AWS::EC2::Subnet, Properties: {VpcId: vpc-0abc, CidrBlock: 10.8.1.0/24}}
+  B: {Type: AWS::EC2::Subnet, Properties: {VpcId: vpc-0abc, CidrBlock: 10.8.2.0/24}}
+  Lost: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref VpcId, CidrBlock: 10.9.1.0/24}}
+  Vpn:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: ipsec
+      VpcId: vpc-0abc
+      SecurityGroupIngress:
+        - {IpProtocol: "50", CidrIp: 203.0.113.0/24}
+        - {IpProtocol: udp, FromPort: 500, ToPort: 500, CidrIp: 203.0.113.0/24}
+  App: {Type: AWS::EC2::Instance, Properties: {InstanceType: t3.micro, SubnetId: !Ref Lost, SecurityGroupIds: [!Ref Vpn]}}
+"""
+    proposal = to_proposal("cfn", template, "stack.yaml")
+    topology = proposal["topology"]
+    assert {"id": "vpc-0abc", "cidr": "10.8.0.0/22"} in topology["vpcs"]  # holds 10.8.1.0/24 and 10.8.2.0/24
+    assert [s["id"] for s in topology["subnets"]] == ["A", "B"]
+    assert "subnet Lost: its vpc not known: left out" in skipped(proposal)
+    assert topology["security_groups"][0]["inbound"] == [
+        {
+            "protocol": "udp",
+            "ports": "500",
+            "source": "203.0.113.0/24",
+            "origin": topology["security_groups"][0]["inbound"][0]["origin"],
+        }
+    ]
+    assert "a rule for IP protocol 50 left out: not modelled" in skipped(proposal)
+    app = next(r for r in topology["resources"] if r["id"] == "App")
+    assert app["subnet"] == "A"  # a subnet of its security group's VPC, said so
+    assert "App: subnet Lost is not part of this source: placed in A, a subnet of vpc-0abc (the VPC of its " \
+           "security groups)" in assumptions(proposal)  # fmt: skip
+    load_proposal(proposal)
