@@ -471,9 +471,19 @@ class CfnImporter:
     def add(self, t: Template) -> None:
         ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
+            if str(lid).startswith("Fn::ForEach::"):
+                self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
+                            "transform) is not expanded: the resources it makes are not evaluated")  # fmt: skip
+                continue
             kind = resource.get("Type") if isinstance(resource, dict) else None
-            if isinstance(kind, dict) and len(kind) == 1 and str(next(iter(kind))).startswith("Fn::"):
-                directive = str(next(iter(kind))).removeprefix("Fn::")
+            directive = (
+                str(next(iter(kind))).removeprefix("Fn::")
+                if isinstance(kind, dict) and len(kind) == 1
+                else ""
+            )
+            if (
+                directive and directive != "Ref" and directive not in SHORT_TAGS
+            ):  # !Rain::Module x, {"Rain::Module": x}
                 raise InputError(
                     f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type is a !{directive} directive of a "
                     "template preprocessor, not a resource type: import the processed template (for Rain "

@@ -178,3 +178,21 @@ def test_mutated_real_templates_never_crash_the_importer() -> None:
                 continue
             with contextlib.suppress(InputError):
                 import_templates([(path.name, document)], ["us-east-1"])
+
+
+def test_for_each_loops_are_skipped_and_preprocessor_modules_refused_in_both_forms() -> None:
+    loop = "Transform: AWS::LanguageExtensions\nResources:\n" + VPC + "  Fn::ForEach::Tables:\n    - T\n    - [A, B]\n" \
+           "    - Table${T}: {Type: AWS::DynamoDB::Table}\n"  # fmt: skip
+    proposal = to_proposal("cfn", loop, "t.yaml")
+    assert (
+        "t.yaml:4: Fn::ForEach::Tables: Fn::ForEach (the AWS::LanguageExtensions transform) is not expanded"
+        in ("\n".join(proposal["import"]["skipped"]))
+    )
+    for text in (
+        "Resources:\n  Net: {Type: !Rain::Module vpc.yml}\n",
+        '{"Resources": {"Net": {"Type": {"Rain::Module": "vpc.yml"}}}}',
+    ):
+        with pytest.raises(
+            InputError, match=r"t\.\w+:\d: resource Net: its Type is a !Rain::Module directive"
+        ):
+            to_proposal("cfn", text, "t.json" if text.startswith("{") else "t.yaml")
