@@ -734,7 +734,7 @@ class CfnImporter:
     def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
         """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
         names = self.get_list(t, lid, props, "SecurityGroups")
-        known = [name for name in names if name in self.b.security_groups]
+        known = [name for name in names if isinstance(name, str) and self._template_group(t, name)]
         if len(known) < len(names):
             self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
         return known
@@ -782,7 +782,7 @@ class CfnImporter:
         database = self._database(t, lid, props, "VPCSecurityGroups", cluster=False)
         if not database.security_groups:  # DBSecurityGroups (names) in the default VPC
             database.security_groups = [g for g in self.get_list(t, lid, props, "DBSecurityGroups")
-                                        if g in self.b.security_groups]  # fmt: skip
+                                        if isinstance(g, str) and self._template_group(t, g)]  # fmt: skip
         self.b.add_database(database)
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
@@ -811,7 +811,11 @@ class CfnImporter:
 
     def _named_groups(self, t: Template, lid: str, props: Any, ids: str, names: str) -> list[Any]:
         """Security group ids, plus groups given by name that are groups of the template (default VPC)."""
-        named = [group for group in self.get_list(t, lid, props, names) if group in self.b.security_groups]
+        named = [
+            g
+            for g in self.get_list(t, lid, props, names)
+            if isinstance(g, str) and self._template_group(t, g)
+        ]
         return self.get_list(t, lid, props, ids) + named
 
     def launch_template(self, t: Template, lid: str, props: Any) -> None:

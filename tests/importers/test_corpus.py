@@ -67,8 +67,15 @@ def test_world_open_verdicts_on_real_templates(name: str, resource: str, finding
     assert (finding, resource) in {(f["id"], f["resource"]) for f in result["findings"]}
 
 
-def test_an_elb_in_front_of_an_auto_scaling_group_is_checked_end_to_end(kb: Any) -> None:
-    kind, result = outcome(CORPUS / "ElasticLoadBalancing_ELBWithLockedDownAutoScaledInstances.yaml", kb)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ElasticLoadBalancing_ELBWithLockedDownAutoScaledInstances.yaml",  # a launch configuration
+        "AutoScaling_AutoScalingRollingUpdates.yaml",  # a launch template naming a group defined after it
+    ],
+)
+def test_an_elb_in_front_of_an_auto_scaling_group_is_checked_end_to_end(name: str, kb: Any) -> None:
+    kind, result = outcome(CORPUS / name, kb)
     assert kind == "evaluated"
     flows = {(f["from"], f["to"], f["port"]): f["reachable"] for f in result["flows"]}
     assert flows == {
