@@ -99,15 +99,19 @@ def imported(document: Any) -> Any:
     """The proposal a {"source": ..., "template"/"plan": ...} body stands for; other documents unchanged."""
     if not isinstance(document, Mapping) or "source" not in document:
         return document
-    from recommender.importers import to_proposal
+    from recommender.errors import InputError
+    from recommender.importers import invalid_import, to_proposal
 
     extra = sorted(set(document) - {"source", "template", "plan", "filename"})
     if extra:
-        from recommender.errors import InputError
-
         raise InputError("The import request is invalid.", {name: ["Unknown field."] for name in extra})
     source = document.get("template", document.get("plan"))
-    return to_proposal(str(document["source"]), source, str(document.get("filename") or "template"))
+    proposal = to_proposal(str(document["source"]), source, str(document.get("filename") or "template"))
+    try:
+        load_proposal(proposal)
+    except InputError as exc:  # name the template or plan lines behind the refused fields
+        raise invalid_import(proposal, exc) from None
+    return proposal
 
 
 @blp.route("", methods=["POST"])

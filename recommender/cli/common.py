@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from recommender.documents import load_document
 from recommender.errors import InputError, KnowledgeError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def load_kb(path: str | None) -> Any:

@@ -60,9 +60,14 @@ def imported(kind: str) -> Reader:
     """`--from cfn|terraform`: each file is imported into one proposal."""
 
     def read(path: str) -> tuple[bool, Iterator[Any]]:
-        from recommender.importers import import_source
+        from recommender.importers import import_source, invalid_import
 
-        return False, iter([import_source(kind, path)])
+        proposal = import_source(kind, path)
+        try:
+            load_proposal(proposal)
+        except InputError as exc:  # name the template or plan lines behind the refused fields
+            raise invalid_import(proposal, exc) from None
+        return False, iter([proposal])
 
     return read
 

@@ -200,6 +200,8 @@ def backup_missing_hits(proposal: Proposal, data: NetworkData) -> Iterator[Hit]:
         if not is_stateful(resource, data):
             continue
         covering = data.backup_coverage.get(resource.type, ())
+        if not resource.automated_backups:  # this database's own automated backups are off
+            covering = tuple(option for option in covering if option != "rds_automated_backups")
         if any(option in covering for option in chosen):
             continue
         yield Hit("backup-missing", resource.id, {

@@ -338,6 +338,13 @@ class ResourceSchema(StrictSchema):
             "Stateful", "Holds data that must be backed up (default: true for rds, false otherwise)."
         )
     )
+    automated_backups = StrictBoolean(
+        metadata=_meta(
+            "Automated backups",
+            "rds: false when this database's automated backups are off (retention 0 days), so "
+            "rds_automated_backups in choices.backup does not cover it (default: on).",
+        )
+    )
     description = fields.String(
         validate=validate.Length(max=255), metadata=_meta("Description", "What it is.")
     )
@@ -613,6 +620,7 @@ class Resource:
     publicly_accessible: bool
     stateful: bool | None
     at: Location
+    automated_backups: bool = True
 
     @property
     def is_database(self) -> bool:
@@ -903,6 +911,7 @@ class _Builder:
             resources[d["id"]] = Resource(
                 d["id"], d["type"], subnet, tuple(d["security_groups"]), _net(d["cidr"]) if "cidr" in d else None,
                 d.get("engine"), d.get("port"), d["publicly_accessible"], stateful, at,
+                d.get("automated_backups", True),
             )  # fmt: skip
         flows = []
         for _, d, at in self.items("topology", "flows"):

@@ -13,7 +13,7 @@ from typing import Any
 
 from recommender.errors import DocumentError, InputError
 
-__all__ = ["KINDS", "import_aws", "import_source", "import_sources", "to_proposal"]
+__all__ = ["KINDS", "import_aws", "import_source", "import_sources", "invalid_import", "to_proposal"]
 
 KINDS = {"cfn": "cfn", "cloudformation": "cfn", "terraform": "terraform"}
 
@@ -60,6 +60,29 @@ def import_sources(
 
     return import_templates(
         [(path, _read(path)) for path in paths], list(regions) if regions else None, parameters
+    )
+
+
+def invalid_import(proposal: Mapping[str, Any], exc: InputError) -> InputError:
+    """The contract's refusal of an imported proposal, each field path told with the template or plan
+    line of the element it belongs to (its `origin`), so the user can see what in their file caused it."""
+    errors: dict[str, list[str]] = {}
+    for path, messages in exc.errors.items():
+        node: Any = proposal
+        origin: Mapping[str, Any] = {}
+        for part in path.split("."):
+            node = node[int(part)] if isinstance(node, list) and part.isdigit() and int(part) < len(node) else (
+                node.get(part) if isinstance(node, Mapping) else None
+            )  # fmt: skip
+            if isinstance(node, Mapping) and isinstance(node.get("origin"), Mapping):
+                origin = node["origin"]
+        where = f"{origin.get('file')}:{origin.get('line')}: {origin.get('logical_id')}: " if origin else ""
+        errors[path] = [f"{where}{message}" for message in messages]
+    file = proposal.get("import", {}).get("file", "") if isinstance(proposal.get("import"), Mapping) else ""
+    return InputError(
+        f"{file}: the importer could not turn this input into a valid proposal (an input it cannot model, "
+        "or a bug of the importer); the elements below come from the lines shown",
+        errors,
     )
 
 

@@ -11,13 +11,12 @@ from typing import Any
 
 from recommender.errors import InputError
 from recommender.importers.model import (
-    ENGINE_PORTS,
+    Database,
     Link,
     NetworkAcl,
     ProposalBuilder,
     Route,
     RouteTable,
-    normalize_engine,
     port_range,
     protocol_name,
 )
@@ -213,66 +212,50 @@ class AccountImporter:
                 if (instance.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
                     continue
                 instance_id = instance["InstanceId"]
-                resource: dict[str, Any] = {"id": instance_id, "type": "ec2"}
-                if instance.get("SubnetId"):
-                    resource["subnet"] = instance["SubnetId"]
-                resource["security_groups"] = [
-                    group["GroupId"] for group in instance.get("SecurityGroups", [])
-                ]
-                resource["origin"] = self.origin("ec2", "instance", instance_id)
-                self.b.add_resource(resource)
-                self.b.instance_types.add(instance["InstanceType"])
+                groups = [group["GroupId"] for group in instance.get("SecurityGroups", [])]
+                self.b.add_instance(
+                    instance_id, instance_id, self.origin("ec2", "instance", instance_id),
+                    [instance.get("SubnetId")], groups, instance.get("InstanceType"),
+                )  # fmt: skip
 
     def databases(self, rds: Any) -> None:
         subnet_groups = {
             group["DBSubnetGroupName"]: [s["SubnetIdentifier"] for s in group.get("Subnets", [])]
             for group in _pages(rds, "describe_db_subnet_groups", "DBSubnetGroups")
         }
-        clusters = list(_pages(rds, "describe_db_clusters", "DBClusters"))
-        for cluster in clusters:
-            self._database(
-                cluster["DBClusterIdentifier"], cluster, cluster.get("Port"), subnet_groups.get(cluster.get("DBSubnetGroup", ""), []),
-                cluster.get("DBClusterArn"),
-            )  # fmt: skip
+        for name, subnets in subnet_groups.items():
+            self.b.add_db_subnet_group([name], subnets)
+        for cluster in _pages(rds, "describe_db_clusters", "DBClusters"):
+            cluster_id = cluster["DBClusterIdentifier"]
+            self.b.add_database(self._database(cluster_id, cluster, cluster.get("Port"),
+                                               cluster.get("DBSubnetGroup", ""), cluster.get("DBClusterArn")))  # fmt: skip
         for instance in _pages(rds, "describe_db_instances", "DBInstances"):
-            cluster_id = instance.get("DBClusterIdentifier")
-            if cluster_id in self.b.resources:
-                if instance.get("PubliclyAccessible"):
-                    self.b.resources[cluster_id]["publicly_accessible"] = True
+            db_id = instance["DBInstanceIdentifier"]
+            if instance.get("DBClusterIdentifier"):
+                accessible = bool(instance.get("PubliclyAccessible"))
+                self.b.add_cluster_member(db_id, instance["DBClusterIdentifier"], accessible)
                 continue
             port = (instance.get("Endpoint") or {}).get("Port") or instance.get("DbInstancePort")
-            subnets = [
-                s["SubnetIdentifier"] for s in (instance.get("DBSubnetGroup") or {}).get("Subnets", [])
-            ]
-            self._database(
-                instance["DBInstanceIdentifier"], instance, port, subnets, instance.get("DBInstanceArn")
-            )
+            group = (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName", "")
+            self.b.add_database(self._database(db_id, instance, port, group, instance.get("DBInstanceArn")))
+            if group not in subnet_groups:
+                subnets = [
+                    s["SubnetIdentifier"] for s in (instance.get("DBSubnetGroup") or {}).get("Subnets", [])
+                ]
+                self.b.add_db_subnet_group([group], subnets)
 
     def _database(
-        self, db_id: str, described: dict[str, Any], port: Any, subnets: list[str], arn: str | None
-    ) -> None:
-        engine = normalize_engine(str(described.get("Engine", "")))
-        resource: dict[str, Any] = {"id": db_id, "type": "rds"}
-        if engine:
-            resource["engine"] = engine
-        port = port or (ENGINE_PORTS[engine] if engine else None)
-        if port:
-            resource["port"] = int(port)
-        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
-        ordered = public[:1] + [s for s in subnets if s not in public[:1]]
-        if ordered:
-            resource["subnet"] = ordered[0]
-            if len(ordered) > 1:
-                self.b.assume(f"{db_id} spans subnets {', '.join(ordered)}: placed in {ordered[0]}")
-        resource["security_groups"] = [
-            g["VpcSecurityGroupId"] for g in described.get("VpcSecurityGroups", [])
-        ]
-        resource["publicly_accessible"] = bool(described.get("PubliclyAccessible"))
-        resource["stateful"] = True
-        resource["origin"] = self.b.origin(arn or self.arn("rds", "db", db_id))
-        if int(described.get("BackupRetentionPeriod") or 0) > 0:
-            self.b.backup.add("rds_automated_backups")
-        self.b.add_resource(resource)
+        self, db_id: str, described: dict[str, Any], port: Any, group: str, arn: str | None
+    ) -> Database:
+        """A live database: everything is known (the account applied AWS's defaults already)."""
+        return Database(
+            db_id, db_id, self.b.origin(arn or self.arn("rds", "db", db_id)),
+            engine=described.get("Engine"), port=port, subnet_group=group,
+            security_groups=[g["VpcSecurityGroupId"] for g in described.get("VpcSecurityGroups", [])],
+            publicly_accessible=bool(described.get("PubliclyAccessible")),
+            retention=int(described.get("BackupRetentionPeriod") or 0),
+            cluster="DBClusterIdentifier" in described and "DBInstanceIdentifier" not in described,
+        )  # fmt: skip
 
 
 def import_account(session_or_client_factory: Any, region: str) -> dict[str, Any]:

@@ -18,15 +18,18 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from recommender.documents import LineDict, LineList, _SafeLineLoader, load_json, load_yaml
 from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
-    ENGINE_PORTS,
+    SHAPE_ERRORS,
+    Database,
     Link,
     NetworkAcl,
     ProposalBuilder,
     RouteTable,
-    normalize_engine,
+    classic_elb_group,
+    is_shape_error,
     port_range,
     protocol_name,
     route_to,
+    rule_number,
 )
 
 SHORT_TAGS = (
@@ -34,6 +37,19 @@ SHORT_TAGS = (
     "And", "Or", "Base64", "GetAZs", "ImportValue", "Cidr", "Length", "ToJsonString", "Transform",
 )  # fmt: skip
 NO_VALUE = object()  # Ref AWS::NoValue: the property is absent
+SCALAR_SUFFIXES = ("Id", "Arn", "Name", "Identifier", "CidrIp", "CidrIpv6", "CidrBlock", "Engine", "InstanceType",
+                   "IpProtocol", "Scheme", "LaunchType", "RuleAction")  # fmt: skip
+LIST_KEYS = ("SubnetIds", "SecurityGroupIds", "SecurityGroups", "GroupSet", "Groups", "VPCSecurityGroups",
+             "VpcSecurityGroupIds", "Subnets", "VPCZoneIdentifier", "TargetGroupARNs", "LoadBalancerNames",
+             "InstanceTypes", "Instances", "DBSecurityGroups")  # fmt: skip
+GROUP_KEYS = (
+    "SecurityGroupIds",
+    "SecurityGroups",
+    "GroupSet",
+    "Groups",
+    "VPCSecurityGroups",
+    "VpcSecurityGroupIds",
+)
 
 
 class CfnLoader(_SafeLineLoader):
@@ -41,9 +57,10 @@ class CfnLoader(_SafeLineLoader):
 
 
 def _construct_tag(loader: CfnLoader, suffix: str, node: Node) -> LineDict:
+    """`!Ref X` -> {"Ref": X}, `!Sub ...` -> {"Fn::Sub": ...}. A tag that is not one of CloudFormation's
+    short forms (`!Rain::Module`, `!ValueOf`) is kept the same way, as a function this importer cannot
+    resolve: its value becomes an assumption wherever it is used, as in the JSON form of the template."""
     line = node.start_mark.line + 1
-    if suffix not in SHORT_TAGS:
-        raise DocumentError(f"unknown CloudFormation tag '!{suffix}'", line)
     value: Any
     if isinstance(node, ScalarNode):
         value = loader.construct_scalar(node)
@@ -92,6 +109,19 @@ def _json_key_lines(text: str, names: list[str]) -> dict[str, int]:
     return lines
 
 
+def _is_cidr(value: Any) -> bool:
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_function(value: Any) -> bool:
+    """{"Ref": ...} or {"Fn::...": ...}: a value CloudFormation computes."""
+    return isinstance(value, dict) and len(value) == 1 and str(next(iter(value))).startswith(("Ref", "Fn::"))
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
@@ -121,19 +151,26 @@ class Template:
         self.exports = exports
         self.parameters: dict[str, Any] = {}
         self.missing_parameters: dict[str, str] = {}
-        for name, spec in (document.get("Parameters") or {}).items():
-            if name in parameters:
-                self.parameters[name] = parameters[name]
-            elif isinstance(spec, dict) and "Default" in spec:
-                default = spec["Default"]
-                if str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList":
-                    default = [item.strip() for item in str(default).split(",")]
-                self.parameters[name] = default
+        sections = {key: document.get(key) or {} for key in ("Parameters", "Conditions", "Mappings")}
+        for key, section in sections.items():
+            if not isinstance(section, dict):
+                raise InputError(
+                    f"{file}: {key} must be a mapping", {key: [f"Got {type(section).__name__}."]}
+                )
+        for name, spec in sections["Parameters"].items():
+            is_list = isinstance(spec, dict) and (
+                str(spec.get("Type", "")).startswith("List<") or spec.get("Type") == "CommaDelimitedList"
+            )
+            if name in parameters or isinstance(spec, dict) and "Default" in spec:
+                value = parameters[name] if name in parameters else spec["Default"]
+                if is_list and not isinstance(value, list):  # a list parameter's value is "a,b,c"
+                    value = [item.strip() for item in str(value).split(",")]
+                self.parameters[name] = value
             else:
                 self.missing_parameters[name] = "has no Default and no value was given"
-        self.conditions: dict[str, Any] = document.get("Conditions") or {}
+        self.conditions: dict[str, Any] = sections["Conditions"]
         self._condition_values: dict[str, bool] = {}
-        self.mappings: dict[str, Any] = document.get("Mappings") or {}
+        self.mappings: dict[str, Any] = sections["Mappings"]
 
     def resource_line(self, logical_id: str) -> int | None:
         return _line(self.resources, logical_id) or self.json_lines.get(logical_id)
@@ -144,7 +181,7 @@ class Template:
         if isinstance(value, dict):
             if len(value) == 1:
                 key = next(iter(value))
-                if key == "Ref" or key.startswith("Fn::"):
+                if key == "Ref" or str(key).startswith("Fn::"):
                     return self._intrinsic(key, value[key])
                 if key == "Condition":
                     return self.condition(value[key])
@@ -154,10 +191,20 @@ class Template:
         return value
 
     def _intrinsic(self, name: str, arg: Any) -> Any:
-        handler = getattr(self, "_fn_" + name.removeprefix("Fn::").lower(), None)
+        function = name.removeprefix("Fn::")
+        handler = getattr(self, "_fn_" + function.lower(), None) if function.isalnum() else None
         if handler is None:
-            raise Unresolved(f"{name} cannot be resolved without deploying the template")
-        return handler(arg)
+            if function in SHORT_TAGS or function == "Ref":
+                raise Unresolved(f"{name} cannot be resolved without deploying the template")
+            raise Unresolved(f"{name} is not a CloudFormation function this importer resolves")
+        try:
+            return handler(arg)
+        except SHAPE_ERRORS as exc:
+            if not is_shape_error(exc):
+                raise
+            raise Unresolved(
+                f"{name}: its arguments do not have the form CloudFormation expects ({exc})"
+            ) from None
 
     def _fn_ref(self, name: Any) -> Any:
         name = self.resolve(name)
@@ -191,6 +238,12 @@ class Template:
                   "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
         if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
             return resource
+        in_default_vpc = not props.get("SecurityGroups") and not props.get("Subnets")
+        elb_group = (
+            kind == "AWS::ElasticLoadBalancing::LoadBalancer" and attribute == "SourceSecurityGroup.GroupName"
+        )
+        if elb_group and in_default_vpc:  # the group ELB creates in the default VPC
+            return classic_elb_group(resource)
         passthrough = {"VpcId": "VpcId", "CidrBlock": "CidrBlock", "Endpoint.Port": "Port"}
         if attribute in passthrough and passthrough[attribute] in props:
             return self.resolve(props[passthrough[attribute]])
@@ -280,7 +333,7 @@ class Template:
         return resolved
 
     def condition(self, name: Any) -> bool:
-        if name not in self.conditions:
+        if not isinstance(name, str) or name not in self.conditions:
             raise Unresolved(f"no condition named {name}")
         if name not in self._condition_values:
             self._condition_values[name] = False  # a cycle reads as false rather than recursing forever
@@ -295,11 +348,10 @@ class CfnImporter:
         self.b = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
-        self.db_subnet_groups: dict[str, list[str]] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpn_connections: dict[str, dict[str, Any]] = {}
-        self.backup_selections = 0
-        self.backup_plans: list[str] = []
+        self.listeners: dict[str, tuple[Any, Any]] = {}  # listener -> (load balancer, port)
+        self.listener_rules: list[tuple[Any, list[Any]]] = []  # (listener, target groups)
         self.handlers: dict[str, tuple[int, Callable[[Template, str, Any], None]]] = {
             "AWS::EC2::VPC": (0, self.vpc),
             "AWS::EC2::InternetGateway": (0, self.internet_gateway),
@@ -316,7 +368,7 @@ class CfnImporter:
             "AWS::EC2::VPCPeeringConnection": (1, self.peering),
             "AWS::RDS::DBSubnetGroup": (1, self.db_subnet_group),
             "AWS::RDS::DBCluster": (1, self.db_cluster),
-            "AWS::EC2::VPNConnection": (1, self.vpn_connection),
+            "AWS::EC2::VPNConnection": (2, self.vpn_connection),
             "AWS::EC2::Route": (2, self.route),
             "AWS::EC2::SubnetRouteTableAssociation": (2, self.route_table_association),
             "AWS::EC2::SecurityGroupIngress": (2, self.standalone_rule),
@@ -334,6 +386,14 @@ class CfnImporter:
             "AWS::EKS::Nodegroup": (2, self.eks_nodegroup),
             "AWS::EKS::FargateProfile": (2, self.eks_fargate_profile),
             "AWS::Lambda::Function": (2, self.lambda_function),
+            "AWS::EC2::LaunchTemplate": (1, self.launch_template),
+            "AWS::AutoScaling::LaunchConfiguration": (1, self.launch_configuration),
+            "AWS::ElasticLoadBalancingV2::LoadBalancer": (1, self.load_balancer),
+            "AWS::ElasticLoadBalancingV2::TargetGroup": (1, self.target_group),
+            "AWS::ElasticLoadBalancing::LoadBalancer": (1, self.classic_load_balancer),
+            "AWS::ElasticLoadBalancingV2::Listener": (2, self.listener),
+            "AWS::ElasticLoadBalancingV2::ListenerRule": (2, self.listener_rule),
+            "AWS::AutoScaling::AutoScalingGroup": (2, self.auto_scaling_group),
             "AWS::Backup::BackupPlan": (2, self.backup_plan),
             "AWS::Backup::BackupSelection": (2, self.backup_selection),
             "AWS::Backup::BackupVault": (2, self.nothing),
@@ -351,8 +411,48 @@ class CfnImporter:
         except Unresolved as exc:
             line = _line(props, key) or t.resource_line(lid)
             self.b.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
+            if key in GROUP_KEYS:
+                self.b.unknown_groups.add(lid)
             return default
-        return default if value is NO_VALUE else value
+        if value is NO_VALUE:
+            return default
+        self._check_shape(t, lid, props, key, value)
+        return value
+
+    @staticmethod
+    def _check_shape(t: Template, lid: str, props: Any, key: str, value: Any) -> None:
+        """An id, name or CIDR must be one value, a list of them a list of values: otherwise the template
+        is refused here, naming the line, rather than giving a proposal the importer cannot stand by."""
+        items = value if key in LIST_KEYS and isinstance(value, list) else [value]
+        if key.endswith(SCALAR_SUFFIXES) or key in LIST_KEYS:
+            numbers_too = key in ("IpProtocol", "Protocol")
+            wrong = next(
+                (
+                    item
+                    for item in items
+                    if not isinstance(item, str) and not (numbers_too and isinstance(item, int))
+                ),
+                NO_VALUE,
+            )
+            if wrong is NO_VALUE and key.endswith(("CidrIp", "CidrIpv6", "CidrBlock")):
+                wrong = next((item for item in items if not _is_cidr(item)), NO_VALUE)
+            if wrong is not NO_VALUE:
+                line = _line(props, key) or t.resource_line(lid)
+                what = (
+                    "a list of ids or names" if key in LIST_KEYS else "a single value (an id, a name, a CIDR)"
+                )
+                raise InputError(
+                    f"{t.file}:{line}: resource {lid}: {key} must be {what}, not {type(wrong).__name__}",
+                    {f"Resources.{lid}.{key}": [f"Got {str(wrong)[:80]}."]},
+                )
+
+    def mapping(self, t: Template, lid: str, props: Any, key: str) -> Any:
+        """A nested property block (a mapping) whose fields are resolved one by one by `get`, so one
+        value known only at deploy time (a launch template's version) does not hide the others."""
+        value = props.get(key) if isinstance(props, dict) else None
+        if isinstance(value, dict) and not _is_function(value):
+            return value
+        return self.get(t, lid, props, key)
 
     def get_list(self, t: Template, lid: str, props: Any, key: str) -> list[Any]:
         value = self.get(t, lid, props, key, [])
@@ -371,7 +471,31 @@ class CfnImporter:
     def add(self, t: Template) -> None:
         ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
+            if str(lid).startswith("Fn::ForEach::"):
+                self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
+                            "transform) is not expanded: the resources it makes are not evaluated")  # fmt: skip
+                continue
             kind = resource.get("Type") if isinstance(resource, dict) else None
+            directive = (
+                str(next(iter(kind))).removeprefix("Fn::")
+                if isinstance(kind, dict) and len(kind) == 1
+                else ""
+            )
+            if (
+                directive and directive != "Ref" and directive not in SHORT_TAGS
+            ):  # !Rain::Module x, {"Rain::Module": x}
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type is a !{directive} directive of a "
+                    "template preprocessor, not a resource type: import the processed template (for Rain "
+                    "modules, the output of `rain pkg`)",
+                    {f"Resources.{lid}.Type": [f"Unsupported: !{directive}."]},
+                )
+            if not isinstance(kind, str):
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type must be a resource type name "
+                    "such as AWS::EC2::Instance",
+                    {f"Resources.{lid}.Type": [f"Got {type(kind).__name__}: {str(kind)[:80]}."]},
+                )
             if kind not in self.handlers:
                 self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped")
                 continue
@@ -387,19 +511,34 @@ class CfnImporter:
                     continue
             if lid in self.b.resources or lid in self.b.vpcs or lid in self.b.security_groups:
                 raise InputError(f"{t.file}: logical id {lid} is defined by two templates of this import")
-            self.handlers[kind][1](t, lid, resource.get("Properties") or LineDict())
+            props = resource.get("Properties") or LineDict()
+            if not isinstance(props, dict):
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): Properties must be a mapping",
+                    {f"Resources.{lid}.Properties": [f"Got {type(props).__name__}."]},
+                )
+            try:
+                self.handlers[kind][1](t, lid, props)
+            except SHAPE_ERRORS as exc:
+                if not is_shape_error(exc):
+                    raise
+                raise InputError(
+                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): a property has a shape this "
+                    f"importer does not read ({type(exc).__name__}: {exc}); fix the template or remove the resource "
+                    "from the import",
+                    {f"Resources.{lid}": ["Unsupported shape."]},
+                ) from None
 
     def _tier(self, resource: Any) -> int:
         kind = resource.get("Type") if isinstance(resource, dict) else None
-        return self.handlers[kind][0] if kind in self.handlers else 3
+        return self.handlers[kind][0] if isinstance(kind, str) and kind in self.handlers else 3
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
             self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
-        if self.backup_selections:
-            self.b.backup.add("aws_backup")
-        elif self.backup_plans:
-            self.b.assume(f"backup plan {', '.join(self.backup_plans)} selects no resources: not counted")
+        for listener, groups in self.listener_rules:
+            if listener in self.listeners:
+                self.b.add_listener(self.listeners[listener][0], self.listeners[listener][1], groups)
 
     # ---- handlers ----------------------------------------------------------------------------------
 
@@ -421,9 +560,11 @@ class CfnImporter:
         self.b.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
 
     def gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
-        vgw = self.get(t, lid, props, "VpnGatewayId")
+        vgw, vpc = self.get(t, lid, props, "VpnGatewayId"), self.get(t, lid, props, "VpcId")
         if vgw:
-            self.vpn_gateway_vpc[vgw] = self.get(t, lid, props, "VpcId")
+            self.vpn_gateway_vpc[vgw] = vpc
+        if self.get(t, lid, props, "InternetGatewayId") and vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
 
     def route_table(self, t: Template, lid: str, props: Any) -> None:
         self.b.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
@@ -458,26 +599,40 @@ class CfnImporter:
             peer = self.get(t, lid, item, key)
             if peer:
                 return {"protocol": protocol, "ports": ports, peer_key: peer, "origin": origin}
+        name = self.get(t, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
+        if isinstance(name, str) and self._template_group(t, name):  # a group by name: the default VPC
+            return {"protocol": protocol, "ports": ports, peer_key: name, "origin": origin}
         other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
         self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
         return None
 
+    @staticmethod
+    def _template_group(t: Template, name: str) -> bool:
+        """A security group of the template (its Ref is its name in the default VPC), or ELB's group."""
+        kinds = {"AWS::EC2::SecurityGroup": name,
+                 "AWS::ElasticLoadBalancing::LoadBalancer": name.removesuffix("-default-elb")}  # fmt: skip
+        return any(isinstance(t.resources.get(ref), dict) and t.resources[ref].get("Type") == kind
+                   for kind, ref in kinds.items())  # fmt: skip
+
     def security_group(self, t: Template, lid: str, props: Any) -> None:
-        group = self.b.add_security_group(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+        group = self.b.add_group(
+            lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid), self.where(t, lid)
+        )
         for key, direction in (("SecurityGroupIngress", "inbound"), ("SecurityGroupEgress", "outbound")):
             raw = props.get(key) if isinstance(props, dict) else None
             items = raw if isinstance(raw, list) else self.get_list(t, lid, props, key)
             for index, item in enumerate(items):
-                try:
-                    item = t.resolve(item)
-                except Unresolved as exc:
-                    self.b.assume(
-                        f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
-                    )
-                    continue
-                if item is NO_VALUE:
-                    continue
+                if _is_function(item):  # the whole rule is an !If or a Ref: resolve it first
+                    try:
+                        item = t.resolve(item)
+                    except Unresolved as exc:
+                        self.b.assume(
+                            f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
+                        )
+                        continue
+                if item is NO_VALUE or not isinstance(item, dict):
+                    continue  # each field of a rule is resolved on its own (an unresolved Description is harmless)
                 rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
                 if rule:
                     group[direction].append(rule)
@@ -512,7 +667,7 @@ class CfnImporter:
         port_spec = self.get(t, lid, props, "PortRange") or {}
         peer = self.get(t, lid, props, "CidrBlock") or self.get(t, lid, props, "Ipv6CidrBlock")
         entry = {
-            "rule": int(self.get(t, lid, props, "RuleNumber", 0)),
+            "rule": rule_number(self.get(t, lid, props, "RuleNumber", 0)),
             "protocol": protocol,
             "ports": port_range(protocol, port_spec.get("From"), port_spec.get("To")),
             "destination" if egress else "source": peer,
@@ -565,153 +720,212 @@ class CfnImporter:
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def _placement(self, t: Template, lid: str, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
-        placement: dict[str, Any] = {}
-        if subnets:
-            placement["subnet"] = subnets[0]
-            if len(subnets) > 1:
-                self.b.assume(f"{lid} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}")
-        placement["security_groups"] = groups
-        return placement
+    def where(self, t: Template, lid: str) -> str:
+        """How messages name a resource: file:line: LogicalId."""
+        return f"{t.file}:{t.resource_line(lid)}: {lid}"
+
+    def _vpc_config(self, t: Template, lid: str, props: Any, key: str, subnets: str, groups: str) -> Any:
+        """(subnets, security groups) of a VpcConfig-like property, or None when it is absent."""
+        config = self.mapping(t, lid, props, key)
+        if not isinstance(config, dict):
+            return None
+        return self.get_list(t, lid, config, subnets), self.get_list(t, lid, config, groups)
+
+    def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
+        """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
+        names = self.get_list(t, lid, props, "SecurityGroups")
+        known = [name for name in names if isinstance(name, str) and self._template_group(t, name)]
+        if len(known) < len(names):
+            self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
+        return known
 
     def instance(self, t: Template, lid: str, props: Any) -> None:
-        subnets = [self.get(t, lid, props, "SubnetId")]
-        groups = self.get_list(t, lid, props, "SecurityGroupIds")
+        subnets = [self.get(t, lid, props, "SubnetId")] if "SubnetId" in props else None
+        groups = self.get_list(t, lid, props, "SecurityGroupIds") + self._groups_by_name(t, lid, props)
         interfaces = self.get_list(t, lid, props, "NetworkInterfaces")
         if interfaces and isinstance(interfaces[0], dict):
-            subnets = [interfaces[0].get("SubnetId")]
-            groups = groups or list(interfaces[0].get("GroupSet") or [])
-        if "SecurityGroups" in props:
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: SecurityGroups by name are not modelled")
-        resource = {"id": lid, "type": "ec2", **self._placement(t, lid, [s for s in subnets if s], groups)}
-        self.b.add_resource({**resource, "origin": self.origin(t, lid)})
+            subnets = [self.get(t, lid, interfaces[0], "SubnetId")]
+            groups = groups or self.get_list(t, lid, interfaces[0], "GroupSet")
         instance_type = self.get(t, lid, props, "InstanceType")
-        if instance_type is None and "InstanceType" not in props:
+        if instance_type is None and "InstanceType" not in props and "LaunchTemplate" not in props:
             self.b.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
             instance_type = "m1.small"
-        if instance_type:
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_instance(lid, self.where(t, lid), self.origin(t, lid), subnets, groups, instance_type)
 
     def db_subnet_group(self, t: Template, lid: str, props: Any) -> None:
-        self.db_subnet_groups[lid] = self.get_list(t, lid, props, "SubnetIds")
+        names = [lid, self.get(t, lid, props, "DBSubnetGroupName")]
+        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
 
-    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> dict[str, Any]:
-        engine_text = self.get(t, lid, props, "Engine")
-        engine = normalize_engine(str(engine_text)) if engine_text else None
-        resource: dict[str, Any] = {"id": lid, "type": "rds"}
-        if engine:
-            resource["engine"] = engine
-        port = self.get(t, lid, props, "Port")
-        if port is None and engine:
-            port = ENGINE_PORTS[engine]
-        if port is not None:
-            resource["port"] = int(port)
-        else:
-            self.b.assume(f"{lid}: engine {engine_text} and port unknown: no flows to it are derived")
-        group = self.get(t, lid, props, "DBSubnetGroupName")
-        subnets = self.db_subnet_groups.get(group, []) if group else []
-        if group and group not in self.db_subnet_groups:
-            self.b.assume(f"{lid}: DB subnet group {group} is not part of this template: subnet unknown")
-        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
-        resource.update(self._placement(t, lid, public[:1] + [s for s in subnets if s not in public[:1]],
-                                        self.get_list(t, lid, props, groups_key)))  # fmt: skip
+    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> Database:
         accessible = self.get(t, lid, props, "PubliclyAccessible")
-        if accessible is None and not cluster and not group:
-            self.b.assume(f"{lid}: no DBSubnetGroupName and no PubliclyAccessible: the default VPC is used, "
-                          "where the instance is public")  # fmt: skip
-            accessible = True
-        resource["publicly_accessible"] = _truthy(accessible)
-        resource["stateful"] = True
         retention = self.get(t, lid, props, "BackupRetentionPeriod")
-        if retention is None and "BackupRetentionPeriod" not in props:
-            self.b.assume(f"{lid}: no BackupRetentionPeriod: CloudFormation's default of 1 day assumed")
-            retention = 1
-        if retention is not None and int(retention) > 0:
-            self.b.backup.add("rds_automated_backups")
-        resource["origin"] = self.origin(t, lid)
-        return resource
+        return Database(
+            lid, self.where(t, lid), self.origin(t, lid),
+            engine=self.get(t, lid, props, "Engine"),
+            port=self.get(t, lid, props, "Port"),
+            subnet_group=self.get(t, lid, props, "DBSubnetGroupName"),
+            security_groups=self.get_list(t, lid, props, groups_key),
+            publicly_accessible=None if accessible is None else _truthy(accessible),
+            retention=retention,
+            cluster=cluster,
+            replica_of=self.get(t, lid, props, "SourceDBInstanceIdentifier"),
+        )  # fmt: skip
 
     def db_instance(self, t: Template, lid: str, props: Any) -> None:
         cluster = self.get(t, lid, props, "DBClusterIdentifier")
-        if cluster in self.b.resources:
-            if _truthy(self.get(t, lid, props, "PubliclyAccessible", False)):
-                self.b.resources[cluster]["publicly_accessible"] = True
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: instance of cluster {cluster}, "
-                        "evaluated as part of it")  # fmt: skip
+        if cluster:
+            accessible = self.get(t, lid, props, "PubliclyAccessible")
+            self.b.add_cluster_member(
+                self.where(t, lid), cluster, None if accessible is None else _truthy(accessible)
+            )
             return
-        self.b.add_resource(self._database(t, lid, props, "VPCSecurityGroups", cluster=False))
+        database = self._database(t, lid, props, "VPCSecurityGroups", cluster=False)
+        if not database.security_groups:  # DBSecurityGroups (names) in the default VPC
+            database.security_groups = [g for g in self.get_list(t, lid, props, "DBSecurityGroups")
+                                        if isinstance(g, str) and self._template_group(t, g)]  # fmt: skip
+        self.b.add_database(database)
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_resource(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+        self.b.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
 
     def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.orchestrators.add("ecs")
 
     def ecs_service(self, t: Template, lid: str, props: Any) -> None:
-        self.b.orchestrators.add("ecs")
-        launch = str(self.get(t, lid, props, "LaunchType", "")).upper()
         providers = [
-            str(item.get("CapacityProvider", "")).upper()
+            item.get("CapacityProvider")
             for item in self.get_list(t, lid, props, "CapacityProviderStrategy")
             if isinstance(item, dict)
         ]
-        if launch == "FARGATE" or providers and all(p.startswith("FARGATE") for p in providers):
-            self.b.launch_types.add("fargate")
-        elif launch == "EC2" or providers:
-            self.b.launch_types.add("ec2")
-        else:
-            self.b.assume(
-                f"{lid}: no LaunchType or capacity provider: the cluster's default strategy decides"
+        network = self.mapping(t, lid, props, "NetworkConfiguration")
+        awsvpc = self._vpc_config(t, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
+        launch = self.get(t, lid, props, "LaunchType")
+        self.b.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
+        for item in self.get_list(t, lid, props, "LoadBalancers"):
+            if isinstance(item, dict):
+                self.b.register_targets(lid, [self.get(t, lid, item, "TargetGroupArn")],
+                                        [self.get(t, lid, item, "LoadBalancerName")],
+                                        self.get(t, lid, item, "ContainerPort"))  # fmt: skip
+
+    # ---- Auto Scaling groups and load balancers ------------------------------------------------------
+
+    def _named_groups(self, t: Template, lid: str, props: Any, ids: str, names: str) -> list[Any]:
+        """Security group ids, plus groups given by name that are groups of the template (default VPC)."""
+        named = [
+            g
+            for g in self.get_list(t, lid, props, names)
+            if isinstance(g, str) and self._template_group(t, g)
+        ]
+        return self.get_list(t, lid, props, ids) + named
+
+    def launch_template(self, t: Template, lid: str, props: Any) -> None:
+        data = self.mapping(t, lid, props, "LaunchTemplateData") or {}
+        groups = self._named_groups(t, lid, data, "SecurityGroupIds", "SecurityGroups")
+        interfaces = self.get_list(t, lid, data, "NetworkInterfaces")
+        if not groups and interfaces and isinstance(interfaces[0], dict):
+            groups = self.get_list(t, lid, interfaces[0], "Groups")
+        names = [lid, self.get(t, lid, props, "LaunchTemplateName")]
+        self.b.add_launch_template(names, groups, self.get(t, lid, data, "InstanceType"))
+
+    def launch_configuration(self, t: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(t, lid, props, "LaunchConfigurationName")]
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        self.b.add_launch_template(names, groups, self.get(t, lid, props, "InstanceType"))
+
+    def auto_scaling_group(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "VPCZoneIdentifier") if "VPCZoneIdentifier" in props else None
+        spec = self.mapping(t, lid, props, "LaunchTemplate")
+        mixed = self.mapping(t, lid, props, "MixedInstancesPolicy")
+        if spec is None and isinstance(mixed, dict):
+            spec = self.mapping(
+                t, lid, self.mapping(t, lid, mixed, "LaunchTemplate"), "LaunchTemplateSpecification"
             )
-        network = self.get(t, lid, props, "NetworkConfiguration") or {}
-        awsvpc = network.get("AwsvpcConfiguration") if isinstance(network, dict) else None
-        if not isinstance(awsvpc, dict):
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: not awsvpc networking: placement unknown")
-            return
-        placement = self._placement(
-            t, lid, list(awsvpc.get("Subnets") or []), list(awsvpc.get("SecurityGroups") or [])
+        template = self.get(t, lid, props, "LaunchConfigurationName")
+        if isinstance(spec, dict):
+            template = self.get(t, lid, spec, "LaunchTemplateId") or self.get(
+                t, lid, spec, "LaunchTemplateName"
+            )
+        self.b.add_auto_scaling_group(
+            lid, self.where(t, lid), self.origin(t, lid), subnets, template,
+            self.get_list(t, lid, props, "TargetGroupARNs"), self.get_list(t, lid, props, "LoadBalancerNames"),
+        )  # fmt: skip
+
+    def load_balancer(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "Subnets")
+        for mapping in self.get_list(t, lid, props, "SubnetMappings"):
+            if isinstance(mapping, dict):
+                subnets.append(self.get(t, lid, mapping, "SubnetId"))
+        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        where = self.where(t, lid)
+        self.b.add_load_balancer(lid, where, self.origin(t, lid), subnets, groups, internet_facing)
+
+    def classic_load_balancer(self, t: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(t, lid, props, "Subnets") if "Subnets" in props else None
+        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(t, lid, props, "SecurityGroups")
+        where, origin = self.where(t, lid), self.origin(t, lid)
+        self.b.add_load_balancer(lid, where, origin, subnets, groups, internet_facing, classic=True)
+        for listener in self.get_list(t, lid, props, "Listeners"):
+            if isinstance(listener, dict):
+                self.b.add_classic_listener(lid, self.get(t, lid, listener, "LoadBalancerPort"),
+                                            self.get(t, lid, listener, "InstancePort"), origin)  # fmt: skip
+        self.b.register_targets_of(lid, self.get_list(t, lid, props, "Instances"))
+
+    def _action_groups(self, t: Template, lid: str, actions: list[Any]) -> list[Any]:
+        groups = []
+        for action in actions:
+            if isinstance(action, dict):
+                groups.append(self.get(t, lid, action, "TargetGroupArn"))
+                forward = self.mapping(t, lid, action, "ForwardConfig") or {}
+                for item in self.get_list(t, lid, forward, "TargetGroups"):
+                    groups.append(
+                        self.get(t, lid, item, "TargetGroupArn") if isinstance(item, dict) else None
+                    )
+        return groups
+
+    def listener(self, t: Template, lid: str, props: Any) -> None:
+        balancer, port = self.get(t, lid, props, "LoadBalancerArn"), self.get(t, lid, props, "Port")
+        self.listeners[lid] = (balancer, port)
+        self.b.add_listener(
+            balancer, port, self._action_groups(t, lid, self.get_list(t, lid, props, "DefaultActions"))
         )
-        self.b.add_resource({"id": lid, "type": "ecs_service", **placement, "origin": self.origin(t, lid)})
+
+    def listener_rule(self, t: Template, lid: str, props: Any) -> None:
+        groups = self._action_groups(t, lid, self.get_list(t, lid, props, "Actions"))
+        self.listener_rules.append((self.get(t, lid, props, "ListenerArn"), groups))
+
+    def target_group(self, t: Template, lid: str, props: Any) -> None:
+        targets = [
+            (self.get(t, lid, item, "Id"), self.get(t, lid, item, "Port"))
+            for item in self.get_list(t, lid, props, "Targets")
+            if isinstance(item, dict)
+        ]
+        self.b.add_target_group(lid, self.get(t, lid, props, "Port"), targets)
 
     def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.orchestrators.add("eks")
-        config = self.get(t, lid, props, "ResourcesVpcConfig") or {}
-        placement = self._placement(
-            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
-        )
-        self.b.assume(f"{lid}: its pods are modelled with the cluster's subnets and security groups "
-                      "(the cluster security group EKS creates is not)")  # fmt: skip
-        self.b.add_resource({"id": lid, "type": "eks_pod", **placement, "origin": self.origin(t, lid)})
+        config = self._vpc_config(t, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")
+        subnets, groups = config or ([], [])
+        self.b.add_eks_cluster(lid, self.where(t, lid), self.origin(t, lid), subnets, groups)
 
     def eks_nodegroup(self, t: Template, lid: str, props: Any) -> None:
-        self.b.launch_types.add("ec2")
-        for instance_type in self.get_list(t, lid, props, "InstanceTypes"):
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_eks_nodegroup(self.get_list(t, lid, props, "InstanceTypes"))
 
     def eks_fargate_profile(self, t: Template, lid: str, props: Any) -> None:
-        self.b.launch_types.add("fargate")
+        self.b.add_eks_fargate_profile()
 
     def lambda_function(self, t: Template, lid: str, props: Any) -> None:
-        config = self.get(t, lid, props, "VpcConfig")
-        if not isinstance(config, dict):
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Lambda function outside any VPC")
-            return
-        placement = self._placement(
-            t, lid, list(config.get("SubnetIds") or []), list(config.get("SecurityGroupIds") or [])
-        )
-        self.b.add_resource({"id": lid, "type": "lambda", **placement, "origin": self.origin(t, lid)})
+        config = self._vpc_config(t, lid, props, "VpcConfig", "SubnetIds", "SecurityGroupIds")
+        self.b.add_lambda(lid, self.where(t, lid), self.origin(t, lid), config)
 
     def backup_plan(self, t: Template, lid: str, props: Any) -> None:
-        self.backup_plans.append(lid)
+        self.b.add_backup_plan(lid)
 
     def backup_selection(self, t: Template, lid: str, props: Any) -> None:
-        self.backup_selections += 1
+        self.b.add_backup_selection()
 
     def lifecycle_policy(self, t: Template, lid: str, props: Any) -> None:
-        if str(self.get(t, lid, props, "State", "ENABLED")).upper() == "DISABLED":
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: lifecycle policy is DISABLED")
-            return
-        self.b.backup.add("ebs_snapshots")
+        self.b.add_lifecycle_policy(self.where(t, lid), self.get(t, lid, props, "State"))
 
 
 def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],

@@ -16,16 +16,18 @@ from typing import Any
 from recommender.documents import load_json
 from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
-    ENGINE_PORTS,
+    SHAPE_ERRORS,
+    Database,
     Link,
     NetworkAcl,
     ProposalBuilder,
     Route,
     RouteTable,
-    normalize_engine,
+    is_shape_error,
     port_range,
     protocol_name,
     route_to,
+    rule_number,
 )
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -195,13 +197,13 @@ class TerraformImporter:
         self.b = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
-        self.db_subnet_groups: dict[str, list[str]] = {}
         self.vpn_routes: dict[str, list[str]] = {}
         self.vpns: dict[str, dict[str, Any]] = {}
-        self.backup_selections = 0
+        self.listeners: dict[str, tuple[Any, Any]] = {}  # listener -> (load balancer, port)
         self.handlers: dict[str, tuple[int, Callable[[Plan, Resource], None]]] = {
             "aws_vpc": (0, self.vpc),
             "aws_internet_gateway": (0, self.internet_gateway),
+            "aws_internet_gateway_attachment": (1, self.internet_gateway_attachment),
             "aws_vpn_gateway": (0, self.vpn_gateway),
             "aws_customer_gateway": (0, self.nothing),
             "aws_ec2_transit_gateway": (0, self.transit_gateway),
@@ -213,7 +215,7 @@ class TerraformImporter:
             "aws_vpc_peering_connection_accepter": (1, self.nothing),
             "aws_db_subnet_group": (1, self.db_subnet_group),
             "aws_rds_cluster": (1, self.rds_cluster),
-            "aws_vpn_connection": (1, self.vpn_connection),
+            "aws_vpn_connection": (2, self.vpn_connection),
             "aws_vpn_gateway_attachment": (1, self.vpn_gateway_attachment),
             "aws_route": (2, self.route),
             "aws_route_table_association": (2, self.route_table_association),
@@ -234,7 +236,23 @@ class TerraformImporter:
             "aws_eks_node_group": (2, self.eks_node_group),
             "aws_eks_fargate_profile": (2, self.eks_fargate_profile),
             "aws_lambda_function": (2, self.lambda_function),
-            "aws_backup_plan": (2, self.nothing),
+            "aws_launch_template": (1, self.launch_template),
+            "aws_launch_configuration": (1, self.launch_configuration),
+            "aws_lb": (1, self.load_balancer),
+            "aws_alb": (1, self.load_balancer),
+            "aws_elb": (1, self.classic_load_balancer),
+            "aws_lb_target_group": (1, self.target_group),
+            "aws_alb_target_group": (1, self.target_group),
+            "aws_lb_listener": (2, self.listener),
+            "aws_alb_listener": (2, self.listener),
+            "aws_lb_listener_rule": (3, self.listener_rule),
+            "aws_alb_listener_rule": (3, self.listener_rule),
+            "aws_lb_target_group_attachment": (2, self.target_group_attachment),
+            "aws_alb_target_group_attachment": (2, self.target_group_attachment),
+            "aws_autoscaling_group": (2, self.auto_scaling_group),
+            "aws_autoscaling_attachment": (3, self.auto_scaling_attachment),
+            "aws_elb_attachment": (3, self.elb_attachment),
+            "aws_backup_plan": (2, self.backup_plan),
             "aws_backup_vault": (2, self.nothing),
             "aws_backup_selection": (2, self.backup_selection),
             "aws_dlm_lifecycle_policy": (2, self.lifecycle_policy),
@@ -298,14 +316,21 @@ class TerraformImporter:
                 continue
             if r.id in self.b.resources or r.id in self.b.vpcs:
                 raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
-            self.handlers[r.kind][1](p, r)
+            try:
+                self.handlers[r.kind][1](p, r)
+            except SHAPE_ERRORS as exc:
+                if not is_shape_error(exc):
+                    raise
+                raise InputError(
+                    f"{p.file}:{p.line_of(r.address) or 1}: {r.address}: a value has a shape this importer does "
+                    f"not read ({type(exc).__name__}: {exc})",
+                    {r.address: ["Unsupported shape."]},
+                ) from None
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpns.items():
             local = vpn.pop("_local", [])
             self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or local)
-        if self.backup_selections:
-            self.b.backup.add("aws_backup")
 
     # ---- handlers --------------------------------------------------------------------------------
 
@@ -320,6 +345,14 @@ class TerraformImporter:
 
     def internet_gateway(self, p: Plan, r: Resource) -> None:
         self.internet_gateways.add(r.id)
+        vpc = self.one(p, r, "vpc_id")
+        if vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
+
+    def internet_gateway_attachment(self, p: Plan, r: Resource) -> None:
+        vpc = self.one(p, r, "vpc_id")
+        if vpc:
+            self.b.internet_gateway_vpcs.add(vpc)
 
     def vpn_gateway(self, p: Plan, r: Resource) -> None:
         vpc = self.one(p, r, "vpc_id")
@@ -380,7 +413,9 @@ class TerraformImporter:
         return peers
 
     def security_group(self, p: Plan, r: Resource) -> None:
-        group = self.b.add_security_group(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+        vpc = None if self.absent(r, "vpc_id") else self.one(p, r, "vpc_id") or ""
+        group = self.b.add_group(r.id, vpc, self.origin(p, r), r.address) if vpc is None else \
+            self.b.add_security_group(r.id, vpc or None, self.origin(p, r))  # fmt: skip
         for name, direction in (("ingress", "inbound"), ("egress", "outbound")):
             for block in self.blocks(r, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
@@ -419,7 +454,7 @@ class TerraformImporter:
     ) -> dict[str, Any]:
         protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
         return {
-            "rule": int(self.one(p, r, number_key, block) or 0),
+            "rule": rule_number(self.one(p, r, number_key, block) or 0),
             "protocol": protocol,
             "ports": port_range(
                 protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block)
@@ -493,157 +528,212 @@ class TerraformImporter:
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def _placement(self, r: Resource, subnets: list[Any], groups: list[Any]) -> dict[str, Any]:
-        placement: dict[str, Any] = {}
-        if subnets:
-            placement["subnet"] = subnets[0]
-            if len(subnets) > 1:
-                self.b.assume(
-                    f"{r.address} spans subnets {', '.join(map(str, subnets))}: placed in {subnets[0]}"
-                )
-        placement["security_groups"] = groups
-        return placement
+    def absent(self, r: Resource, name: str) -> bool:
+        """Not written at all (not merely unknown until apply): AWS's default applies."""
+        return r.values.get(name) in (None, "") and name not in r.expressions
+
+    def _vpc_config(self, p: Plan, r: Resource, name: str, subnets: str, groups: str) -> Any:
+        """(subnets, security groups) of the first `name` block, or None when there is none."""
+        config = self.blocks(r, name)
+        if not config:
+            return None
+        return self.many(p, r, subnets, config[0]), self.many(p, r, groups, config[0])
 
     def instance(self, p: Plan, r: Resource) -> None:
-        subnet = self.one(p, r, "subnet_id")
+        subnets = None if self.absent(r, "subnet_id") else [self.one(p, r, "subnet_id")]
         groups = self.many(p, r, "vpc_security_group_ids")
-        placement = self._placement(r, [subnet] if subnet else [], groups)
-        self.b.add_resource({"id": r.id, "type": "ec2", **placement, "origin": self.origin(p, r)})
-        if r.values.get("instance_type"):
-            self.b.instance_types.add(str(r.values["instance_type"]))
+        if not groups:  # security_groups: names (default VPC) or ids; a group of the plan is known by address
+            groups = [g for g in self.many(p, r, "security_groups") if g in self.b.security_groups]
+        self.b.add_instance(
+            r.id, r.address, self.origin(p, r), subnets, groups, r.values.get("instance_type")
+        )
 
     def db_subnet_group(self, p: Plan, r: Resource) -> None:
-        subnets = self.many(p, r, "subnet_ids")
-        self.db_subnet_groups[r.id] = subnets
-        if r.values.get("name"):
-            self.db_subnet_groups[str(r.values["name"])] = subnets
+        self.b.add_db_subnet_group([r.id, r.values.get("name")], self.many(p, r, "subnet_ids"))
 
-    def _database(self, p: Plan, r: Resource, default_retention: int | None) -> dict[str, Any]:
-        engine_text = self.one(p, r, "engine")
-        engine = normalize_engine(str(engine_text)) if engine_text else None
-        resource: dict[str, Any] = {"id": r.id, "type": "rds"}
-        if engine:
-            resource["engine"] = engine
-        port = self.one(p, r, "port") or (ENGINE_PORTS[engine] if engine else None)
-        if port:
-            resource["port"] = int(port)
-        else:
-            self.b.assume(f"{r.address}: engine and port unknown: no flows to it are derived")
-        group = self.one(p, r, "db_subnet_group_name")
-        subnets = self.db_subnet_groups.get(group, []) if group else []
-        if group and group not in self.db_subnet_groups:
-            self.b.assume(f"{r.address}: DB subnet group {group} is not part of this plan: subnet unknown")
-        public = [s for s in subnets if s in self.b.subnets and self.b._is_public(s)]
-        ordered = public[:1] + [s for s in subnets if s not in public[:1]]
-        resource.update(self._placement(r, ordered, self.many(p, r, "vpc_security_group_ids")))
-        resource["publicly_accessible"] = bool(r.values.get("publicly_accessible"))
-        resource["stateful"] = True
-        retention = r.values.get("backup_retention_period")
-        if retention is None:
-            self.b.assume(f"{r.address}: backup_retention_period not set: AWS's default of 1 day assumed")
-            retention = default_retention
-        if retention and int(retention) > 0:
-            self.b.backup.add("rds_automated_backups")
-        resource["origin"] = self.origin(p, r)
-        return resource
+    def _database(self, p: Plan, r: Resource, cluster: bool) -> Database:
+        accessible = r.values.get("publicly_accessible")  # the provider's default is false: always known
+        return Database(
+            r.id, r.address, self.origin(p, r),
+            engine=self.one(p, r, "engine"),
+            port=self.one(p, r, "port"),
+            subnet_group=self.one(p, r, "db_subnet_group_name"),
+            security_groups=self.many(p, r, "vpc_security_group_ids"),
+            publicly_accessible=None if accessible is None else bool(accessible),
+            retention=r.values.get("backup_retention_period"),
+            cluster=cluster,
+            replica_of=self.one(p, r, "replicate_source_db"),
+        )  # fmt: skip
 
     def db_instance(self, p: Plan, r: Resource) -> None:
-        self.b.add_resource(self._database(p, r, 1))
+        self.b.add_database(self._database(p, r, cluster=False))
 
     def rds_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.add_resource(self._database(p, r, 1))
+        self.b.add_database(self._database(p, r, cluster=True))
 
     def rds_cluster_instance(self, p: Plan, r: Resource) -> None:
+        accessible = r.values.get("publicly_accessible")
         cluster = self.one(p, r, "cluster_identifier")
-        if cluster in self.b.resources:
-            if r.values.get("publicly_accessible"):
-                self.b.resources[cluster]["publicly_accessible"] = True
-            self.b.skip(f"{r.address}: instance of cluster {cluster}, evaluated as part of it")
-        else:
-            self.b.skip(f"{r.address}: instance of a cluster that is not part of this plan")
+        self.b.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
 
     def ecs_cluster(self, p: Plan, r: Resource) -> None:
         self.b.orchestrators.add("ecs")
 
     def ecs_service(self, p: Plan, r: Resource) -> None:
-        self.b.orchestrators.add("ecs")
-        launch = str(r.values.get("launch_type") or "").upper()
         providers = [
-            str(b[0].get("capacity_provider", "")).upper()
-            for b in self.blocks(r, "capacity_provider_strategy")
+            block[0].get("capacity_provider") for block in self.blocks(r, "capacity_provider_strategy")
         ]
-        if launch == "FARGATE" or providers and all(p_.startswith("FARGATE") for p_ in providers):
-            self.b.launch_types.add("fargate")
-        elif launch == "EC2" or providers:
-            self.b.launch_types.add("ec2")
-        else:
-            self.b.assume(
-                f"{r.address}: no launch_type or capacity provider: the cluster's default strategy decides"
+        awsvpc = self._vpc_config(p, r, "network_configuration", "subnets", "security_groups")
+        launch = r.values.get("launch_type")
+        self.b.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
+        for block in self.blocks(r, "load_balancer"):
+            self.b.register_targets(r.id, [self.one(p, r, "target_group_arn", block)],
+                                    [self.one(p, r, "elb_name", block)], block[0].get("container_port"))  # fmt: skip
+
+    # ---- Auto Scaling groups and load balancers ------------------------------------------------------
+
+    def launch_template(self, p: Plan, r: Resource) -> None:
+        groups = self.many(p, r, "vpc_security_group_ids")
+        groups += [g for g in self.many(p, r, "security_group_names") if g in self.b.security_groups]
+        interfaces = self.blocks(r, "network_interfaces")
+        if not groups and interfaces:
+            groups = self.many(p, r, "security_groups", interfaces[0])
+        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+
+    def launch_configuration(self, p: Plan, r: Resource) -> None:
+        groups = self.many(p, r, "security_groups")
+        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+
+    def auto_scaling_group(self, p: Plan, r: Resource) -> None:
+        subnets = None if self.absent(r, "vpc_zone_identifier") else self.many(p, r, "vpc_zone_identifier")
+        template = self.one(p, r, "launch_configuration")
+        specs = self.blocks(r, "launch_template")
+        for policy in self.blocks(r, "mixed_instances_policy"):
+            for launch in self.blocks(
+                Resource(r.address, r.kind, policy[0], r.module, policy[1]), "launch_template"
+            ):
+                inner = Resource(r.address, r.kind, launch[0], r.module, launch[1])
+                specs = specs or self.blocks(inner, "launch_template_specification")
+        if specs:
+            template = self.one(p, r, "id", specs[0]) or self.one(p, r, "name", specs[0])
+            template = (
+                template
+                or self.one(p, r, "launch_template_id", specs[0])
+                or self.one(p, r, "launch_template_name", specs[0])
             )
-        network = self.blocks(r, "network_configuration")
-        if not network:
-            self.b.skip(f"{r.address}: not awsvpc networking: placement unknown")
-            return
-        placement = self._placement(
-            r, self.many(p, r, "subnets", network[0]), self.many(p, r, "security_groups", network[0])
-        )
-        self.b.add_resource({"id": r.id, "type": "ecs_service", **placement, "origin": self.origin(p, r)})
+        self.b.add_auto_scaling_group(
+            r.id, r.address, self.origin(p, r), subnets, template,
+            self.many(p, r, "target_group_arns"), self.many(p, r, "load_balancers"),
+        )  # fmt: skip
+
+    def auto_scaling_attachment(self, p: Plan, r: Resource) -> None:
+        group = self.one(p, r, "autoscaling_group_name")
+        target_group = self.one(p, r, "lb_target_group_arn") or self.one(p, r, "alb_target_group_arn")
+        if group:
+            self.b.register_targets(str(group), [target_group], [self.one(p, r, "elb")])
+
+    def elb_attachment(self, p: Plan, r: Resource) -> None:
+        balancer, instance = self.one(p, r, "elb"), self.one(p, r, "instance")
+        if balancer and instance:
+            self.b.register_targets_of(str(balancer), [instance])
+
+    def load_balancer(self, p: Plan, r: Resource) -> None:
+        subnets = self.many(p, r, "subnets")
+        subnets += [self.one(p, r, "subnet_id", block) for block in self.blocks(r, "subnet_mapping")]
+        groups = self.many(p, r, "security_groups")
+        internet_facing = not r.values.get("internal")
+        self.b.add_load_balancer(r.id, r.address, self.origin(p, r), subnets, groups, internet_facing)
+
+    def classic_load_balancer(self, p: Plan, r: Resource) -> None:
+        subnets = None if self.absent(r, "subnets") else self.many(p, r, "subnets")
+        internet_facing = not r.values.get("internal")
+        origin = self.origin(p, r)
+        groups = self.many(p, r, "security_groups")
+        self.b.add_load_balancer(r.id, r.address, origin, subnets, groups, internet_facing, classic=True)
+        for block in self.blocks(r, "listener"):
+            port, instance_port = self.one(p, r, "lb_port", block), self.one(p, r, "instance_port", block)
+            self.b.add_classic_listener(r.id, port, instance_port, origin)
+        self.b.register_targets_of(r.id, self.many(p, r, "instances"))
+
+    def _action_groups(self, p: Plan, r: Resource, name: str) -> list[Any]:
+        groups = []
+        for action in self.blocks(r, name):
+            groups.append(self.one(p, r, "target_group_arn", action))
+            inner = Resource(r.address, r.kind, action[0], r.module, action[1])
+            for forward in self.blocks(inner, "forward"):
+                forwarded = Resource(r.address, r.kind, forward[0], r.module, forward[1])
+                groups += [self.one(p, r, "arn", group) for group in self.blocks(forwarded, "target_group")]
+        return groups
+
+    def listener(self, p: Plan, r: Resource) -> None:
+        balancer = self.one(p, r, "load_balancer_arn")
+        self.listeners[r.id] = (balancer, r.values.get("port"))
+        self.b.add_listener(balancer, r.values.get("port"), self._action_groups(p, r, "default_action"))
+
+    def listener_rule(self, p: Plan, r: Resource) -> None:
+        balancer, port = self.listeners.get(str(self.one(p, r, "listener_arn")), (None, None))
+        self.b.add_listener(balancer, port, self._action_groups(p, r, "action"))
+
+    def target_group(self, p: Plan, r: Resource) -> None:
+        self.b.add_target_group(r.id, r.values.get("port"), [])
+
+    def target_group_attachment(self, p: Plan, r: Resource) -> None:
+        group, target = self.one(p, r, "target_group_arn"), self.one(p, r, "target_id")
+        if group and target:
+            self.b.register_targets(str(target), [group], [], r.values.get("port"))
 
     def eks_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.orchestrators.add("eks")
-        config = self.blocks(r, "vpc_config")
-        block = config[0] if config else ({}, {})
-        placement = self._placement(
-            r, self.many(p, r, "subnet_ids", block), self.many(p, r, "security_group_ids", block)
-        )
-        self.b.assume(f"{r.address}: its pods are modelled with the cluster's subnets and security groups "
-                      "(the cluster security group EKS creates is not)")  # fmt: skip
-        self.b.add_resource({"id": r.id, "type": "eks_pod", **placement, "origin": self.origin(p, r)})
+        subnets, groups = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids") or ([], [])
+        self.b.add_eks_cluster(r.id, r.address, self.origin(p, r), subnets, groups)
 
     def eks_node_group(self, p: Plan, r: Resource) -> None:
-        self.b.launch_types.add("ec2")
-        for instance_type in r.values.get("instance_types") or []:
-            self.b.instance_types.add(str(instance_type))
+        self.b.add_eks_nodegroup(list(r.values.get("instance_types") or []))
 
     def eks_fargate_profile(self, p: Plan, r: Resource) -> None:
-        self.b.launch_types.add("fargate")
+        self.b.add_eks_fargate_profile()
 
     def lambda_function(self, p: Plan, r: Resource) -> None:
-        config = self.blocks(r, "vpc_config")
-        if not config:
-            self.b.skip(f"{r.address}: Lambda function outside any VPC")
-            return
-        placement = self._placement(
-            r, self.many(p, r, "subnet_ids", config[0]), self.many(p, r, "security_group_ids", config[0])
-        )
-        self.b.add_resource({"id": r.id, "type": "lambda", **placement, "origin": self.origin(p, r)})
+        config = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids")
+        self.b.add_lambda(r.id, r.address, self.origin(p, r), config)
+
+    def backup_plan(self, p: Plan, r: Resource) -> None:
+        self.b.add_backup_plan(r.address)
 
     def backup_selection(self, p: Plan, r: Resource) -> None:
-        self.backup_selections += 1
+        self.b.add_backup_selection()
 
     def lifecycle_policy(self, p: Plan, r: Resource) -> None:
-        if str(r.values.get("state") or "ENABLED").upper() == "DISABLED":
-            self.b.skip(f"{r.address}: lifecycle policy is DISABLED")
-            return
-        self.b.backup.add("ebs_snapshots")
+        self.b.add_lifecycle_policy(r.address, r.values.get("state"))
 
 
 def parse_plan(content: str | bytes | Any, file: str) -> Plan:
     from recommender.importers import located
 
+    text = ""
     if isinstance(content, (str, bytes)):
-        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        if isinstance(content, bytes):  # UTF-16 with a BOM is what PowerShell's `>` writes
+            utf16 = content[:2] in (b"\xff\xfe", b"\xfe\xff")
+            text = content.decode("utf-16" if utf16 else "utf-8-sig", "replace")
+        else:
+            text = content
         if text.lstrip()[:1] != "{":
             raise DocumentError(
                 f"{file}: a Terraform plan must be the JSON of `terraform show -json PLANFILE` (a binary plan file "
                 "or HCL is not accepted)",
             )
         try:
-            document = load_json(text)
+            content = load_json(text)
         except DocumentError as exc:
             raise located(file, exc) from None
-        return Plan(document, file, text)
-    return Plan(content, file, "")
+    try:
+        return Plan(content, file, text)
+    except SHAPE_ERRORS as exc:
+        if not is_shape_error(exc):
+            raise
+        raise InputError(
+            f"{file}: not the JSON of `terraform show -json PLANFILE`: an element has an unexpected shape "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def import_plans(sources: list[tuple[str, str | bytes | Any]]) -> dict[str, Any]:

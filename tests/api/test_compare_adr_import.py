@@ -94,6 +94,19 @@ def test_evaluations_import_reports_template_errors(client: FlaskClient) -> None
     assert extra.status_code == 422
     assert extra.get_json()["errors"] == {"stack": ["Unknown field."]}
 
+    mismatch = (  # the instance's subnet and its security group are in different VPCs
+        "Resources:\n"
+        "  A: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\n"
+        "  B: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}\n"
+        "  Sn: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref A, CidrBlock: 10.0.1.0/24}}\n"
+        "  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x, VpcId: !Ref B}}\n"
+        "  App: {Type: AWS::EC2::Instance, Properties: {SubnetId: !Ref Sn, SecurityGroupIds: [!Ref Sg]}}\n"
+    )
+    refused = evaluate(client, {"source": "cloudformation", "template": mismatch, "filename": "stack.yaml"})
+    assert refused.status_code == 422
+    messages = refused.get_json()["errors"]["topology.resources.0.security_groups.0"]
+    assert messages[0].startswith("stack.yaml:6: App: Sg belongs to B")
+
 
 OPEN_DB = {
     "name": "open",

@@ -214,3 +214,10 @@ def test_one_chosen_backup_meeting_the_objective_is_enough(evaluate_doc: Any) ->
     assert "backup-objective-unmet" not in ids(evaluate_doc(doc))
     doc["choices"]["backup"] = ["ami", "rds_automated_backups"]
     assert "backup-objective-unmet" in ids(evaluate_doc(doc))
+
+
+def test_a_database_whose_automated_backups_are_off_is_not_covered_by_them(evaluate_doc: Any) -> None:
+    doc = base()  # choices.backup: [rds_automated_backups]
+    assert "backup-missing" not in ids(evaluate_doc(doc))
+    resource("db", automated_backups=False)(doc)
+    assert ("backup-missing", "db") in {(f["id"], f["resource"]) for f in evaluate_doc(doc)["findings"]}

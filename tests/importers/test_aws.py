@@ -142,3 +142,84 @@ def test_missing_boto3_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(InputError, match="needs boto3"):
         default_session()
+
+
+ACCOUNT_AS_TEMPLATE = """Resources:
+  AppVpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}
+  DataVpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.2.0.0/16}}
+  AppSubnet: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref AppVpc, CidrBlock: 10.1.1.0/24}}
+  DataSubnetA: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref DataVpc, CidrBlock: 10.2.1.0/24}}
+  DataSubnetB: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref DataVpc, CidrBlock: 10.2.2.0/24}}
+  Igw: {Type: AWS::EC2::InternetGateway}
+  Attach: {Type: AWS::EC2::VPCGatewayAttachment, Properties: {VpcId: !Ref DataVpc, InternetGatewayId: !Ref Igw}}
+  Peering: {Type: AWS::EC2::VPCPeeringConnection, Properties: {VpcId: !Ref AppVpc, PeerVpcId: !Ref DataVpc}}
+  AppRoutes: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref AppVpc}}
+  AppToData:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref AppRoutes, DestinationCidrBlock: 10.2.0.0/16, VpcPeeringConnectionId: !Ref Peering}
+  AppAssoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref AppSubnet, RouteTableId: !Ref AppRoutes}}
+  DataRoutes: {Type: AWS::EC2::RouteTable, Properties: {VpcId: !Ref DataVpc}}
+  DataToApp:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref DataRoutes, DestinationCidrBlock: 10.1.0.0/16, VpcPeeringConnectionId: !Ref Peering}
+  DataDefault: {Type: AWS::EC2::Route, Properties: {RouteTableId: !Ref DataRoutes, DestinationCidrBlock: 0.0.0.0/0, GatewayId: !Ref Igw}}
+  DataAssoc: {Type: AWS::EC2::SubnetRouteTableAssociation, Properties: {SubnetId: !Ref DataSubnetA, RouteTableId: !Ref DataRoutes}}
+  AppSg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: app, VpcId: !Ref AppVpc}}
+  DbSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: db
+      VpcId: !Ref DataVpc
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: 3306, ToPort: 3306, CidrIp: 0.0.0.0/0}
+        - {IpProtocol: tcp, FromPort: 3306, ToPort: 3306, SourceSecurityGroupId: !Ref AppSg}
+  Instance:
+    Type: AWS::EC2::Instance
+    Properties: {InstanceType: c6g.large, SubnetId: !Ref AppSubnet, SecurityGroupIds: [!Ref AppSg]}
+  Data: {Type: AWS::RDS::DBSubnetGroup, Properties: {DBSubnetGroupDescription: data, SubnetIds: [!Ref DataSubnetA, !Ref DataSubnetB]}}
+  orders:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: mysql, DBSubnetGroupName: !Ref Data, VPCSecurityGroups: [!Ref DbSg], PubliclyAccessible: true,
+                 BackupRetentionPeriod: 0}
+"""
+
+
+def test_the_account_and_the_same_infrastructure_as_a_template_give_the_same_proposal(
+    account: dict[str, Any],
+) -> None:
+    from recommender.importers import to_proposal
+    from tests.importers.test_model import comparable
+
+    names = {
+        account["app_vpc"]: "AppVpc", account["data_vpc"]: "DataVpc", account["app_subnet"]: "AppSubnet",
+        account["data_subnets"][0]: "DataSubnetA", account["data_subnets"][1]: "DataSubnetB",
+        account["peering"]: "Peering", account["app_sg"]: "AppSg", account["db_sg"]: "DbSg",
+        account["instance"]: "Instance",
+    }  # fmt: skip
+
+    def renamed(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: renamed(v) for k, v in value.items() if k != "account"}
+        if isinstance(value, list):
+            return [renamed(v) for v in value]
+        return names.get(value, value)
+
+    def kept(proposal: dict[str, Any]) -> dict[str, Any]:
+        """What both describe: the account also has moto's default VPC, default groups and default ACLs."""
+        topology = proposal["topology"]
+        known = set(names.values()) | {"orders"}
+        return {
+            key: sorted(
+                (item for item in topology.get(key, []) if item.get("id") in known), key=lambda i: i["id"]
+            )
+            for key in ("vpcs", "subnets", "security_groups", "peerings", "resources")
+        } | {"flows": topology["flows"], "choices": proposal["choices"]}
+
+    from_account = kept(comparable(renamed(import_aws(account["session"], REGION))))
+    from_template = kept(
+        comparable(to_proposal("cfn", ACCOUNT_AS_TEMPLATE.replace("AWS::Region", REGION), "t.yaml"))
+    )
+    from_template["vpcs"] = [
+        {**vpc, "region": REGION} for vpc in from_template["vpcs"]
+    ]  # a template has no region
+    assert from_account == from_template

@@ -62,7 +62,7 @@ def test_cfn_template_becomes_the_expected_topology() -> None:
     resources = by_id(topology["resources"])
     assert resources["Db"] == {
         "id": "Db", "type": "rds", "engine": "mysql", "port": 3306, "subnet": "PublicSubnet",
-        "security_groups": ["DbSg"], "publicly_accessible": True, "stateful": True,
+        "security_groups": ["DbSg"], "publicly_accessible": True, "stateful": True, "automated_backups": False,
     }  # fmt: skip
     assert resources["App"] == {
         "id": "App",
@@ -211,7 +211,7 @@ def test_broken_yaml_is_a_document_error_with_its_line() -> None:
     [
         ("- just\n- a list\n", "must be a mapping"),
         ("Description: no resources\n", "not a CloudFormation template"),
-        ("Resources:\n  A: !Bogus x\n", "unknown CloudFormation tag '!Bogus'"),
+        ("Resources:\n  A: !Bogus x\n", "t.yaml:2: resource A: its Type must be a resource type name"),
         ("Resources:\n  A: &x {Type: AWS::EC2::VPC}\n  B: *x\n", "anchors are not accepted"),
     ],
 )
