@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -107,10 +108,13 @@ def recommender_server(
 
 
 def floor_server(
-    bodies: Path, responses: Path, workers: int = 2
+    bodies: Path, responses: Path, workers: int = 2, mode: str = "bytes"
 ) -> contextlib.AbstractContextManager[Server]:
+    """The bare Flask floor: precomputed bytes (`bytes`), or the body parsed and the same document
+    re-encoded by Flask's JSON provider (`framework`)."""
     argv = [PYTHON, "-m", "gunicorn", "--config", "python:bench.floor_gunicorn_conf", "bench.floor_app:app"]
-    return serve(argv, {"FLOOR_BODIES": str(bodies), "FLOOR_RESPONSES": str(responses)}, workers)
+    env = {"FLOOR_BODIES": str(bodies), "FLOOR_RESPONSES": str(responses), "FLOOR_MODE": mode}
+    return serve(argv, env, workers)
 
 
 @dataclass
@@ -188,16 +192,20 @@ def write_bodies(documents: list[Any], folder: Path) -> tuple[Path, Path]:
     return bodies, responses
 
 
-def check_same_bytes(server: Server, bodies: Path, responses: Path, count: int = 5) -> None:
-    """The server answers the first bodies with exactly the expected bytes (a floor that differs is no floor)."""
+def check_same_bytes(
+    server: Server, bodies: Path, responses: Path, count: int = 5, same_document: bool = False
+) -> None:
+    """The server answers the first bodies with exactly the expected bytes, or with `same_document` the same
+    JSON document (a floor that answers something else is no floor)."""
     with bodies.open("rb") as b, responses.open("rb") as r:
         for _, body, expected in zip(range(count), b, r, strict=False):
             req = urllib.request.Request(
                 server.url + "/v1/recommendations", data=body.rstrip(b"\n"),
                 headers={"Content-Type": "application/json"},
             )  # fmt: skip
-            if urllib.request.urlopen(req, timeout=30).read() != expected.rstrip(b"\n"):
-                raise RuntimeError(f"{server.url} answered other bytes than the recommender")
+            got, want = urllib.request.urlopen(req, timeout=30).read(), expected.rstrip(b"\n")
+            if (json.loads(got) != json.loads(want)) if same_document else got != want:
+                raise RuntimeError(f"{server.url} answered another document than the recommender")
 
 
 def main() -> None:
@@ -221,6 +229,9 @@ def main() -> None:
         with floor_server(bodies, responses) as floor:
             check_same_bytes(floor, bodies, responses)
             print("floor      ", wrk(floor, "/v1/recommendations", bodies, args.seconds, args.connections))
+        with floor_server(bodies, responses, mode="framework") as floor:
+            check_same_bytes(floor, bodies, responses, same_document=True)
+            print("framework  ", wrk(floor, "/v1/recommendations", bodies, args.seconds, args.connections))
         with recommender_server(env) as app:
             check_same_bytes(app, bodies, responses)
             print("recommender", wrk(app, "/v1/recommendations", bodies, args.seconds, args.connections))
