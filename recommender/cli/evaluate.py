@@ -74,7 +74,7 @@ READERS: dict[str, Reader] = {
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    kb = load_kb(args.kb)
+    kb = load_kb(args.kb, args.policy)
     today = date.today()
     if args.source not in READERS:
         fail(f"--from {args.source}: unknown kind (known: {', '.join(READERS)})")
