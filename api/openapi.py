@@ -123,10 +123,29 @@ def _ref(name: str) -> dict[str, str]:
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_ORIGIN = {
+    "type": "string",
+    "enum": ["policy"],
+    "description": "Present when the organisation policy (docs/policy.md) produced this entry.",
+}
+_POLICY_IDENTITY: dict[str, Any] = {
+    "type": "object",
+    "description": "The organisation policy layered on the knowledge base (docs/policy.md).",
+    "required": ["name", "version", "digest"],
+    "properties": {
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "digest": {"type": "string", "pattern": "^sha256:"},
+    },
+}
 _KB_IDENTITY = {
     "type": "object",
     "required": ["version", "digest"],
-    "properties": {"version": {"type": "string"}, "digest": {"type": "string", "pattern": "^sha256:"}},
+    "properties": {
+        "version": {"type": "string"},
+        "digest": {"type": "string", "pattern": "^sha256:"},
+        "policy": _POLICY_IDENTITY,
+    },
 }
 _RATIONALE = {
     "type": "object",
@@ -136,6 +155,7 @@ _RATIONALE = {
         "impact": {"type": "number"},
         "reason": {"type": "string"},
         "sources": _STRINGS,
+        "origin": _ORIGIN,
     },
 }
 _FINDING = {
@@ -148,6 +168,12 @@ _FINDING = {
         "message": {"type": "string"},
         "remediation": {"type": "string"},
         "sources": _STRINGS,
+        "origin": _ORIGIN,
+        "suppressed": {
+            "type": "object",
+            "description": "A policy suppression of this finding: its reason, and `expires` (null: permanent).",
+            "properties": {"reason": {"type": "string"}, "expires": {"type": "string", "nullable": True}},
+        },
     },
 }
 _BATCH_ERROR = {
@@ -192,7 +218,28 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                 },
                             },
                         },
-                        "excluded": {"type": "array", "items": {"type": "object"}},
+                        "excluded": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "reasons": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "rule": {"type": "string"},
+                                                "reason": {"type": "string"},
+                                                "sources": _STRINGS,
+                                                "origin": _ORIGIN,
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },  # fmt: skip
                         "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
                     },
                 },
@@ -287,6 +334,13 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "finding_count": {"type": "integer"},
+            "policy": {
+                **_POLICY_IDENTITY,
+                "properties": {
+                    **_POLICY_IDENTITY["properties"],
+                    "owner": {"type": "string", "nullable": True},
+                },
+            },
         },
     },
     "KnowledgeDomain": {

@@ -222,8 +222,8 @@ class Domain:
 
     @property
     def all_rules(self) -> tuple[Rule, ...]:
-        """The condition rules, then the computed ones (in file order within each)."""
-        return self.rules + self.computed_rules
+        """The condition rules, then the computed ones (in file order within each), then a policy's required."""
+        return self.rules + self.computed_rules + self.required
 
     @functools.cached_property
     def _by_id(self) -> Mapping[str, Option]:

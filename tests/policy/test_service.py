@@ -70,3 +70,14 @@ def test_reload_rejects_a_broken_policy_and_takes_a_good_one(
     assert holder(app).kb.policy.version == "2026.12.2"
     _, body = post(app, PROFILE)
     assert body["knowledge_base"]["policy"]["version"] == "2026.12.2"  # type: ignore[index]
+
+
+def test_the_knowledge_listing_names_the_policy_and_its_rules(policy_file: Path) -> None:
+    client = create_app({"TESTING": True, "RECOMMENDER_POLICY_PATH": str(policy_file)}).test_client()
+    summary = client.get("/v1/knowledge")
+    assert summary.json["policy"]["name"] == "acme-platform"
+    assert summary.json["policy"]["owner"] == "platform-team@acme.example"
+    plain = create_app({"TESTING": True}).test_client().get("/v1/knowledge")
+    assert "policy" not in plain.json and plain.headers["ETag"] != summary.headers["ETag"]
+    rules = client.get("/v1/knowledge/orchestrator").json["rules"]
+    assert {r["id"]: r.get("origin") for r in rules}["POL-disallowed-ecs"] == "policy"
