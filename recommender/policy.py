@@ -76,7 +76,6 @@ RESOURCE_FIELDS: dict[str, FactType] = {
     "port": FactType("int"),
     "publicly_accessible": FactType("bool"),
     "stateful": FactType("bool"),
-    "description": FactType("label"),
 }
 
 

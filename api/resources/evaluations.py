@@ -19,6 +19,7 @@ from api.openapi import json_response, problem_responses, request_body
 from api.resources.recommendations import json_body, query_options
 from api.state import current_kb
 from recommender.evaluation import BatchSummary, evaluate, load_proposal
+from recommender.evaluation.policy import finding_ids
 from recommender.knowledge import KnowledgeBase
 
 blp = Blueprint(
@@ -29,7 +30,7 @@ BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
 
 
 def evaluate_document(document: Any, kb: KnowledgeBase) -> dict[str, Any]:
-    return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today())
+    return evaluate(load_proposal(document, finding_ids=finding_ids(kb)), kb, today=date.today())
 
 
 def imported(document: Any) -> Any:

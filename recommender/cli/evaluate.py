@@ -18,6 +18,7 @@ from recommender.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, loa
 from recommender.documents import iter_json_array, load_document
 from recommender.errors import InputError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
+from recommender.evaluation.policy import finding_ids
 from recommender.evaluation.proposal import load_proposal
 from recommender.evaluation.report import WRITERS, at_or_above
 
@@ -115,7 +116,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         try:
             if isinstance(document, InputError):
                 raise document
-            proposal = load_proposal(document, finding_ids=kb.findings)
+            proposal = load_proposal(document, finding_ids=finding_ids(kb))
         except InputError as exc:
             invalid = True
             _report_invalid(path, index, exc)
