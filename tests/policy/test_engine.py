@@ -201,3 +201,21 @@ def test_cli_region_outside_exits_2_and_diff_shows_a_policy_change(
     result = json.loads(capsys.readouterr().out)
     assert code == 1 and result["winner_changed"]
     assert result["after"]["knowledge_base"]["policy"]["version"] == "2026.12.1"
+
+
+def test_table_and_decision_record_name_the_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps(PROFILE))
+    for fmt in ("table", "adr", "markdown"):
+        assert main(["recommend", str(profile), "--policy", str(EXAMPLE), "--format", fmt]) == 0
+        assert "acme-platform 2026.12.1" in capsys.readouterr().out, fmt
+
+
+def test_the_readme_example_is_a_valid_policy(kb: KnowledgeBase, tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Organisation policies") :]
+    block = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    policy = load_policy(write_policy(tmp_path, block), kb)
+    assert policy.name == "acme-platform" and policy.overrides["backup-missing"].suppress
