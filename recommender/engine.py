@@ -588,7 +588,7 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
     facts = dict(profile.facts)
     assumptions: list[dict[str, Any]] = []
     if kb.policy is not None:
-        policy_priorities(profile, kb.policy, facts, assumptions)
+        policy_facts(profile, kb.policy, facts, assumptions)
     headroom = kb.memory_headroom.get(facts.get("workload.kind", ""))
     if headroom is not None and facts["workload.dataset_gib"]:  # the data plus what the software sets aside
         data, memory = facts["workload.dataset_gib"], facts["workload.memory_gib"]
@@ -618,15 +618,20 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
     return facts, assumptions
 
 
-def policy_priorities(
+def policy_facts(
     profile: Profile, policy: Any, facts: dict[str, Any], assumptions: list[dict[str, Any]]
 ) -> None:
-    """A policy's priority defaults (where the profile says nothing) and floors (never less), each listed in
-    the assumptions with `origin: "policy"`."""
+    """A policy's Region (its first allowed one, where the profile names none and the default is not allowed),
+    priority defaults (where the profile says nothing) and floors (never less), each listed in the assumptions
+    with `origin: "policy"`."""
     defaulted = {a["field"] for a in profile.assumptions if a.get("reason") == "default"}
+    if "region" in defaulted and policy.regions is not None and facts["region"] not in policy.regions:
+        facts["region"] = policy.regions[0]
+        why = f"first Region allowed by {policy.label()} (the profile names none)"
+        assumptions.append({"field": "region", "value": facts["region"], "reason": why, "origin": "policy"})
     for priority in PRIORITIES:
         path, level = f"priorities.{priority}", facts[f"priorities.{priority}"]
-        reason = None
+        reason: str | None = None
         if path in defaulted and priority in policy.defaults:
             level, reason = policy.defaults[priority], f"default of {policy.label()}"
         floor = policy.floors.get(priority)
@@ -641,7 +646,10 @@ def policy_priorities(
 def check_region(profile: Profile, policy: Any) -> None:
     """A profile's Region must be one the policy allows (ProfileError naming the policy: HTTP 422, CLI 2)."""
     region = profile.facts["region"]
-    if policy.regions is not None and region not in policy.regions:
+    defaulted = any(
+        a["field"] == "region" for a in profile.assumptions
+    )  # the policy's Region is used instead
+    if policy.regions is not None and region not in policy.regions and not defaulted:
         message = (
             f"Region '{region}' is not allowed by {policy.label()}: use one of {', '.join(policy.regions)}."
         )

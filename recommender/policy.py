@@ -247,7 +247,7 @@ class _Builder:
                 )
         if self.regions is not None:
             self.problem(file, node.line_of("regions"), "'regions' is given by another file of the policy")
-        self.regions = tuple(sorted({str(r) for r in allowed}))
+        self.regions = tuple(dict.fromkeys(str(r) for r in allowed))  # file order: the first is the default
 
     def _priorities(self, file: str, spec: Any) -> None:
         if not self.checker.keys(file, spec, set(), {"floors", "defaults"}, "priorities"):

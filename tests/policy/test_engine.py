@@ -157,6 +157,12 @@ def test_a_region_outside_the_policy_is_refused_naming_it(kb: KnowledgeBase, tmp
     assert "policy acme 1" in caught.value.errors["region"][0]
 
 
+def test_a_profile_naming_no_region_gets_the_first_allowed(kb: KnowledgeBase, tmp_path: Path) -> None:
+    result = answer(kb, "regions: {allowed: [eu-west-1, eu-central-1]}\n", tmp_path, {"platform": {}})
+    (region,) = [a for a in result["assumptions"] if a["field"] == "region"]
+    assert region["value"] == "eu-west-1" and region["origin"] == "policy"
+
+
 def test_additivity_and_determinism_with_a_policy(policy_kb: KnowledgeBase) -> None:
     first, second = to_json(recommend(PROFILE, policy_kb)), to_json(recommend(PROFILE, policy_kb))
     assert first == second
