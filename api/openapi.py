@@ -158,6 +158,16 @@ _RATIONALE = {
         "origin": _ORIGIN,
     },
 }
+_SUPPRESSION = {
+    "type": "object",
+    "description": "A suppression by the organisation policy: its reason and expiry (none: permanent).",
+    "properties": {
+        "reason": {"type": "string"},
+        "expires": {"type": "string", "format": "date", "nullable": True},
+        "permanent": {"type": "boolean"},
+        "origin": _ORIGIN,
+    },
+}
 _FINDING = {
     "type": "object",
     "required": ["id", "severity", "message"],
@@ -169,10 +179,13 @@ _FINDING = {
         "remediation": {"type": "string"},
         "sources": _STRINGS,
         "origin": _ORIGIN,
-        "suppressed": {
+        "rule": {"type": "string", "description": "policy-violation: the policy rule broken (POL-...)."},
+        "suppressed": _SUPPRESSION,
+        "suppression_expired": _SUPPRESSION,
+        "override": {
             "type": "object",
-            "description": "A policy suppression of this finding: its reason, and `expires` (null: permanent).",
-            "properties": {"reason": {"type": "string"}, "expires": {"type": "string", "nullable": True}},
+            "description": "The organisation policy re-graded this finding: the severity it had, and why.",
+            "properties": {"severity": {"type": "string"}, "reason": {"type": "string"}, "origin": _ORIGIN},
         },
     },
 }
@@ -246,7 +259,19 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             },
             "security_group_rules": {"type": "array", "items": {"type": "object"}},
             "findings": {"type": "array", "items": _ref("Finding")},
-            "assumptions": {"type": "array", "items": {"type": "object", "required": ["field", "reason"]}},
+            "assumptions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "reason"],
+                    "properties": {
+                        "field": {"type": "string"},
+                        "value": {},
+                        "reason": {"type": "string"},
+                        "origin": _ORIGIN,
+                    },
+                },
+            },  # fmt: skip
         },
     },
     "RecommendationBatch": {
