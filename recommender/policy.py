@@ -324,6 +324,9 @@ class _Builder:
             or (kind == "required" and (domain.id, "disallowed", option) in self.choices)
         ):
             self.problem(file, raw.line, f"'{option}' cannot be both disallowed and required", where)
+        disallowed = {o for (d, k, o) in self.choices if d == domain.id and k == "disallowed"}
+        if kind == "disallowed" and disallowed | {option} >= set(options) and len(options) > 1:
+            self.problem(file, raw.line, f"the policy disallows every option of {domain.id}", where)
         self.choices[key] = Choice(
             domain=domain.id, kind=kind, option=option, reason=self.checker.text(file, raw, "reason", where),
             link=link if isinstance(link, str) else None, score=float(score), condition=condition,

@@ -27,6 +27,8 @@ BROKEN = [
     ("unknown domain", "domains:\n  orchestrater: {}\n", "4: unknown domain 'orchestrater' (did you mean 'orchestrator'?)"),
     ("unknown option", "domains:\n  orchestrator:\n    disallowed:\n      - {option: ecss, reason: r}\n",
      "6: orchestrator.disallowed: unknown option 'ecss' (did you mean 'ecs'?)"),
+    ("every option disallowed", "domains:\n  orchestrator:\n    disallowed:\n      - {option: ecs, reason: r}\n"
+     "      - {option: eks, reason: r}\n", "7: orchestrator.disallowed: the policy disallows every option of orchestrator"),
     ("choice without reason", "domains:\n  orchestrator:\n    disallowed:\n      - {option: ecs}\n",
      "6: orchestrator.disallowed: missing key 'reason'"),
     ("preferred without points", "domains:\n  orchestrator:\n    preferred:\n      - {option: eks, score: 0, reason: r}\n",
