@@ -18,6 +18,7 @@ from api.problems import register_problem_handlers
 from api.resources import docs, register
 from api.state import EXTENSION, KnowledgeHolder
 from recommender.knowledge import load_knowledge
+from recommender.policy import load_with_policy
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -26,7 +27,7 @@ API_VERSION = "v1"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB.
+    """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB or policy.
 
     `config` may also hold KNOWLEDGE_BASE: an already loaded KnowledgeBase (tests, embedding), used as is.
     """
@@ -50,7 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    kb = app.config.get("KNOWLEDGE_BASE") or load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"])
+    kb = app.config.get("KNOWLEDGE_BASE") or load_with_policy(
+        load_knowledge(settings["RECOMMENDER_KNOWLEDGE_PATH"]), settings["RECOMMENDER_POLICY_PATH"]
+    )
     app.extensions[EXTENSION] = KnowledgeHolder(kb)
 
     observability.init_observability(app)

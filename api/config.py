@@ -93,6 +93,12 @@ SETTINGS = (
     Setting("RECOMMENDER_BIND", "127.0.0.1:8080", _bind, "Address gunicorn listens on, HOST:PORT."),
     Setting("RECOMMENDER_WORKERS", 2, _int_at_least(1), "gunicorn worker processes."),
     Setting("RECOMMENDER_KNOWLEDGE_PATH", None, _optional_path, "Knowledge base folder (default: shipped)."),
+    Setting(
+        "RECOMMENDER_POLICY_PATH",
+        None,
+        _optional_path,
+        "Organisation policy file or folder layered on the knowledge base (docs/policy.md; default: none).",
+    ),  # fmt: skip
     Setting("RECOMMENDER_MAX_BODY_BYTES", MIB, _int_at_least(1), "Largest request body accepted, in bytes."),
     Setting("RECOMMENDER_MAX_BATCH", 1000, _int_at_least(1), "Most items in one batch request."),
     Setting("RECOMMENDER_CORS_ORIGINS", (), _comma_list, "Origins allowed to call from a browser, or *."),

@@ -23,7 +23,9 @@ def _checked_settings() -> tuple[dict[str, Any], str]:
     message instead of a traceback from inside gunicorn. Also the fingerprint of the files checked."""
     try:
         settings = resolve_settings()
-        _, source = load_with_source(settings["RECOMMENDER_KNOWLEDGE_PATH"])
+        _, source = load_with_source(
+            settings["RECOMMENDER_KNOWLEDGE_PATH"], settings["RECOMMENDER_POLICY_PATH"]
+        )
     except (ConfigError, KnowledgeError, OSError) as exc:
         print(f"recommender: cannot start: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -123,10 +123,29 @@ def _ref(name: str) -> dict[str, str]:
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_ORIGIN = {
+    "type": "string",
+    "enum": ["policy"],
+    "description": "Present when the organisation policy (docs/policy.md) produced this entry.",
+}
+_POLICY_IDENTITY: dict[str, Any] = {
+    "type": "object",
+    "description": "The organisation policy layered on the knowledge base (docs/policy.md).",
+    "required": ["name", "version", "digest"],
+    "properties": {
+        "name": {"type": "string"},
+        "version": {"type": "string"},
+        "digest": {"type": "string", "pattern": "^sha256:"},
+    },
+}
 _KB_IDENTITY = {
     "type": "object",
     "required": ["version", "digest"],
-    "properties": {"version": {"type": "string"}, "digest": {"type": "string", "pattern": "^sha256:"}},
+    "properties": {
+        "version": {"type": "string"},
+        "digest": {"type": "string", "pattern": "^sha256:"},
+        "policy": _POLICY_IDENTITY,
+    },
 }
 _RATIONALE = {
     "type": "object",
@@ -136,6 +155,17 @@ _RATIONALE = {
         "impact": {"type": "number"},
         "reason": {"type": "string"},
         "sources": _STRINGS,
+        "origin": _ORIGIN,
+    },
+}
+_SUPPRESSION = {
+    "type": "object",
+    "description": "A suppression by the organisation policy: its reason and expiry (none: permanent).",
+    "properties": {
+        "reason": {"type": "string"},
+        "expires": {"type": "string", "format": "date", "nullable": True},
+        "permanent": {"type": "boolean"},
+        "origin": _ORIGIN,
     },
 }
 _FINDING = {
@@ -148,6 +178,15 @@ _FINDING = {
         "message": {"type": "string"},
         "remediation": {"type": "string"},
         "sources": _STRINGS,
+        "origin": _ORIGIN,
+        "rule": {"type": "string", "description": "policy-violation: the policy rule broken (POL-...)."},
+        "suppressed": _SUPPRESSION,
+        "suppression_expired": _SUPPRESSION,
+        "override": {
+            "type": "object",
+            "description": "The organisation policy re-graded this finding: the severity it had, and why.",
+            "properties": {"severity": {"type": "string"}, "reason": {"type": "string"}, "origin": _ORIGIN},
+        },
     },
 }
 _BATCH_ERROR = {
@@ -192,14 +231,47 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                                 },
                             },
                         },
-                        "excluded": {"type": "array", "items": {"type": "object"}},
+                        "excluded": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "reasons": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "rule": {"type": "string"},
+                                                "reason": {"type": "string"},
+                                                "sources": _STRINGS,
+                                                "origin": _ORIGIN,
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },  # fmt: skip
                         "confidence": {"type": "string", "enum": ["high", "medium", "low"]},
                     },
                 },
             },
             "security_group_rules": {"type": "array", "items": {"type": "object"}},
             "findings": {"type": "array", "items": _ref("Finding")},
-            "assumptions": {"type": "array", "items": {"type": "object", "required": ["field", "reason"]}},
+            "assumptions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "reason"],
+                    "properties": {
+                        "field": {"type": "string"},
+                        "value": {},
+                        "reason": {"type": "string"},
+                        "origin": _ORIGIN,
+                    },
+                },
+            },  # fmt: skip
         },
     },
     "RecommendationBatch": {
@@ -404,6 +476,13 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "finding_count": {"type": "integer"},
+            "policy": {
+                **_POLICY_IDENTITY,
+                "properties": {
+                    **_POLICY_IDENTITY["properties"],
+                    "owner": {"type": "string", "nullable": True},
+                },
+            },
         },
     },
     "KnowledgeDomain": {

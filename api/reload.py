@@ -31,6 +31,7 @@ from api.config import resolve_settings
 from api.state import holder
 from recommender.errors import KnowledgeError
 from recommender.knowledge import DEFAULT_PATH, KnowledgeBase, load_knowledge
+from recommender.policy import load_with_policy, policy_files
 
 INTERVAL_SETTING = "RECOMMENDER_RELOAD_INTERVAL"
 LOAD_ATTEMPTS = 3
@@ -60,13 +61,24 @@ def fingerprint(path: str | os.PathLike[str] | None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def load_with_source(path: str | None) -> tuple[KnowledgeBase, str]:
-    """The base at `path` and the fingerprint of the files it was read from. The files are fingerprinted
-    before and after loading: a load that overlapped a change is tried again (it could mix versions)."""
+def source_fingerprint(path: str | None, policy: str | None = None) -> str:
+    """The fingerprint of the knowledge base folder and, when one is set, of the policy's files too."""
+    if not policy:
+        return fingerprint(path)
+    digest = hashlib.sha256()
+    for file in policy_files(policy):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return f"{fingerprint(path)}+policy:{digest.hexdigest()}"
+
+
+def load_with_source(path: str | None, policy: str | None = None) -> tuple[KnowledgeBase, str]:
+    """The base at `path` (with the policy at `policy` layered on it) and the fingerprint of the files it was
+    read from. The files are fingerprinted before and after loading: a load that overlapped a change is tried
+    again (it could mix versions)."""
     for _ in range(LOAD_ATTEMPTS):
-        before = fingerprint(path)
-        kb = load_knowledge(path)
-        if fingerprint(path) == before:
+        before = source_fingerprint(path, policy)
+        kb = load_with_policy(load_knowledge(path), policy)
+        if source_fingerprint(path, policy) == before:
             return kb, before
     raise OSError(f"the knowledge base files kept changing during {LOAD_ATTEMPTS} loads")
 
@@ -77,7 +89,7 @@ def reload_knowledge(app: Flask, trigger: str) -> bool:
     serving = store.kb
     path = app.config.get("RECOMMENDER_KNOWLEDGE_PATH")
     try:
-        kb, source = load_with_source(path)
+        kb, source = load_with_source(path, app.config.get("RECOMMENDER_POLICY_PATH"))
     except KnowledgeError as exc:
         problems = [str(problem) for problem in exc.problems]
         _log(
@@ -95,10 +107,11 @@ def reload_knowledge(app: Flask, trigger: str) -> bool:
             error=str(exc),
         )
         return False
-    if kb.digest == serving.digest:
+    if kb.identity == serving.identity:
         store.replace(serving, source)  # same content (e.g. a comment-free touch): keep the loaded object
         return True
     store.replace(kb, source)
+    policy = {"policy": kb.policy.identity} if kb.policy is not None else {}
     _log(
         logging.INFO,
         "knowledge base reloaded",
@@ -106,6 +119,7 @@ def reload_knowledge(app: Flask, trigger: str) -> bool:
         previous=serving.digest,
         digest=kb.digest,
         version=kb.version,
+        **policy,
     )
     return True
 
@@ -128,7 +142,10 @@ class Watcher:
 
     def check(self) -> None:
         try:
-            on_disk = fingerprint(self.app.config.get("RECOMMENDER_KNOWLEDGE_PATH"))
+            config = self.app.config
+            on_disk = source_fingerprint(
+                config.get("RECOMMENDER_KNOWLEDGE_PATH"), config.get("RECOMMENDER_POLICY_PATH")
+            )
         except OSError as exc:
             if self.announced != str(exc):
                 self.announced = str(exc)

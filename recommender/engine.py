@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from recommender import cost, plan
+from recommender.errors import ProfileError
 from recommender.knowledge import PRIORITIES, Domain, KnowledgeBase, Option, Rule, Size
 from recommender.profile import Profile, load_profile, memory_per_vcpu
 from recommender.text import render
@@ -58,6 +59,8 @@ class DomainOutcome:
     not_evaluated: set[str]
     # Requirements no option meets: their exclusion rules (the options they alone ruled out are ranked).
     unmet: list[Rule] = field(default_factory=list)
+    # A policy's `required` rules that hold for this profile (plans take their options)
+    required: list[Rule] = field(default_factory=list)
 
     @property
     def winner(self) -> ScoredOption | None:
@@ -125,10 +128,39 @@ def score_domain(
         item.bound = round(item.score - raw, 2)
         ranked.append(item)
     unmet: list[Rule] = []
+    required: list[Rule] = []
+    if domain.required:  # an organisation policy's required choices
+        required = _require(domain, ranked, facts, fired, not_evaluated, low, high)
     if not ranked:
         ranked, excluded, unmet = _revive(excluded, domain.base, low, high)
     ranked.sort(key=_rank_order)
-    return DomainOutcome(domain, ranked, excluded, fired, not_evaluated, unmet)
+    return DomainOutcome(domain, ranked, excluded, fired, not_evaluated, unmet, required)
+
+
+def _require(
+    domain: Domain, ranked: list[ScoredOption], facts: Mapping[str, Any], fired: set[str],
+    not_evaluated: set[str], low: float, high: float,
+) -> list[Rule]:  # fmt: skip
+    """A policy's required choices whose condition holds: in a plan domain the plan takes them (render);
+    elsewhere the option goes first through a policy rationale entry of the points it lacks. An option a
+    hard constraint excluded stays excluded: a policy never lifts one."""
+    holding = []
+    plans = any(o.achieves for o in domain.options)
+    for rule in domain.required:
+        result = rule.condition.evaluate(facts, _NO_ATTRIBUTES)
+        if result is None:
+            not_evaluated.add(rule.id)
+        item = next((i for i in ranked if i.option.id == rule.targets[0]), None)
+        if not result or item is None:
+            continue
+        fired.add(rule.id)
+        holding.append(rule)
+        best = max((i.score for i in ranked if i is not item), default=None)
+        if plans or best is None or item.score > best:
+            continue
+        item.impacts = [*item.impacts, (rule, round(best - item.score + 1, 2))]
+        _total(item, domain.base, low, high)
+    return holding
 
 
 def _rank_order(item: ScoredOption) -> tuple[float, float, int, str]:
@@ -315,10 +347,14 @@ def rationale(item: ScoredOption, cache: dict[Any, Any] | None = None) -> list[d
     entries = []
     for _, rid, impact, rule in order:
         if cache is None or rid in reasons:
-            entries.append(_rationale_entry(rid, impact, reasons.get(rid, rule.reason), rule.sources))
+            entries.append(
+                _rationale_entry(rid, impact, reasons.get(rid, rule.reason), rule.sources, rule.policy)
+            )
             continue
         entries.append(
-            cost.memo(cache, (rid, impact), _rationale_entry, rid, impact, rule.reason, rule.sources)
+            cost.memo(
+                cache, (rid, impact), _rationale_entry, rid, impact, rule.reason, rule.sources, rule.policy
+            )
         )
     if item.bound:
         entries.append(
@@ -329,7 +365,17 @@ def rationale(item: ScoredOption, cache: dict[Any, Any] | None = None) -> list[d
     return entries
 
 
-def _rationale_entry(rule_id: str, impact: float, reason: str, sources: Sequence[str]) -> dict[str, Any]:
+def _rationale_entry(
+    rule_id: str, impact: float, reason: str, sources: Sequence[str], policy: bool = False
+) -> dict[str, Any]:
+    if policy:
+        return {
+            "rule": rule_id,
+            "impact": impact,
+            "reason": reason,
+            "sources": list(sources),
+            "origin": "policy",
+        }
     return {"rule": rule_id, "impact": impact, "reason": reason, "sources": list(sources)}
 
 
@@ -458,13 +504,17 @@ def _excluded_entry(item: ScoredOption, is_family: bool) -> dict[str, Any]:
     entry = {
         "id": item.option.id,
         "name": item.option.name,
-        "reasons": [
-            {"rule": r.id, "reason": item.reason(r), "sources": list(r.sources)} for r in item.exclusions
-        ],
+        "reasons": [_exclusion_reason(item, r) for r in item.exclusions],
     }
     if is_family:
         entry["category"] = item.option.attributes["category"]
     return entry
+
+
+def _exclusion_reason(item: ScoredOption, rule: Rule) -> dict[str, Any]:
+    if rule.policy:
+        return {"rule": rule.id, "reason": rule.reason, "sources": list(rule.sources), "origin": "policy"}
+    return {"rule": rule.id, "reason": item.reason(rule), "sources": list(rule.sources)}
 
 
 def _combined_plan(
@@ -473,9 +523,22 @@ def _combined_plan(
     """The domain's plan (recommender.plan) and the requirements it cannot meet."""
     revivable = [i for i in outcome.excluded if all(rule.unmet for rule in i.exclusions)]
     candidates = [i.option for i in (*outcome.ranked, *revivable)]
-    key = ("plan", *[o.id for o in candidates], *[facts[f] for f in plan.INPUTS])
-    chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts)
+    key: tuple[Any, ...] = ("plan", *[o.id for o in candidates], *[facts[f] for f in plan.INPUTS])
+    if outcome.required:  # a policy's required options are in the plan
+        required = tuple(rule.targets[0] for rule in outcome.required)
+        key = (*key, "required", *required)
+        chosen, covers, uncovered = cost.memo(
+            outcome.domain.cache, key, plan.plan, candidates, facts, required
+        )
+    else:
+        chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts)
     answer: dict[str, Any] = {"options": [o.id for o in chosen], "covers": covers}
+    if outcome.required:
+        answer["required"] = [
+            {"option": rule.targets[0], "rule": rule.id, "reason": rule.reason, "sources": list(rule.sources),
+             "origin": "policy"}
+            for rule in outcome.required
+        ]  # fmt: skip
     if chosen and kb.prices is not None:
         table = cost.estimate_table(outcome.domain.id, facts, kb)
         costs = [cost.estimate(outcome.domain.id, o.id, facts, kb, None, table) for o in chosen]
@@ -526,6 +589,8 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
     from its engine, CIDRs written in labels."""
     facts = dict(profile.facts)
     assumptions: list[dict[str, Any]] = []
+    if kb.policy is not None:
+        policy_facts(profile, kb.policy, facts, assumptions)
     headroom = kb.memory_headroom.get(facts.get("workload.kind", ""))
     if headroom is not None and facts["workload.dataset_gib"]:  # the data plus what the software sets aside
         data, memory = facts["workload.dataset_gib"], facts["workload.memory_gib"]
@@ -553,6 +618,44 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
             cidr = next((c for label in labels if (c := cidr_in_label(label))), None)
             facts[f"network.{side}.cidr"] = cidr or f"<{side} CIDR>"
     return facts, assumptions
+
+
+def policy_facts(
+    profile: Profile, policy: Any, facts: dict[str, Any], assumptions: list[dict[str, Any]]
+) -> None:
+    """A policy's Region (its first allowed one, where the profile names none and the default is not allowed),
+    priority defaults (where the profile says nothing) and floors (never less), each listed in the assumptions
+    with `origin: "policy"`."""
+    defaulted = {a["field"] for a in profile.assumptions if a.get("reason") == "default"}
+    if "region" in defaulted and policy.regions is not None and facts["region"] not in policy.regions:
+        facts["region"] = policy.regions[0]
+        why = f"first Region allowed by {policy.label()} (the profile names none)"
+        assumptions.append({"field": "region", "value": facts["region"], "reason": why, "origin": "policy"})
+    for priority in PRIORITIES:
+        path, level = f"priorities.{priority}", facts[f"priorities.{priority}"]
+        reason: str | None = None
+        if path in defaulted and priority in policy.defaults:
+            level, reason = policy.defaults[priority], f"default of {policy.label()}"
+        floor = policy.floors.get(priority)
+        if floor is not None and level < floor:
+            asked = "the default" if path in defaulted and reason is None else f"{level}"
+            level, reason = floor, f"floor of {policy.label()} (the profile asked for {asked})"
+        if reason is not None:
+            facts[path] = level
+            assumptions.append({"field": path, "value": level, "reason": reason, "origin": "policy"})
+
+
+def check_region(profile: Profile, policy: Any) -> None:
+    """A profile's Region must be one the policy allows (ProfileError naming the policy: HTTP 422, CLI 2)."""
+    region = profile.facts["region"]
+    defaulted = any(
+        a["field"] == "region" for a in profile.assumptions
+    )  # the policy's Region is used instead
+    if policy.regions is not None and region not in policy.regions and not defaulted:
+        message = (
+            f"Region '{region}' is not allowed by {policy.label()}: use one of {', '.join(policy.regions)}."
+        )
+        raise ProfileError("The profile breaks the organisation policy.", {"region": [message]})
 
 
 def cidr_in_label(label: str) -> str | None:
@@ -634,6 +737,8 @@ def recommend(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> dict[s
 def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> Recommendation:
     if not isinstance(profile, Profile):
         profile = load_profile(profile)
+    if kb.policy is not None:
+        check_region(profile, kb.policy)
     facts, outcomes, extra = decide(profile, kb)
     document: dict[str, Any] = {
         "api_version": API_VERSION,
@@ -648,5 +753,9 @@ def recommendation(profile: Profile | Mapping[str, Any], kb: KnowledgeBase) -> R
     if "connectivity" in outcomes:
         document["security_group_rules"] = security_group_rules(outcomes["connectivity"], facts)
     document["findings"] = profile_findings(facts, kb)
-    document["assumptions"] = [*profile.assumptions, *extra]
+    if kb.policy is not None:  # the policy's values replace the profile's defaults of the same fields
+        replaced = {a["field"] for a in extra if a.get("origin") == "policy"}
+        document["assumptions"] = [*(a for a in profile.assumptions if a["field"] not in replaced), *extra]
+    else:
+        document["assumptions"] = [*profile.assumptions, *extra]
     return Recommendation(document, profile, facts, outcomes)

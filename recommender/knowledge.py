@@ -178,6 +178,7 @@ class Rule:
     computes: str | None = None  # a computed rule (COMPUTED_RULES): its effect is worked out per option
     unmet: Unmet | None = None  # an exclusion by a requirement: what to say when no option meets it
     limit: float = 0.0  # computed price rules: the largest penalty, in points before weighting
+    policy: bool = False  # produced by an organisation policy (recommender.policy): answers say so
 
 
 # Rules whose effect on each option is computed from the catalogue rather than from a condition:
@@ -211,6 +212,8 @@ class Domain:
     computed_rules: tuple[Rule, ...] = ()
     # instance families of the catalogue that are not options -> why (`left_out`)
     left_out: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # a policy's `required` choices: when its condition holds, the option goes first (or into the plan)
+    required: tuple[Rule, ...] = ()
     # Derived data worked out on first use (the engine's scoring plan); it dies with this domain.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -219,8 +222,8 @@ class Domain:
 
     @property
     def all_rules(self) -> tuple[Rule, ...]:
-        """The condition rules, then the computed ones (in file order within each)."""
-        return self.rules + self.computed_rules
+        """The condition rules, then the computed ones (in file order within each), then a policy's required."""
+        return self.rules + self.computed_rules + self.required
 
     @functools.cached_property
     def _by_id(self) -> Mapping[str, Option]:
@@ -272,11 +275,15 @@ class KnowledgeBase:
     decision_order: tuple[str, ...] = ()
     # workload kind -> the memory a self-managed instance of it needs beyond its data (sizing adds it)
     memory_headroom: Mapping[str, Headroom] = field(default_factory=lambda: MappingProxyType({}))
+    # the organisation policy layered on this base (recommender.policy.Policy), None without one
+    policy: Any = None
     # Derived data worked out on first use (cost estimates); it dies with this knowledge base.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
-    def identity(self) -> dict[str, str]:
+    def identity(self) -> dict[str, Any]:
+        if self.policy is not None:
+            return {"version": self.version, "digest": self.digest, "policy": self.policy.identity}
         return {"version": self.version, "digest": self.digest}
 
     @property

@@ -56,20 +56,23 @@ def meets(achieves: Achieves, need: Need, facts: Mapping[str, Any]) -> bool:
 
 
 def plan(
-    candidates: Sequence[Option], facts: Mapping[str, Any]
+    candidates: Sequence[Option], facts: Mapping[str, Any], required: Sequence[str] = ()
 ) -> tuple[list[Option], dict[str, list[str]], list[Need]]:
     """(the options of the plan, in rank order; what each covers; the needs no candidate meets).
-    `candidates` are in rank order (ranked options first)."""
+    `candidates` are in rank order (ranked options first); `required` options (a policy's) are in every plan
+    considered."""
     usable = [o for o in candidates if o.achieves is not None]
     wanted = needs(facts)
     covers = {o.id: {n for n in wanted if meets(o.achieves, n, facts)} for o in usable}  # type: ignore[arg-type]
     coverable = set().union(*covers.values()) if covers else set()
     chosen: tuple[Option, ...] = ()
-    for size in range(1, len(usable) + 1):
+    must = {o.id for o in usable if o.id in required}
+    for size in range(max(1, len(must)), len(usable) + 1):
         # combinations() keeps rank order: the first full cover of the smallest size is the higher-ranked one
         chosen = next(
             (combo for combo in itertools.combinations(usable, size)
-             if set().union(*(covers[o.id] for o in combo)) >= coverable),
+             if set().union(*(covers[o.id] for o in combo)) >= coverable
+             and (not must or must <= {o.id for o in combo})),
             (),
         )  # fmt: skip
         if chosen:

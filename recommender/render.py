@@ -49,7 +49,9 @@ def render_table(doc: dict[str, Any], titles: Mapping[str, str], limit: int = 5)
     """titles: the domains' names (KnowledgeBase.domain_titles)."""
     lines = []
     head = doc.get("name") or "recommendation"
-    lines.append(f"{head}  (knowledge base {doc['knowledge_base']['version']})")
+    policy = doc["knowledge_base"].get("policy")
+    shaped = f", policy {policy['name']} {policy['version']}" if policy else ""
+    lines.append(f"{head}  (knowledge base {doc['knowledge_base']['version']}{shaped})")
     for domain, result in doc["recommendations"].items():
         lines.append("")
         lines.append(f"{titles[domain]}  [confidence: {result['confidence']}]")
@@ -90,6 +92,10 @@ def render_markdown(doc: dict[str, Any], titles: Mapping[str, str], limit: int =
     out = [f"# Recommendation: {doc.get('name') or 'workload'}", ""]
     kb = doc["knowledge_base"]
     out.append(f"Knowledge base {kb['version']} (`{kb['digest']}`).")
+    if "policy" in kb:
+        out.append(
+            f"Organisation policy {kb['policy']['name']} {kb['policy']['version']} (`{kb['policy']['digest']}`)."
+        )
     for domain, result in doc["recommendations"].items():
         out += ["", f"## {titles[domain]}", ""]
         out += [f"> {note}" for note in notes(result)] + ([""] if notes(result) else [])

@@ -21,6 +21,7 @@ from api.resources.recommendations import json_body, query_options
 from api.state import current_kb
 from recommender.evaluation import BatchSummary, evaluate, load_proposal
 from recommender.evaluation.drawing import DrawingError, render_svg
+from recommender.evaluation.policy import finding_ids
 from recommender.knowledge import KnowledgeBase
 
 blp = Blueprint(
@@ -51,7 +52,9 @@ DIAGRAM_PARAMETER = {
 
 
 def evaluate_document(document: Any, kb: KnowledgeBase, *, diagram: bool = False) -> dict[str, Any]:
-    return evaluate(load_proposal(document, finding_ids=kb.findings), kb, today=date.today(), diagram=diagram)
+    return evaluate(
+        load_proposal(document, finding_ids=finding_ids(kb)), kb, today=date.today(), diagram=diagram
+    )
 
 
 def wants_diagram() -> str:

@@ -22,11 +22,9 @@ NOT_MODIFIED = {"304": {"description": "Not modified: If-None-Match matched the 
 
 def cached(document_of: Any, kb: KnowledgeBase) -> Response:
     """200 with ETag = digest, or 304 when the client already has this knowledge base."""
-    if request.if_none_match.contains_weak(kb.digest):
-        response = Response(status=304)
-    else:
-        response = json_body(document_of())
-    response.set_etag(kb.digest)
+    tag = kb.digest if kb.policy is None else f"{kb.digest}+{kb.policy.digest}"  # a new policy: a new tag
+    response = Response(status=304) if request.if_none_match.contains_weak(tag) else json_body(document_of())
+    response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -50,6 +48,7 @@ def describe_rule(rule: Rule) -> dict[str, Any]:
         "reason": rule.reason,
         "caveat": rule.caveat,
         "sources": list(rule.sources),
+        **({"origin": "policy"} if rule.policy else {}),
     }
 
 
@@ -90,6 +89,7 @@ def summarize(kb: KnowledgeBase) -> dict[str, Any]:
             for d in kb.domains.values()
         ],
         "finding_count": len(kb.findings),
+        **({"policy": {**kb.policy.identity, "owner": kb.policy.owner}} if kb.policy is not None else {}),
     }
 
 

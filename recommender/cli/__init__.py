@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--kb", metavar="PATH", help="knowledge base folder (default: the shipped one)")
+    common.add_argument(
+        "--policy", metavar="PATH", help="organisation policy file or folder (docs/policy.md)"
+    )
     for verb in VERBS:
         verb.register(sub, common)
     return parser

@@ -14,12 +14,15 @@ from recommender.errors import InputError, KnowledgeError
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def load_kb(path: str | None) -> Any:
-    """The knowledge base at PATH (or $RECOMMENDER_KNOWLEDGE_PATH, or the shipped one); invalid: exit 1."""
+def load_kb(path: str | None, policy: str | None = None) -> Any:
+    """The knowledge base at PATH (or $RECOMMENDER_KNOWLEDGE_PATH, or the shipped one), with the organisation
+    policy at POLICY layered on it when given; either invalid: file:line problems, exit 1."""
     from recommender.knowledge import load_knowledge
+    from recommender.policy import load_with_policy
 
     try:
-        return load_knowledge(path or os.environ.get("RECOMMENDER_KNOWLEDGE_PATH") or None)
+        kb = load_knowledge(path or os.environ.get("RECOMMENDER_KNOWLEDGE_PATH") or None)
+        return load_with_policy(kb, policy)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(EXIT_FINDINGS) from None

@@ -19,6 +19,7 @@ from recommender.documents import iter_json_array, load_document
 from recommender.errors import InputError
 from recommender.evaluation.drawing import DrawingError
 from recommender.evaluation.evaluate import SEVERITIES, BatchSummary, error_result, evaluate
+from recommender.evaluation.policy import finding_ids
 from recommender.evaluation.proposal import load_proposal
 from recommender.evaluation.report import WRITERS, at_or_above
 
@@ -80,7 +81,7 @@ READERS: dict[str, Reader] = {
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    kb = load_kb(args.kb)
+    kb = load_kb(args.kb, args.policy)
     today = date.today()
     if args.source not in READERS:
         fail(f"--from {args.source}: unknown kind (known: {', '.join(READERS)})")
@@ -132,7 +133,7 @@ def _evaluate_all(args: argparse.Namespace, kb: Any, today: date, batch: bool,
         try:
             if isinstance(document, InputError):
                 raise document
-            proposal = load_proposal(document, finding_ids=kb.findings)
+            proposal = load_proposal(document, finding_ids=finding_ids(kb))
         except InputError as exc:
             invalid = True
             _report_invalid(path, index, exc)

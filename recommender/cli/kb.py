@@ -15,6 +15,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True, metavar="SUBCOMMAND")
     v = kb_sub.add_parser("validate", help="validate a knowledge base; problems as file:line: message")
     v.add_argument("path", nargs="?", default=None, metavar="PATH")
+    v.add_argument("--policy", metavar="PATH", help="also validate this organisation policy (file or folder)")
     v.set_defaults(handler=cmd_kb_validate)
     s = kb_sub.add_parser("show", parents=[common], help="list options and rules")
     s.add_argument("domain", nargs="?", metavar="DOMAIN")
@@ -23,9 +24,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
     from recommender.knowledge import load_knowledge
+    from recommender.policy import load_policy
 
     try:
         kb = load_knowledge(args.path)
+        policy = load_policy(args.policy, kb) if args.policy else None
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stdout)
@@ -34,11 +37,15 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
     rules = sum(len(d.rules) for d in kb.domains.values())
     print(f"knowledge base {kb.version} is valid: {len(kb.domains)} domains, {rules} rules, "
           f"{len(kb.findings)} findings ({kb.digest})")  # fmt: skip
+    if policy is not None:
+        print(f"policy {policy.name} {policy.version} is valid: {len(policy.choices)} choices, "
+              f"{len(policy.rules)} rules, {len(policy.findings)} findings, {len(policy.overrides)} overrides "
+              f"({policy.digest})")  # fmt: skip
     return EXIT_OK
 
 
 def cmd_kb_show(args: argparse.Namespace) -> int:
-    kb = load_kb(args.kb)
+    kb = load_kb(args.kb, args.policy)
     domains = [args.domain] if args.domain else list(kb.domains)
     for domain_id in domains:
         if domain_id not in kb.domains:

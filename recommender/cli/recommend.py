@@ -31,9 +31,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         profile = load_profile(document)
     except InputError as exc:
         input_error(args.file, exc)
-    kb = load_kb(args.kb)
+    kb = load_kb(args.kb, args.policy)
     explain = args.explain or ("changes" if args.format == "adr" else None)
-    result = recommend(profile, kb, explain=explain)
+    try:
+        result = recommend(profile, kb, explain=explain)
+    except InputError as exc:  # the profile breaks the organisation policy (a Region it does not allow)
+        input_error(args.file, exc)
     if args.format == "adr":
         write(format_adr(result, profile, kb.domain_titles))
     else:

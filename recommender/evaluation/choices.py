@@ -71,7 +71,13 @@ def _review_one(
     excluded = next((s for s in outcome.excluded if s.option.id == option_id), None)
     if excluded is not None:
         reasons = [
-            {"rule": r.id, "reason": r.reason, "sources": list(r.sources)} for r in excluded.exclusions
+            {
+                "rule": r.id,
+                "reason": r.reason,
+                "sources": list(r.sources),
+                **({"origin": "policy"} if r.policy else {}),
+            }
+            for r in excluded.exclusions
         ]
         return _entry(domain_id, value, "excluded", recommended, None, reasons)
     ranked = next((s for s in outcome.ranked if s.option.id == option_id), None)

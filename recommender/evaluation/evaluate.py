@@ -23,6 +23,7 @@ from recommender.evaluation.checks import (
 )
 from recommender.evaluation.choices import backup_objective_hits, review_choices
 from recommender.evaluation.diagram import build_diagram
+from recommender.evaluation.policy import finding_ids, policy_findings, regrade, suppress
 from recommender.evaluation.proposal import Flow, Proposal, load_proposal
 from recommender.evaluation.reachability import Trace, Tracer
 from recommender.knowledge import SEVERITIES, KnowledgeBase
@@ -52,9 +53,10 @@ def evaluate(
 
     `diagram`: add the `diagram` section (the topology and each flow's hops, for drawing; diagram.py)."""
     if not isinstance(proposal, Proposal):
-        proposal = load_proposal(proposal, finding_ids=kb.findings)
+        proposal = load_proposal(proposal, finding_ids=finding_ids(kb))
+    known = finding_ids(kb)
     unknown = {f"{a.at.path}.finding": [f"Unknown finding '{a.finding}'."]
-               for a in proposal.acknowledgements if a.finding not in kb.findings}  # fmt: skip
+               for a in proposal.acknowledgements if a.finding not in known}  # fmt: skip
     if unknown:
         raise ProposalError("The proposal is invalid.", unknown)
     today = today or date.today()
@@ -76,8 +78,13 @@ def evaluate(
     findings = [render_hit(hit, kb) for hit in hits if hit.finding in kb.findings]
     if proposal.profile is not None:
         findings += profile_findings(facts, kb)
+    if kb.policy is not None:  # an organisation policy: its re-grades and its own findings
+        regrade(findings, kb.policy)
+        findings += policy_findings(proposal, kb, facts)
     findings = _unique_sorted(findings)
     acknowledge(findings, proposal, today)
+    if kb.policy is not None:
+        suppress(findings, kb.policy, today)
     counted = [f for f in findings if f["counted"]]
     by_severity = {s: sum(1 for f in counted if f["severity"] == s) for s in SEVERITIES}
     result: dict[str, Any] = {
@@ -91,6 +98,9 @@ def evaluate(
         "summary": {
             "findings_by_severity": by_severity,
             "acknowledged": sum(1 for f in findings if "acknowledged" in f),
+            **(
+                {"suppressed": sum(1 for f in findings if "suppressed" in f)} if kb.policy is not None else {}
+            ),
             "flows": {"total": len(flows), "reachable": sum(1 for f in flows if f["reachable"])},
         },
     }
@@ -108,7 +118,8 @@ _DECISIONS: OrderedDict[tuple[str, bytes], tuple[dict[str, Any], dict[str, Any]]
 def decide_cached(proposal: Proposal, kb: KnowledgeBase) -> tuple[dict[str, Any], dict[str, Any]]:
     """The engine's facts and domain outcomes for the proposal's profile (read-only; shared by equal profiles)."""
     assert proposal.profile is not None
-    key = (kb.digest, proposal.profile_key) if proposal.profile_key else None
+    digest = kb.digest if kb.policy is None else f"{kb.digest}+{kb.policy.digest}"
+    key = (digest, proposal.profile_key) if proposal.profile_key else None
     if key is not None and key in _DECISIONS:
         return _DECISIONS[key]
     facts, outcomes, _ = decide(proposal.profile, kb)
@@ -217,7 +228,7 @@ def evaluate_many(
     today = today or date.today()
     for index, document in enumerate(documents):
         try:
-            proposal = load_proposal(document, finding_ids=kb.findings)
+            proposal = load_proposal(document, finding_ids=finding_ids(kb))
         except InputError as exc:
             yield error_result(index, exc)
             continue

@@ -17,6 +17,7 @@ import orjson
 
 from recommender.evaluation.drawing import DrawingError, render_svg
 from recommender.evaluation.evaluate import SEVERITIES
+from recommender.evaluation.policy import report_findings
 from recommender.knowledge import KnowledgeBase
 from recommender.serialize import to_json
 
@@ -99,7 +100,13 @@ class TableWriter(Writer):
         if result["findings"]:
             lines.append(f"  {'SEVERITY':<9} {'FINDING':<28} {'RESOURCE':<24} MESSAGE")
             for f in result["findings"]:
-                mark = "" if f["counted"] else " [acknowledged]"
+                mark = (
+                    ""
+                    if f["counted"]
+                    else " [suppressed by policy]"
+                    if "suppressed" in f
+                    else " [acknowledged]"
+                )
                 lines.append(f"  {f['severity']:<9} {f['id']:<28} {f['resource']:<24} {f['message']}{mark}")
         lines += [f"  flow   {_flow_line(flow)}" for flow in result["flows"]]
         lines += [f"  choice {_choice_line(c)}" for c in result["choices"]]
@@ -110,6 +117,17 @@ class TableWriter(Writer):
             sev = ", ".join(f"{n} {s}" for s, n in summary["findings_by_severity"].items())
             self.write(f"{summary['total']} proposals: {summary['pass']} pass, {summary['warn']} warn, "
                        f"{summary['fail']} fail, {summary['errors']} invalid; counted findings: {sev}\n")  # fmt: skip
+
+
+def _not_counted(finding: Mapping[str, Any]) -> str:
+    if "acknowledged" in finding:
+        return "acknowledged: " + finding["acknowledged"]["reason"]
+    return "suppressed by the organisation policy: " + finding["suppressed"]["reason"]
+
+
+def _policy_note(result: Mapping[str, Any]) -> str:
+    policy = result["knowledge_base"].get("policy")
+    return f", organisation policy {policy['name']} {policy['version']}" if policy else ""
 
 
 def _md(text: Any) -> str:
@@ -124,7 +142,8 @@ class MarkdownWriter(Writer):
             self.write("## Invalid proposal\n\n```\n" + "\n".join(_error_lines(result, file)) + "\n```\n\n")
             return
         out = [f"## {_md(result['name'] or file)}: {result['verdict'].upper()}", "",
-               f"Score **{result['score']:g}** / 100. Knowledge base {result['knowledge_base']['version']}.", ""]  # fmt: skip
+               f"Score **{result['score']:g}** / 100. Knowledge base {result['knowledge_base']['version']}"
+               + _policy_note(result) + ".", ""]  # fmt: skip
         by_sev = result["summary"]["findings_by_severity"]
         out += ["| severity | counted findings |", "| --- | --- |"]
         out += [f"| {s} | {by_sev[s]} |" for s in SEVERITIES] + [""]
@@ -134,12 +153,17 @@ class MarkdownWriter(Writer):
                 continue
             out += [f"### {severity.title()} findings", ""]
             for f in found:
-                ack = f.get("acknowledged")
+                ack, muted = f.get("acknowledged"), f.get("suppressed")
                 note = (
                     f" *(accepted: {_md(ack['reason'])}, until {ack['expires'] or 'no end date'})*"
                     if ack
+                    else f" *(suppressed by the organisation policy: {_md(muted['reason'])}, "
+                    f"{'until ' + muted['expires'] if muted['expires'] else 'permanently'})*"
+                    if muted
                     else ""
                 )
+                if "override" in f:
+                    note += f" *(severity set by the organisation policy: {_md(f['override']['reason'])})*"
                 line = (f.get("location") or {}).get("line")
                 where = f" (line {line})" if line else ""
                 out.append(f"- **{f['id']}** on `{_md(f['resource'])}`{where}: {_md(f['message'])}{note}")
@@ -210,8 +234,8 @@ class SarifWriter(Writer):
     """SARIF 2.1.0 for GitHub code scanning: every finding of the knowledge base is a rule."""
 
     def begin(self) -> None:
-        self.rule_index = {fid: i for i, fid in enumerate(self.kb.findings)}
-        rules = [self.rule(f) for f in self.kb.findings.values()]
+        self.rule_index = {fid: i for i, fid in enumerate(report_findings(self.kb))}
+        rules = [self.rule(f) for f in report_findings(self.kb).values()]
         head = {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
@@ -236,7 +260,7 @@ class SarifWriter(Writer):
             "fullDescription": {"text": finding.title + (f" (equivalent checks: {refs})" if refs else "")},
             "help": {"text": f"{finding.title}. Sources: {' '.join(finding.sources)}",
                      "markdown": f"**{finding.title}**\n\nSources:\n" + "\n".join(f"- {s}" for s in finding.sources)},
-            "helpUri": finding.sources[0],
+            **({"helpUri": finding.sources[0]} if finding.sources else {}),
             "defaultConfiguration": {"level": SARIF_LEVEL[finding.severity]},
             "properties": {"security-severity": SECURITY_SEVERITY[finding.severity], "tags": ["security", "aws"],
                            "precision": "high", "problem.severity": SARIF_LEVEL[finding.severity]},
@@ -270,6 +294,11 @@ class SarifWriter(Writer):
             ack = f["acknowledged"]
             item["suppressions"] = [{"kind": "external", "status": "accepted",
                                      "justification": f"{ack['reason']} (until {ack['expires'] or 'no end date'})"}]  # fmt: skip
+        elif "suppressed" in f:
+            muted = f["suppressed"]
+            item["suppressions"] = [{"kind": "external", "status": "accepted",
+                                     "justification": f"organisation policy: {muted['reason']} "
+                                                      f"(until {muted['expires'] or 'no end date: permanent'})"}]  # fmt: skip
         return item
 
     def end(self, summary: Mapping[str, Any]) -> None:
@@ -297,7 +326,7 @@ class JunitWriter(Writer):
             by_id.setdefault(f["id"], []).append(f)
         cases, failures, skipped = [], 0, 0
         suite = result["name"] or file
-        for fid, finding in self.kb.findings.items():
+        for fid, finding in report_findings(self.kb).items():
             found = by_id.get(fid, [])
             failing = [f for f in found if f["counted"] and at_or_above(f["severity"], self.fail_on)]
             head = f"    <testcase classname={quoteattr(suite)} name={quoteattr(fid)} file={quoteattr(file)}"
@@ -306,11 +335,10 @@ class JunitWriter(Writer):
                 text = "\n".join(f"{f['resource']}: {f['message']} Fix: {f['remediation']}" for f in failing)
                 cases.append(f"{head}><failure type={quoteattr(finding.severity)} message="
                              f"{quoteattr(failing[0]['message'])}>{xml_escape(text)}</failure></testcase>")  # fmt: skip
-            elif found and all("acknowledged" in f for f in found):
+            elif found and all("acknowledged" in f or "suppressed" in f for f in found):
                 skipped += 1
-                cases.append(
-                    f"{head}><skipped message={quoteattr('acknowledged: ' + found[0]['acknowledged']['reason'])}/></testcase>"
-                )
+                why = _not_counted(found[0])
+                cases.append(f"{head}><skipped message={quoteattr(why)}/></testcase>")
             else:
                 below = [f"{f['severity']}: {f['resource']}: {f['message']}" for f in found]
                 out = f"<system-out>{xml_escape(chr(10).join(below))}</system-out>" if below else ""

@@ -25,7 +25,12 @@ def render_adr(document: Mapping[str, Any], profile: Profile, titles: Mapping[st
         f"# ADR: How to run {name} on AWS",
         "",
         "- Status: proposed",
-        f"- Decided with: recommender knowledge base {kb['version']} (`{kb['digest']}`)",
+        f"- Decided with: recommender knowledge base {kb['version']} (`{kb['digest']}`)"
+        + (
+            f" and organisation policy {kb['policy']['name']} {kb['policy']['version']} (`{kb['policy']['digest']}`)"
+            if "policy" in kb
+            else ""
+        ),
         f"- Decisions: {_decision_list(document, titles)}",
         "",
         "## Context",

@@ -16,7 +16,7 @@ KUBERNETES = ROOT / "deploy" / "kubernetes"
 ECS = ROOT / "deploy" / "ecs"
 OVERLAYS = sorted(p.name for p in (KUBERNETES / "overlays").iterdir() if p.is_dir())
 # Overlays that pack the repository's knowledge/ (outside their folder) into ConfigMaps.
-OUTSIDE_FILES = {"custom-knowledge"}
+OUTSIDE_FILES = {"custom-knowledge", "organisation-policy"}
 
 
 def load_validate_deploy() -> ModuleType:

@@ -32,7 +32,7 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 
 
 def test_every_overlay_is_covered() -> None:
-    assert {"dev", "prod", "custom-knowledge"} <= set(OVERLAYS)
+    assert {"dev", "prod", "custom-knowledge", "organisation-policy"} <= set(OVERLAYS)
 
 
 @pytest.mark.parametrize("version", ["1.30.0", "1.37.0"])
@@ -159,6 +159,7 @@ def test_every_setting_in_the_manifests_is_one_the_service_accepts(
     secret = next(e for e in container(rendered[overlay])["env"] if e["name"] == "RECOMMENDER_API_KEYS")
     assert "secretKeyRef" in secret["valueFrom"], "API keys come from a Secret, never a literal"
     env.pop("RECOMMENDER_KNOWLEDGE_PATH", None)  # a path inside the pod; checked by the custom-knowledge test
+    env.pop("RECOMMENDER_POLICY_PATH", None)  # a path inside the pod; checked by the organisation-policy test
     app = create_app(env)  # unknown names and bad values raise ConfigError
     assert app.config["RECOMMENDER_BIND"] == f"0.0.0.0:{CONTAINER_PORT}"
 
@@ -241,3 +242,30 @@ def test_knowledge_config_maps_fit_the_api_server_limit(
     assert validate_deploy.configmap_size_problems([too_big]) == [
         "ConfigMap kb: 1048590 bytes of data, over the 1 MiB limit"
     ]
+
+
+def test_organisation_policy_overlay_serves_the_policy_it_packs(
+    rendered: dict[str, Documents], tmp_path: Path
+) -> None:
+    documents = rendered["organisation-policy"]
+    spec = container(documents)
+    mount = next(m for m in spec["volumeMounts"] if m["name"] == "policy")
+    assert env_of(documents)["RECOMMENDER_POLICY_PATH"] == mount["mountPath"]
+    volume = next(
+        v
+        for v in one(documents, "Deployment")["spec"]["template"]["spec"]["volumes"]
+        if v["name"] == "policy"
+    )
+    data = next(
+        d
+        for d in documents
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"] == volume["configMap"]["name"]
+    )
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    for key, text in data["data"].items():  # what the kubelet projects
+        (folder / key).write_text(text, encoding="utf-8")
+    settings = {**env_of(documents), "RECOMMENDER_POLICY_PATH": str(folder)}
+    response = create_app(settings).test_client().get("/v1/knowledge")
+    assert response.status_code == 200
+    assert response.get_json()["policy"]["name"] == "acme-platform"

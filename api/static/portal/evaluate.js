@@ -66,7 +66,8 @@ const listText = v => (Array.isArray(v) ? v.join(", ") : v ?? "\u2014");
 export function markdownReport(ev, svg) {
   const lines = [`# Evaluation of ${ev.name || "the proposal"}`, "",
     `- Verdict: **${ev.verdict}**`, ev.score !== undefined ? `- Score: ${ev.score} / 100` : null,
-    ev.knowledge_base ? `- Knowledge base: ${ev.knowledge_base.version} (${ev.knowledge_base.digest})` : null, ""];
+    ev.knowledge_base ? `- Knowledge base: ${ev.knowledge_base.version} (${ev.knowledge_base.digest})` : null,
+    ev.knowledge_base && ev.knowledge_base.policy ? `- Organisation policy: ${ev.knowledge_base.policy.name} ${ev.knowledge_base.policy.version} (${ev.knowledge_base.policy.digest})` : null, ""];
   const findings = ev.findings || [];
   lines.push("## Findings", "");
   if (!findings.length) lines.push("None.", "");

@@ -11,7 +11,8 @@ export function renderRecommendation(doc, titles = {}) {
   return [
     h("div", {class: "result-head"},
       h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
-      doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`) : null),
+      doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`,
+        doc.knowledge_base.policy ? ` \u00b7 organisation policy ${doc.knowledge_base.policy.name} ${doc.knowledge_base.policy.version}` : "") : null),
     domains.length ? null : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
     domains.map(([id, outcome]) => domainCard(id, outcome, titles[id])),
     doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
@@ -31,7 +32,7 @@ function domainCard(id, outcome, title) {
       h("p", {class: "verdict"}, "Every option is excluded by a hard constraint."),
     outcome.conditional_on ? h("p", {class: "conditional"},
       `Only if ${humanize(outcome.conditional_on.domain)} is ${outcome.conditional_on.option}: ${outcome.conditional_on.reason}`) : null,
-    outcome.plan && outcome.plan.options.length > 1 ? planBlock(outcome.plan, [...options, ...(outcome.excluded || [])]) : null,
+    outcome.plan && (outcome.plan.options.length > 1 || outcome.plan.required) ? planBlock(outcome.plan, [...options, ...(outcome.excluded || [])]) : null,
     (outcome.unmet || []).length ? h("div", {class: "unmet", role: "note"},
       h("p", {}, h("strong", {}, "Not met by any option:")),
       h("ul", {}, outcome.unmet.map(u => h("li", {"data-requirement": u.requirement},
@@ -45,7 +46,7 @@ function domainCard(id, outcome, title) {
       h("summary", {}, `Excluded (${outcome.excluded.length})`),
       h("ul", {}, outcome.excluded.map(x => h("li", {"data-option": x.id},
         h("strong", {}, x.name || x.id), x.category ? ` (${humanize(x.category)})` : "",
-        h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", sources(r.sources)))))))) : null,
+        h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", policyTag(r), " ", sources(r.sources)))))))) : null,
     outcome.what_would_change ? whatWouldChange(outcome.what_would_change) : null);
 }
 
@@ -55,7 +56,9 @@ function planBlock(plan, options) {
     h("p", {}, h("strong", {}, "Plan: "), plan.options.map(id => names[id] || id).join(" + "),
       plan.cost && plan.cost.monthly_usd !== null ? ` (about $${Math.round(plan.cost.monthly_usd).toLocaleString("en-US")} a month)` : ""),
     h("ul", {}, Object.entries(plan.covers).map(([id, covered]) =>
-      h("li", {"data-option": id}, `${names[id] || id}: ${covered.join(", ")}`))));
+      h("li", {"data-option": id}, `${names[id] || id}: ${covered.join(", ")}`))),
+    (plan.required || []).length ? h("ul", {class: "reasons"}, plan.required.map(r => h("li", {},
+      `${names[r.option] || r.option} is required: ${r.reason} `, policyTag(r), " ", sources(r.sources)))) : null);
 }
 
 function monthlyCost(cost) {
@@ -96,7 +99,7 @@ function rationale(items) {
   if (!items.length) return h("p", {class: "muted"}, "No rule changed this option's base score.");
   return h("ul", {class: "rationale"}, items.map(r => h("li", {},
     h("span", {class: `impact ${r.impact >= 0 ? "up" : "down"}`}, signed(r.impact)), " ",
-    r.reason, " ", ruleTag(r.rule), " ", sources(r.sources))));
+    r.reason, " ", ruleTag(r.rule), " ", policyTag(r), " ", sources(r.sources))));
 }
 
 function whatWouldChange(changes) {
@@ -106,6 +109,9 @@ function whatWouldChange(changes) {
 }
 
 const ruleTag = id => (id ? h("code", {class: "rule"}, id) : null);
+// Marks what the organisation policy produced (docs/policy.md): `origin: "policy"`.
+export const policyTag = r => (r && r.origin === "policy" ?
+  h("span", {class: "badge policy", title: "Set by the organisation policy"}, "policy") : null);
 
 function securityGroupRules(rules) {
   const text = () => JSON.stringify(rules, null, 2);
@@ -133,10 +139,12 @@ export function findingsBlock(findings, title, level = "h3") {
     bySeverity.map(([severity, list]) => h("div", {class: "severity-group"},
       h("h4", {}, h("span", {class: `badge sev-${severity}`}, humanize(severity)), ` ${list.length}`),
       h("ul", {}, list.map(f => h("li", {class: "finding", "data-finding": f.id},
-        h("p", {}, h("strong", {}, f.message), " ", h("code", {}, f.id), f.resource ? h("span", {class: "muted"}, ` on ${f.resource}`) : null),
+        h("p", {}, h("strong", {}, f.message), " ", h("code", {}, f.id), " ", policyTag(f), f.resource ? h("span", {class: "muted"}, ` on ${f.resource}`) : null),
         f.remediation ? h("p", {}, h("span", {class: "label"}, "Fix: "), f.remediation) : null,
         f.acknowledged ? h("p", {class: "ack"}, `Accepted risk: ${f.acknowledged.reason}`,
           f.acknowledged.expires ? ` (until ${f.acknowledged.expires})` : "", f.acknowledged.expired ? " \u2014 expired, counts again" : "") : null,
+        f.suppressed ? h("p", {class: "ack"}, `Suppressed by the organisation policy: ${f.suppressed.reason}`,
+          f.suppressed.expires ? ` (until ${f.suppressed.expires})` : " (permanent)") : null,
         sources(f.sources)))))));
 }
 
@@ -147,7 +155,7 @@ function assumptions(list) {
     h("div", {class: "table-wrap"}, h("table", {},
       h("thead", {}, h("tr", {}, ["Field", "Value", "Why"].map(t => h("th", {scope: "col"}, t)))),
       h("tbody", {}, list.map(a => h("tr", {}, h("td", {}, h("code", {}, a.field)),
-        h("td", {}, a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value)), h("td", {}, a.reason)))))));
+        h("td", {}, a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value)), h("td", {}, a.reason, " ", policyTag(a))))))));
 }
 
 export function skeleton(lines = 3) {
