@@ -27,6 +27,7 @@ ECS_DIR = ROOT / "deploy" / "ecs"
 # input (or list of inputs) of each call, in the order they are made.
 ECS_FILES: dict[str, tuple[str, str | None]] = {
     "task-definition.json": ("ecs", "RegisterTaskDefinition"),
+    "task-definition-policy.json": ("ecs", "RegisterTaskDefinition"),  # with an organisation policy from S3
     "service.json": ("ecs", "CreateService"),
     "target-group.json": ("elbv2", None),
     "security-groups.json": ("ec2", None),
