@@ -337,3 +337,24 @@ def test_an_uploaded_proposal_with_wrong_fields_names_them(
     expect(page.locator("#proposal-errors")).to_contain_text("choices.orchestrater")
     expect(page.locator("#proposal-text")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#evaluation .problem")).to_contain_text("422")
+
+
+def test_a_combined_backup_plan_is_shown(page: Page, portal_url: str) -> None:
+    worm = {"backup": {"scope": ["whole_server"], "rpo_minutes": 5, "retention_days": 2555, "compliance": True,
+                       "cross_account": True}}  # fmt: skip
+    page.goto(portal_url + "/" + share_hash(worm))
+    plan = page.locator('article[data-domain="backup"] .plan')
+    expect(plan).to_contain_text("Plan: AWS Elastic Disaster Recovery (DRS) + AWS Backup")
+    expect(plan.locator('li[data-option="aws_backup"]')).to_contain_text("backup.compliance")
+
+
+def test_an_unmet_requirement_is_shown_with_its_advice(page: Page, portal_url: str) -> None:
+    page.goto(portal_url + "/" + share_hash({"backup": {"scope": ["databases"], "rpo_minutes": 1}}))
+    unmet = page.locator('article[data-domain="backup"] .unmet li[data-requirement="backup.rpo_minutes"]')
+    expect(unmet).to_contain_text("Aurora Global Database")
+
+
+def test_an_answer_conditional_on_another_says_so(page: Page, portal_url: str) -> None:
+    fargate = {"platform": {}, "workload": {"kind": "web", "vcpus": 1, "memory_gib": 2}}
+    page.goto(portal_url + "/" + share_hash(fargate))
+    expect(page.locator('article[data-domain="instance_family"] .conditional')).to_contain_text("Only if")
