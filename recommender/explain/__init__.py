@@ -30,7 +30,7 @@ def annotate(
     level: str,
 ) -> None:
     """Add `what_would_change` (and, for level "full", the rule `trace`) to each domain of `document`."""
-    search = Search(profile, facts, kb)
+    search = Search(profile, facts, kb, outcomes)
     for domain_id, outcome in outcomes.items():
         result = document["recommendations"][domain_id]
         result["what_would_change"] = what_would_change(search, outcome)

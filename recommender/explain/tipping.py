@@ -31,7 +31,9 @@ from typing import Any, NamedTuple
 
 from marshmallow import fields, validate
 
+from recommender import cost
 from recommender.conditions import is_number
+from recommender.cost import ESTIMATE_INPUTS
 from recommender.engine import DomainOutcome, complete_facts, ec2_host, priority_weights, score_domain
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
@@ -86,7 +88,7 @@ _WINNER = FactType("enum")  # decision.<domain>: an earlier domain's winner, not
 # computed rules.
 COMPUTED_INPUTS = frozenset({
     "workload.vcpus", "workload.memory_gib", "workload.gpus", "workload.gpu_memory_gib", "workload.free_tier",
-    "workload.count", "workload.kind", "workload.dataset_gib", "region",
+    "workload.count", "workload.dataset_gib", "region",
 })  # fmt: skip
 
 
@@ -225,10 +227,13 @@ def levers(domain: Domain, kb: KnowledgeBase) -> Levers:
 
 def decisions_read(domain: Domain) -> tuple[str, ...]:
     """The earlier domains whose winner the domain's rules read (`decision.<domain>`)."""
-    return tuple(sorted({
-        fact.split(".", 1)[1] for rule in domain.rules for fact in rule.condition.fields
-        if fact.startswith("decision.")
-    }))  # fmt: skip
+    read: tuple[str, ...] | None = domain.cache.get("decisions_read")
+    if read is None:
+        read = domain.cache["decisions_read"] = tuple(sorted({
+            fact.split(".", 1)[1] for rule in domain.rules for fact in rule.condition.fields
+            if fact.startswith("decision.")
+        }))  # fmt: skip
+    return read
 
 
 def _build_levers(domain: Domain) -> Levers:
@@ -531,10 +536,23 @@ def _tidy(value: float, kind: str) -> float | int:
 class Search:
     """Tipping points of every domain of one recommendation; changed facts are shared between domains."""
 
-    def __init__(self, profile: Profile, facts: Mapping[str, Any], kb: KnowledgeBase):
+    def __init__(
+        self, profile: Profile, facts: Mapping[str, Any], kb: KnowledgeBase,
+        outcomes: Mapping[str, DomainOutcome] | None = None,
+    ):  # fmt: skip
         self.profile, self.facts, self.kb = profile, facts, kb
+        self.outcomes = (
+            outcomes or {}
+        )  # every domain's outcome: earlier winners are then worked out rule by rule
+        self._baselines: dict[str, _Baseline] = {}
         self.weights = priority_weights(facts, kb)
         self._changed: dict[tuple[str, str], tuple[Mapping[str, Any], frozenset[str]]] = {}
+        # per change: the instance family's suggested type (EC2 prices) and earlier domains' winners
+        self._hosts: dict[tuple[str, str], Any] = {}
+        self._family: tuple[DomainOutcome, _Baseline] | None = None  # the instance family, unchanged
+        self._flips: dict[tuple[str, str, str], _Flip | None] = {}  # per domain and change key
+        self._family_outcomes: dict[tuple[str, str], DomainOutcome] = {}
+        self._winners: dict[tuple[str, str, str], str | None] = {}
         self._unmet = False
 
     def tipping_points(self, outcome: DomainOutcome) -> list[TippingPoint]:
@@ -542,8 +560,9 @@ class Search:
         baseline = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         found: list[TippingPoint] = []
         self._unmet = bool(outcome.unmet)  # options ranked again for unmet requirements: score changes anew
+        moving = self._decision_fields(outcome.domain)  # fields that may move an earlier winner it reads
         for path in changeable_fields(lever):
-            exact = self._unmet or self._rescored(path, outcome.domain, lever)
+            exact = self._unmet or self._rescored(path, outcome.domain, lever) or path in moving
             if not exact and not baseline.reachable(path):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
@@ -576,12 +595,9 @@ class Search:
     def _may_flip(self, change: Change, baseline: _Baseline, lever: Levers) -> bool:
         return self._flip(change, baseline, lever, exact=False) is not None
 
-    @staticmethod
-    def _rescored(path: str, domain: Domain, lever: Levers) -> bool:
-        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS), as in a domain whose
-        rules read earlier winners, which a change may move."""
-        if decisions_read(domain):
-            return True
+    def _rescored(self, path: str, domain: Domain, lever: Levers) -> bool:
+        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS; the kind too when a
+        data set is sized with its kind's memory headroom)."""
         if not domain.computed_rules:
             return False
         if (
@@ -589,31 +605,27 @@ class Search:
         ):  # priced with the instance family's winner, which any change may move
             return True
         priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
-        return path in COMPUTED_INPUTS or path in priorities or bool(lever.excludes.get(path))
+        headroom = path == "workload.kind" and bool(self.facts.get("workload.dataset_gib"))
+        return path in COMPUTED_INPUTS or headroom or path in priorities or bool(lever.excludes.get(path))
 
     def _rescore(self, change: Change, baseline: _Baseline) -> _Flip | None:
         facts, _ = self.changed_facts(change)
-        host = None
-        if baseline.domain.id != "instance_family" and "instance_family" in self.profile.domains:
-            host = ec2_host(
-                {"instance_family": score_domain(self.kb.domains["instance_family"], facts, self.kb)}
-            )
-        read = set(decisions_read(baseline.domain))
-        if read:  # the earlier winners it reads, decided again on the changed facts (as engine.decide does)
-            order = self.kb.decision_order[: self.kb.decision_order.index(baseline.domain.id)]
-            for earlier in reversed(order):  # and those that these read
-                if earlier in read:
-                    read.update(decisions_read(self.kb.domains[earlier]))
+        host = self._host(change) if baseline.domain.id != "instance_family" else None
+        winners = self._earlier_winners(change, baseline.domain)
+        if winners:  # the earlier winners it reads, decided again on the changed facts (as decide does)
             facts = dict(facts)
-            for earlier in order:
-                if earlier in self.profile.domains and earlier in read:
-                    decided = score_domain(self.kb.domains[earlier], facts, self.kb, host).winner
-                    if decided is not None:
-                        facts[f"decision.{earlier}"] = decided.option.id
-                    else:
-                        facts.pop(f"decision.{earlier}", None)
-        outcome = score_domain(baseline.domain, facts, self.kb, host)
+            for earlier, decided in winners.items():
+                if decided is not None:
+                    facts[f"decision.{earlier}"] = decided
+                else:
+                    facts.pop(f"decision.{earlier}", None)
+        if baseline.domain.id == "instance_family":
+            outcome = self._family_under(change)
+        else:
+            outcome = score_domain(baseline.domain, facts, self.kb, host)
         winner = outcome.winner
+        # a later domain that reads this one's winner under the same change finds it here
+        self._winners[(*self._change_key(change), baseline.domain.id)] = winner.option.id if winner else None
         if winner is None or (baseline.winner is not None and winner.option.id == baseline.lever.option_ids[
                 baseline.winner]):  # fmt: skip
             return None
@@ -621,11 +633,137 @@ class Search:
         before = {baseline.lever.option_ids[n] for n in baseline.excluded}
         return _Flip(winner.option.id, margin, frozenset(i.option.id for i in outcome.excluded) - before)
 
+    def _scored_anew(self, change: Change, domain: Domain, lever: Levers, unmet: bool | None = None) -> bool:
+        """Whether the change is scored from scratch rather than rule by rule: options ranked again for
+        unmet requirements, an earlier winner the domain reads moved, or a computed rule's input moved (for
+        a domain priced with the instance family's suggestion: that suggestion, an estimate's input, the
+        rule's priority, or an exclusion that changes the cheapest ranked option)."""
+        if (self._unmet if unmet is None else unmet) or self._moves_decision(change, domain):
+            return True
+        if not domain.computed_rules or domain.id == "instance_family":
+            return self._rescored(change.field, domain, lever)
+        priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
+        return (
+            change.field in ESTIMATE_INPUTS.get(domain.id, ())
+            or change.field in priorities
+            or bool(lever.excludes.get(change.field))
+            or self._host(change) != self._host(None)
+        )
+
+    def _host(self, change: Change | None) -> Any:
+        """The instance family's suggested type with the change applied (what EC2 hosts are priced with);
+        None: without a change."""
+        if "instance_family" not in self.profile.domains:
+            return None
+        family = self.kb.domains["instance_family"]
+        flever = levers(family, self.kb)
+        moves = change is not None and (
+            change.field in COMPUTED_INPUTS or change.field in changeable_fields(flever)
+        )
+        key = self._change_key(change) if change is not None and moves else ("", "")
+        if key in self._hosts:
+            return self._hosts[key]
+        if self._family is None:
+            outcome = score_domain(family, self.facts, self.kb)
+            self._family = outcome, _Baseline(outcome, flever, self.facts, self.weights, self.kb)
+        outcome, baseline = self._family
+        if change is None or not moves:
+            host = ec2_host({"instance_family": outcome})
+        elif outcome.unmet or self._rescored(change.field, family, flever):  # sizes or prices move: anew
+            host = ec2_host({"instance_family": self._family_under(change)})
+        else:  # sizes stay: the suggested type is the new winner's (rule by rule, as its own search does)
+            flip = self._flip(change, baseline, flever, exact=True)
+            winner = (
+                flip.winner if flip is not None else (outcome.winner.option.id if outcome.winner else None)
+            )
+            sizes = {item.option.id: item.size for item in (*outcome.ranked, *outcome.excluded)}
+            host = sizes.get(winner) if winner else None
+        self._hosts[key] = host
+        return host
+
+    def _family_under(self, change: Change) -> DomainOutcome:
+        """The instance family scored anew with the change applied, once per change (its own search and
+        the EC2 prices of the launch type share it)."""
+        key = self._change_key(change)
+        if key not in self._family_outcomes:
+            facts = self.changed_facts(change)[0]
+            self._family_outcomes[key] = score_domain(self.kb.domains["instance_family"], facts, self.kb)
+        return self._family_outcomes[key]
+
+    def _earlier_winners(self, change: Change, domain: Domain) -> dict[str, str | None]:
+        """The winners of the earlier domains the domain's rules read (and those these read), in decision
+        order, with the change applied; worked out once per change and shared by the domains."""
+        read = set(decisions_read(domain))
+        if not read:
+            return {}
+        order = self.kb.decision_order[: self.kb.decision_order.index(domain.id)]
+        for earlier in reversed(order):
+            if earlier in read:
+                read.update(decisions_read(self.kb.domains[earlier]))
+        return {e: self._winner_under(change, e) for e in order if e in read and e in self.profile.domains}
+
+    def _winner_under(self, change: Change, domain_id: str) -> str | None:
+        """A domain's winner with the change applied: rule by rule from its outcome where that is exact,
+        else scored anew (which keeps it here too)."""
+        key = (*self._change_key(change), domain_id)
+        if key not in self._winners:
+            domain, outcome = self.kb.domains[domain_id], self.outcomes.get(domain_id)
+            lever = levers(domain, self.kb)
+            if outcome is None:
+                facts = dict(self.changed_facts(change)[0])
+                facts.update(
+                    {f"decision.{d}": w for d, w in self._earlier_winners(change, domain).items() if w}
+                )
+                top = score_domain(domain, facts, self.kb, self._host(change)).winner
+                self._winners[key] = top.option.id if top is not None else None
+            elif self._scored_anew(change, domain, lever, unmet=bool(outcome.unmet)):
+                self._rescore(change, self._baseline(domain_id))
+            else:
+                flip = self._flip(change, self._baseline(domain_id), lever, exact=True)
+                stays = outcome.winner.option.id if outcome.winner else None
+                self._winners[key] = flip.winner if flip is not None else stays
+        return self._winners[key]
+
+    def _baseline(self, domain_id: str) -> _Baseline:
+        if domain_id not in self._baselines:
+            outcome = self.outcomes[domain_id]
+            lever = levers(outcome.domain, self.kb)
+            self._baselines[domain_id] = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
+        return self._baselines[domain_id]
+
+    def _decision_fields(self, domain: Domain) -> frozenset[str]:
+        """The fields whose changes may move an earlier winner the domain's rules read."""
+        return frozenset(
+            path
+            for earlier in decisions_read(domain)
+            for path in changeable_fields(levers(self.kb.domains[earlier], self.kb))
+        )
+
+    def _moves_decision(self, change: Change, domain: Domain) -> bool:
+        """Whether the change moves an earlier winner the domain's rules read (then it is scored anew)."""
+        if change.field not in self._decision_fields(domain):
+            return False
+        winners = self._earlier_winners(change, domain)
+        return any(self.facts.get(f"decision.{d}") != w for d, w in winners.items())
+
+    def _change_key(self, change: Change) -> tuple[str, str]:
+        """What identifies a change's effect. Regions act only through the sizes they offer (no rule reads
+        the Region, and prices are one Region's): Regions that offer the same cheapest fitting size of every
+        family give the same answer, so they share one key."""
+        if change.field != "region" or "instance_family" not in self.kb.domains:
+            return change.field, repr(change.value)
+        family = self.kb.domains["instance_family"]
+        sizes = cost.family_sizes(family.options, self.changed_facts(change)[0], family.cache)
+        return change.field, repr(tuple(size.name if size else None for size in sizes))
+
     def _try(self, change: Change, baseline: _Baseline, lever: Levers) -> TippingPoint | None:
-        if self._unmet or self._rescored(change.field, baseline.domain, lever):
-            flip = self._rescore(change, baseline)
+        key = (baseline.domain.id, *self._change_key(change))
+        if key in self._flips:
+            flip = self._flips[key]
+        elif self._scored_anew(change, baseline.domain, lever):
+            flip = self._flips[key] = self._rescore(change, baseline)
         else:
-            flip = self._flip(change, baseline, lever, exact=True)
+            flip = self._flips[key] = self._flip(change, baseline, lever, exact=True)
         if flip is None:
             return None
         current = self.facts.get(change.field)
