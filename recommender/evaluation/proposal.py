@@ -969,6 +969,12 @@ def within(inner: Network, outer: Network) -> bool:
     return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
+def covers(cidrs: Iterable[Network], whole: Network) -> bool:
+    """True when the ranges together hold every address of `whole` (0.0.0.0/1 + 128.0.0.0/1 cover 0.0.0.0/0)."""
+    inside = [c for c in cidrs if within(c, whole)]
+    return any(c == whole for c in ipaddress.collapse_addresses(inside))  # type: ignore[type-var]
+
+
 @functools.lru_cache(maxsize=16384)
 def _net(text: str) -> Network:
     """Parsed once per distinct text (a batch repeats the same CIDRs); raises ValueError."""
