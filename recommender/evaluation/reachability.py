@@ -77,6 +77,14 @@ class Route:
     references_ok: bool  # may a security group rule reference the other side's group?
     reference_note: str = ""
     node: str | None = None  # the diagram node the route goes through (VPC, gateway, or the outside end)
+    inbound_only: bool = False  # references match only in inbound rules (a transit gateway)
+
+    def outbound(self) -> Route:
+        """The route as the source's outbound rules see it."""
+        if not self.inbound_only or not self.references_ok:
+            return self
+        return Route(self.hop, False, f"{self.node} supports security group references only in inbound rules "
+                     f"(an outbound rule cannot name a group across a transit gateway)", self.node)  # fmt: skip
 
 
 def protocol_matches(rule: Rule, protocol: str) -> bool:
@@ -251,7 +259,11 @@ class Tracer:
                     f"{tgw.id} does not have security group referencing enabled"
                 )  # fmt: skip
                 return Route(
-                    f"route {a.id} -> {b.id} via {tgw.id}", tgw.security_group_referencing, note, node=tgw.id
+                    f"route {a.id} -> {b.id} via {tgw.id}",
+                    tgw.security_group_referencing,
+                    note,
+                    node=tgw.id,
+                    inbound_only=True,
                 )
         if blockers:
             return blockers[0]
@@ -386,6 +398,7 @@ class Tracer:
         if not groups:
             tr.passed(f"{source.id} default security group outbound (all traffic)", source.id)
             return True
+        route = route.outbound()
         for group_id in groups:
             group = self.t.security_groups[group_id]
             if group.outbound is None:

@@ -85,6 +85,39 @@ def test_transit_gateway_routes_and_security_group_referencing(evaluate_doc: Any
     assert "sg-db inbound" in f["blocked_by"] and "security group referencing" in f["blocked_by"]
 
 
+@pytest.mark.parametrize(("route", "destination", "reachable"), [
+    ("tgw", "sg-db", False),  # AWS: security group references over a transit gateway work inbound only
+    ("tgw", "10.1.0.0/16", True),
+    ("peering", "sg-db", True),  # a same-Region peering allows them in outbound rules too
+])  # fmt: skip
+def test_outbound_group_reference_across_a_transit_gateway_does_not_match(
+    route: str, destination: str, reachable: bool, evaluate_doc: Any
+) -> None:
+    doc = base()
+    two_vpcs(doc)
+    if route == "tgw":
+        doc["topology"]["transit_gateways"] = [
+            {"id": "tgw-1", "attachments": ["vpc-main", "vpc-b"], "routes": True}
+        ]
+    else:
+        doc["topology"]["peerings"] = [{"id": "pcx-1", "vpcs": ["vpc-main", "vpc-b"], "routes": True}]
+    group(doc, "sg-app")["outbound"] = [{"protocol": "tcp", "ports": "3306", "destination": destination}]
+    result = evaluate_doc(doc)
+    f = flow(result)
+    assert f["reachable"] is reachable
+    if not reachable:
+        assert f["blocked_by"] == (
+            "sg-app outbound (egress): no rule allows tcp 3306 to db (10.1.2.0/24 (subnet-db), sg-db): the rule "
+            "naming sg-db does not apply: tgw-1 supports security group references only in inbound rules (an "
+            "outbound rule cannot name a group across a transit gateway)"
+        )
+        unreachable = next(x for x in result["findings"] if x["id"] == "flow-unreachable")
+        assert (
+            unreachable["remediation"] == "Add an outbound rule to sg-app allowing tcp 3306 to 10.1.0.0/16."
+        )
+        assert "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html" in unreachable["sources"]
+
+
 def test_transit_gateway_is_regional(evaluate_doc: Any) -> None:
     doc = base()
     two_vpcs(doc, region_b="eu-west-1")
