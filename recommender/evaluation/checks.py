@@ -279,6 +279,30 @@ def overlap_hits(proposal: Proposal) -> Iterator[Hit]:
                     }, tgw.at)  # fmt: skip
 
 
+# Resources AWS gives the VPC's default security group when none is named (EC2 RunInstances, RDS, ELBv2,
+# ECS awsvpc tasks, Lambda in a VPC).
+DEFAULT_GROUP_TYPES = frozenset({"ec2", "rds", "load_balancer", "ecs_service", "lambda"})
+
+
+def default_group_hits(proposal: Proposal) -> Iterator[Hit]:
+    """A resource that uses its VPC's default security group: named (a group with `default: true` or id
+    `default`), or implied (a resource in a subnet that lists no security group)."""
+    t = proposal.topology
+    for resource in t.resources.values():
+        vpc = t.vpc_of(resource)
+        if vpc is None:
+            continue
+        used = [g for g in resource.security_groups if t.security_groups[g].default]
+        if not resource.security_groups and resource.type in DEFAULT_GROUP_TYPES:
+            yield Hit("sg-default-in-use", resource.id, {
+                "resource": resource.id, "vpc": vpc.id, "how": "lists no security group, so it gets",
+            }, resource.at)  # fmt: skip
+        for group in used:
+            yield Hit("sg-default-in-use", resource.id, {
+                "resource": resource.id, "vpc": vpc.id, "how": f"uses {group},",
+            }, resource.at)  # fmt: skip
+
+
 def is_stateful(resource: Resource, data: NetworkData) -> bool:
     if resource.stateful is not None:
         return resource.stateful

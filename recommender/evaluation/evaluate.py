@@ -18,6 +18,7 @@ from recommender.evaluation.checks import (
     NetworkData,
     backup_missing_hits,
     database_hits,
+    default_group_hits,
     overlap_hits,
     security_group_hits,
 )
@@ -68,6 +69,7 @@ def evaluate(
     flows, flow_hits, traced = trace_flows(proposal, data)
     hits += security_group_hits(proposal, data)
     hits += database_hits(proposal)
+    hits += default_group_hits(proposal)
     hits += overlap_hits(proposal)
     hits += flow_hits
     hits += backup_missing_hits(proposal, data)

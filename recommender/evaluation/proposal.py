@@ -263,6 +263,12 @@ class SecurityGroupSchema(StrictSchema):
         fields.Nested(SgOutboundRuleSchema),
         metadata=_meta("Outbound", "Allow rules for outgoing traffic (omitted: all traffic, as AWS creates it)."),
     )  # fmt: skip
+    default = StrictBoolean(
+        metadata=_meta(
+            "Default", "true for its VPC's default security group (the one AWS creates, named default); "
+            "a group whose id is 'default' is one too.",
+        )
+    )  # fmt: skip
     origin = _origin()
 
 
@@ -598,6 +604,7 @@ class SecurityGroup:
     inbound: tuple[Rule, ...]
     outbound: tuple[Rule, ...] | None  # None: the default, all traffic
     at: Location
+    default: bool = False  # its VPC's default security group
 
 
 @dataclass(frozen=True, slots=True)
@@ -866,7 +873,8 @@ class _Builder:
                     )
                     for j, r in enumerate(d["outbound"])
                 )
-            groups[d["id"]] = SecurityGroup(d["id"], d["vpc"], inbound, outbound, at)
+            is_default = bool(d.get("default", d["id"] == "default"))
+            groups[d["id"]] = SecurityGroup(d["id"], d["vpc"], inbound, outbound, at, is_default)
         acls: dict[str, NetworkAcl] = {}
         for raw_acl, d, at in self.items("topology", "network_acls"):
             if self.ref(subnets, d["subnet"], f"{at.path}.subnet", "subnet") and d["subnet"] in acls:

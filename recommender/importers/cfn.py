@@ -25,6 +25,7 @@ from recommender.importers.model import (
     ProposalBuilder,
     RouteTable,
     classic_elb_group,
+    default_group_id,
     is_shape_error,
     port_range,
     protocol_name,
@@ -238,6 +239,8 @@ class Template:
                   "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
         if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
             return resource
+        if attribute == "DefaultSecurityGroup" and kind == "AWS::EC2::VPC":
+            return default_group_id(resource)
         in_default_vpc = not props.get("SecurityGroups") and not props.get("Subnets")
         elb_group = (
             kind == "AWS::ElasticLoadBalancing::LoadBalancer" and attribute == "SourceSecurityGroup.GroupName"
@@ -734,7 +737,8 @@ class CfnImporter:
     def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
         """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
         names = self.get_list(t, lid, props, "SecurityGroups")
-        known = [name for name in names if isinstance(name, str) and self._template_group(t, name)]
+        known = [name for name in names if isinstance(name, str)
+                 and (self._template_group(t, name) or name == default_group_id(None))]  # fmt: skip
         if len(known) < len(names):
             self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
         return known

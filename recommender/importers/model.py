@@ -123,6 +123,11 @@ class Database:
     replica_of: Any = None  # a read replica's source: it inherits the source's subnet group
 
 
+def default_group_id(vpc: str | None) -> str:
+    """The id a VPC's default security group gets here ('default' when its VPC is the Region's default)."""
+    return f"{vpc}-default-sg" if vpc else "default"
+
+
 INTERNET = "internet"  # the resource that stands for clients on the internet, in derived flows
 
 
@@ -307,6 +312,22 @@ class ProposalBuilder:
         group: dict[str, Any] = {"id": sg_id, "vpc": None, "inbound": []}  # outbound omitted: AWS's default
         self.security_groups[sg_id] = group
         return group
+
+    def _default_group(self, group_id: str, user: dict[str, Any]) -> None:
+        """A VPC's default security group named by a resource (GetAtt Vpc.DefaultSecurityGroup, the name
+        'default'): modelled with the rules AWS creates it with, all traffic from its own members and all
+        outbound, and said so."""
+        vpc = next((v for v in self.vpcs if default_group_id(v) == group_id), None)
+        if vpc is None and group_id != default_group_id(None):
+            return
+        group = self.add_security_group(group_id, vpc, user.get("origin") or {})
+        group["inbound"] = [{"protocol": "all", "ports": "all", "source": group_id}]
+        del group["outbound"]
+        group["default"] = True
+        if vpc is None:
+            self.defaulted_groups[group_id] = f"{user['id']}'s security group default"
+        self.assume(f"{group_id} is {'the' if vpc is None else vpc + chr(39) + 's'} default security group: "
+                    f"modelled with AWS's default rules (all traffic from its members, all outbound)")  # fmt: skip
 
     def add_resource(self, resource: dict[str, Any]) -> None:
         self.resources[resource["id"]] = resource
@@ -899,6 +920,8 @@ class ProposalBuilder:
             elif subnet and subnet not in self.subnets:
                 self._place(resource, resource["id"], f"subnet {subnet} is not part of this source")
             for group in resource.get("security_groups") or []:
+                if group not in self.security_groups:
+                    self._default_group(group, resource)
                 if group not in self.security_groups or group in self.external_groups:
                     self.unknown_groups.add(resource["id"])
                     external = self.security_groups.get(group) or self._external_group(group)

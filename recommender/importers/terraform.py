@@ -209,6 +209,7 @@ class TerraformImporter:
             "aws_ec2_transit_gateway": (0, self.transit_gateway),
             "aws_subnet": (1, self.subnet),
             "aws_security_group": (1, self.security_group),
+            "aws_default_security_group": (1, self.default_security_group),
             "aws_route_table": (1, self.route_table),
             "aws_network_acl": (1, self.network_acl),
             "aws_vpc_peering_connection": (1, self.peering),
@@ -421,6 +422,11 @@ class TerraformImporter:
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
                 for peer in self._block_peers(p, r, block, "security_groups", self_ref):
                     group[direction].append(self._rule(p, r, block, direction, peer))
+
+    def default_security_group(self, p: Plan, r: Resource) -> None:
+        """aws_default_security_group: Terraform adopts the VPC's default group and sets its rules."""
+        self.security_group(p, r)
+        self.b.security_groups[r.id]["default"] = True
 
     def security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.values.get("type") == "ingress" else "outbound"
