@@ -96,6 +96,11 @@ def evaluate(
             "flows": {"total": len(flows), "reachable": sum(1 for f in flows if f["reachable"])},
         },
     }
+    notes = [f"{r.id} has no subnet: its network checks (security groups, subnet, reachability) are skipped; "
+             f"only its backups and settings are reviewed"
+             for r in proposal.topology.resources.values() if r.type == "rds" and r.subnet is None]  # fmt: skip
+    if notes:
+        result["notes"] = notes
     if proposal.imported is not None:
         result["import"] = dict(proposal.imported)
     if diagram:

@@ -47,7 +47,9 @@ RESOURCE_TYPES = (
     "on_premises",
     "internet",
 )
-IN_SUBNET = ("ec2", "ecs_service", "eks_pod", "rds", "load_balancer")  # must name a subnet
+IN_SUBNET = ("ec2", "ecs_service", "eks_pod", "load_balancer")  # must name a subnet
+# An rds resource may leave out its subnet (a topology given for backup review only): its network checks
+# are skipped and the evaluation says so; a flow to or from it is refused.
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6", "all": "all", "-1": "all",
              "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}  # fmt: skip
 ALL_PORTS = (0, 65535)
@@ -321,7 +323,12 @@ class ResourceSchema(StrictSchema):
         required=True, validate=validate.OneOf(RESOURCE_TYPES),
         metadata=_meta("Type", "ec2, ecs_service, eks_pod, lambda, rds, load_balancer, on_premises or internet."),
     )  # fmt: skip
-    subnet = Identifier(metadata=_meta("Subnet", "The subnet it runs in (not for on_premises and internet)."))
+    subnet = Identifier(
+        metadata=_meta(
+            "Subnet", "The subnet it runs in (not for on_premises and internet). Optional for rds: "
+            "without it only the database's backups are reviewed and its network checks are skipped (said so).",
+        )
+    )  # fmt: skip
     security_groups = fields.List(
         Identifier(), load_default=list,
         metadata=_meta("Security groups", "Its security groups (none: the VPC's default group)."),
@@ -927,6 +934,11 @@ class _Builder:
             ok = self.ref(resources, d["target"], f"{at.path}.to", "resource") and ok
             if ok and d["source"] == d["target"]:
                 self.error(f"{at.path}.to", "A flow goes from one resource to another.")
+            for end, key in ((d["source"], "from"), (d["target"], "to")):
+                if ok and resources[end].type == "rds" and resources[end].subnet is None:
+                    ok = False
+                    self.error(f"{at.path}.{key}", f"{end} has no subnet: give its 'subnet' to check a flow to or "
+                                                   f"from it (without one only its backups are reviewed).")  # fmt: skip
             flows.append(Flow(d["source"], d["target"], d["port"], d["protocol"], at))
         return Topology(
             vpcs=vpcs, subnets=subnets, peerings=tuple(peerings), transit_gateways=tuple(tgws), vpns=tuple(vpns),
