@@ -383,6 +383,15 @@ class CfnImporter:
             "AWS::EC2::VPNConnectionRoute": (2, self.vpn_connection_route),
             "AWS::EC2::Instance": (2, self.instance),
             "AWS::RDS::DBInstance": (2, self.db_instance),
+            "AWS::DocDB::DBSubnetGroup": (1, self.db_subnet_group),
+            "AWS::Neptune::DBSubnetGroup": (1, self.db_subnet_group),
+            "AWS::ElastiCache::SubnetGroup": (1, self.cache_subnet_group),
+            "AWS::DocDB::DBCluster": (1, self.docdb_cluster),
+            "AWS::Neptune::DBCluster": (1, self.neptune_cluster),
+            "AWS::DocDB::DBInstance": (2, self.cluster_instance),
+            "AWS::Neptune::DBInstance": (2, self.cluster_instance),
+            "AWS::ElastiCache::ReplicationGroup": (1, self.cache_replication_group),
+            "AWS::ElastiCache::CacheCluster": (2, self.cache_cluster),
             "AWS::ECS::Cluster": (2, self.ecs_cluster),
             "AWS::ECS::Service": (2, self.ecs_service),
             "AWS::EKS::Cluster": (2, self.eks_cluster),
@@ -791,6 +800,48 @@ class CfnImporter:
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+
+    # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
+
+    def _database_like(
+        self, t: Template, lid: str, props: Any, service: str, keys: tuple[str, str, str, str]
+    ) -> None:
+        subnet_group, groups, retention, engine = keys
+        self.b.add_database(Database(
+            lid, self.where(t, lid), self.origin(t, lid),
+            engine=self.get(t, lid, props, engine) if engine else None,
+            port=self.get(t, lid, props, "Port"),
+            subnet_group=self.get(t, lid, props, subnet_group),
+            security_groups=self.get_list(t, lid, props, groups),
+            retention=self.get(t, lid, props, retention),
+            cluster=True, service=service,
+        ))  # fmt: skip
+
+    def docdb_cluster(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
+        self._database_like(t, lid, props, "docdb", keys)
+
+    def neptune_cluster(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
+        self._database_like(t, lid, props, "neptune", keys)
+
+    def cluster_instance(self, t: Template, lid: str, props: Any) -> None:
+        self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "DBClusterIdentifier"), None)
+
+    def cache_subnet_group(self, t: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(t, lid, props, "CacheSubnetGroupName")]
+        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+
+    def cache_replication_group(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("CacheSubnetGroupName", "SecurityGroupIds", "SnapshotRetentionLimit", "Engine")
+        self._database_like(t, lid, props, "elasticache", keys)
+
+    def cache_cluster(self, t: Template, lid: str, props: Any) -> None:
+        if "ReplicationGroupId" in props:  # a node of a replication group: evaluated with it
+            self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "ReplicationGroupId"), None)
+            return
+        keys = ("CacheSubnetGroupName", "VpcSecurityGroupIds", "SnapshotRetentionLimit", "Engine")
+        self._database_like(t, lid, props, "elasticache", keys)
 
     def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.orchestrators.add("ecs")

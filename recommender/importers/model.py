@@ -121,6 +121,19 @@ class Database:
     retention: Any = None  # automated backup retention in days; None: not set (AWS's default, 1 day)
     cluster: bool = False
     replica_of: Any = None  # a read replica's source: it inherits the source's subnet group
+    service: str = "rds"  # rds, docdb, neptune or elasticache (database-like, modelled as type rds)
+
+
+# Database-like services other than RDS, imported as `type: rds` with their port and backup settings.
+# Default ports and backup retention (days) when not set: DocumentDB (CreateDBCluster: 27017, 1 day),
+# Neptune (8182, 1 day), ElastiCache (CreateReplicationGroup/CreateCacheCluster: SnapshotRetentionLimit 0,
+# i.e. no automatic backups; Memcached has none and holds no durable state). None has a public endpoint.
+SERVICES = {
+    "docdb": ("Amazon DocumentDB cluster", 27017, 1),
+    "neptune": ("Amazon Neptune cluster", 8182, 1),
+    "elasticache": ("Amazon ElastiCache", None, 0),
+}
+CACHE_PORTS = {"redis": 6379, "valkey": 6379, "memcached": 11211}
 
 
 def default_group_id(vpc: str | None) -> str:
@@ -640,6 +653,8 @@ class ProposalBuilder:
 
     def _resolve_database(self, db: Database) -> dict[str, Any]:
         resource = self.resources[db.id]
+        if db.service != "rds":
+            return self._resolve_database_like(db, resource)
         engine = normalize_engine(str(db.engine)) if db.engine else None
         if engine:
             resource["engine"] = engine
@@ -648,6 +663,57 @@ class ProposalBuilder:
             resource["port"] = int(port)
         else:
             self.assume(f"{db.where}: engine {db.engine} and port unknown: no flows to it are derived")
+        self._place_database(db, resource)
+        resource["publicly_accessible"] = self._publicly_accessible(db, engine, resource.get("subnet"))
+        resource["stateful"] = True
+        retention = db.retention
+        if retention is None and db.replica_of is None:
+            self.assume(f"{db.where}: no backup retention period: AWS's default of 1 day assumed")
+            retention = 1
+        if retention is not None and int(retention) > 0:
+            self.backup.add("rds_automated_backups")
+        elif retention is not None:
+            resource["automated_backups"] = False  # retention 0: this database has none
+        resource["origin"] = db.origin
+        return resource
+
+    def _resolve_database_like(self, db: Database, resource: dict[str, Any]) -> dict[str, Any]:
+        """DocumentDB, Neptune, ElastiCache: placed like an RDS database, never public (none of them has a
+        public endpoint), with the service's port and backup retention defaults, each said so."""
+        name, port, retention = SERVICES[db.service]
+        engine = str(db.engine).lower() if db.engine else None
+        if db.service == "elasticache":
+            engine = engine or "redis"
+            name = f"{name} ({engine})"
+            port = CACHE_PORTS.get(engine)
+        resource["description"] = f"{name}, modelled as a database (type rds)"
+        if db.port not in (None, ""):
+            port = int(db.port)
+        if port is not None:
+            resource["port"] = int(port)
+        self._place_database(db, resource)
+        resource["publicly_accessible"] = False
+        if engine == "memcached":  # no backups, no durable state
+            resource["stateful"] = False
+            self.assume(f"{db.where}: Memcached holds no durable state and has no backups: not stateful")
+        else:
+            resource["stateful"] = True
+            if db.retention in (None, ""):
+                self.assume(
+                    f"{db.where}: no backup retention set: {name}'s default of {retention} day(s) assumed"
+                )
+            days = int(db.retention) if db.retention not in (None, "") else retention
+            if days > 0:
+                self.backup.add("rds_automated_backups")
+                self.assume(
+                    f"{db.where}: its automated backups ({days} day(s)) count as rds_automated_backups"
+                )
+            else:
+                resource["automated_backups"] = False
+        resource["origin"] = db.origin
+        return resource
+
+    def _place_database(self, db: Database, resource: dict[str, Any]) -> None:
         group, subnets = db.subnet_group or None, db.subnets
         source = self.resources.get(str(db.replica_of)) if db.replica_of else None
         if subnets is None and group is None and source is not None and "subnet" in source:
@@ -672,18 +738,6 @@ class ProposalBuilder:
         public = [s for s in subnets if s in self.subnets and self.is_public(s)]
         ordered = public[:1] + [s for s in subnets if s not in public[:1]]
         resource.update(self.placement(db.where, ordered, db.security_groups))
-        resource["publicly_accessible"] = self._publicly_accessible(db, engine, resource.get("subnet"))
-        resource["stateful"] = True
-        retention = db.retention
-        if retention is None and db.replica_of is None:
-            self.assume(f"{db.where}: no backup retention period: AWS's default of 1 day assumed")
-            retention = 1
-        if retention is not None and int(retention) > 0:
-            self.backup.add("rds_automated_backups")
-        elif retention is not None:
-            resource["automated_backups"] = False  # retention 0: this database has none
-        resource["origin"] = db.origin
-        return resource
 
     def _publicly_accessible(self, db: Database, engine: str | None, subnet: Any) -> bool:
         """PubliclyAccessible, or AWS's default when it is not set (RDS API reference, CreateDBInstance

@@ -215,6 +215,15 @@ class TerraformImporter:
             "aws_vpc_peering_connection": (1, self.peering),
             "aws_vpc_peering_connection_accepter": (1, self.nothing),
             "aws_db_subnet_group": (1, self.db_subnet_group),
+            "aws_docdb_subnet_group": (1, self.db_subnet_group),
+            "aws_neptune_subnet_group": (1, self.db_subnet_group),
+            "aws_elasticache_subnet_group": (1, self.db_subnet_group),
+            "aws_docdb_cluster": (1, self.docdb_cluster),
+            "aws_neptune_cluster": (1, self.neptune_cluster),
+            "aws_docdb_cluster_instance": (2, self.rds_cluster_instance),
+            "aws_neptune_cluster_instance": (2, self.rds_cluster_instance),
+            "aws_elasticache_replication_group": (1, self.cache_replication_group),
+            "aws_elasticache_cluster": (2, self.cache_cluster),
             "aws_rds_cluster": (1, self.rds_cluster),
             "aws_vpn_connection": (2, self.vpn_connection),
             "aws_vpn_gateway_attachment": (1, self.vpn_gateway_attachment),
@@ -581,6 +590,42 @@ class TerraformImporter:
         accessible = r.values.get("publicly_accessible")
         cluster = self.one(p, r, "cluster_identifier")
         self.b.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
+
+    # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
+
+    def _database_like(self, p: Plan, r: Resource, service: str, keys: tuple[str, str, str]) -> None:
+        subnet_group, groups, retention = keys
+        self.b.add_database(Database(
+            r.id, r.address, self.origin(p, r),
+            engine=self.one(p, r, "engine") if service == "elasticache" else None,
+            port=self.one(p, r, "port"),
+            subnet_group=self.one(p, r, subnet_group),
+            security_groups=self.many(p, r, groups),
+            retention=r.values.get(retention),
+            cluster=True, service=service,
+        ))  # fmt: skip
+
+    def docdb_cluster(self, p: Plan, r: Resource) -> None:
+        self._database_like(
+            p, r, "docdb", ("db_subnet_group_name", "vpc_security_group_ids", "backup_retention_period")
+        )
+
+    def neptune_cluster(self, p: Plan, r: Resource) -> None:
+        self._database_like(p, r, "neptune", ("neptune_subnet_group_name", "vpc_security_group_ids",
+                                               "backup_retention_period"))  # fmt: skip
+
+    def cache_replication_group(self, p: Plan, r: Resource) -> None:
+        self._database_like(
+            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+        )
+
+    def cache_cluster(self, p: Plan, r: Resource) -> None:
+        if r.values.get("replication_group_id"):  # a node of a replication group: evaluated with it
+            self.b.add_cluster_member(r.address, self.one(p, r, "replication_group_id"), None)
+            return
+        self._database_like(
+            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+        )
 
     def ecs_cluster(self, p: Plan, r: Resource) -> None:
         self.b.orchestrators.add("ecs")
