@@ -236,7 +236,7 @@ class Template:
         kind = self.resources[resource].get("Type", "")
         props = self.resources[resource].get("Properties") or {}
         own_id = {"GroupId", "Id", "SubnetId", "RouteTableId", "NetworkAclId", "TransitGatewayId", "Arn",
-                  "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
+                  "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId", "PrefixListId"}  # fmt: skip
         if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
             return resource
         if attribute == "DefaultSecurityGroup" and kind == "AWS::EC2::VPC":
@@ -364,6 +364,7 @@ class CfnImporter:
             "AWS::EC2::EIP": (0, self.nothing),
             "AWS::EC2::TransitGateway": (0, self.transit_gateway),
             "AWS::EC2::Subnet": (1, self.subnet),
+            "AWS::EC2::PrefixList": (0, self.prefix_list),
             "AWS::EC2::SecurityGroup": (1, self.security_group),
             "AWS::EC2::RouteTable": (1, self.route_table),
             "AWS::EC2::NetworkAcl": (1, self.network_acl),
@@ -614,7 +615,14 @@ class CfnImporter:
         name = self.get(t, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
         if isinstance(name, str) and self._template_group(t, name):  # a group by name: the default VPC
             return {"protocol": protocol, "ports": ports, peer_key: name, "origin": origin}
-        other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
+        if f"{prefix}PrefixListId" in item:
+            rule = {"protocol": protocol, "ports": ports, "origin": origin}
+            where = f"{origin['file']}:{origin.get('line')}: {lid}"
+            rules = self.b.prefix_list_rules(
+                self.get(t, lid, item, f"{prefix}PrefixListId"), rule, peer_key, where
+            )
+            return rules or None
+        other = [key for key in ("SourceSecurityGroupName",) if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
         self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
         return None
@@ -646,13 +654,16 @@ class CfnImporter:
                 if item is NO_VALUE or not isinstance(item, dict):
                     continue  # each field of a rule is resolved on its own (an unresolved Description is harmless)
                 rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
-                if rule:
-                    group[direction].append(rule)
+                group[direction].extend(rule if isinstance(rule, list) else [rule] if rule else [])
         if "SecurityGroupEgress" not in props:
             origin = self.origin(t, lid)
             group["outbound"].append(
                 {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0", "origin": origin}
             )
+
+    def prefix_list(self, t: Template, lid: str, props: Any) -> None:
+        entries = [e for e in self.get_list(t, lid, props, "Entries") if isinstance(e, dict)]
+        self.b.add_prefix_list(lid, [self.get(t, lid, entry, "Cidr") for entry in entries])
 
     def standalone_rule(self, t: Template, lid: str, props: Any) -> None:
         direction = "outbound" if t.resources[lid]["Type"].endswith("Egress") else "inbound"
@@ -661,8 +672,8 @@ class CfnImporter:
             self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)")
             return
         rule = self._sg_rule(t, lid, props, direction, self.origin(t, lid))
-        if rule:
-            self.b.add_rule(group, direction, rule)
+        for one in rule if isinstance(rule, list) else [rule] if rule else []:
+            self.b.add_rule(group, direction, one)
 
     def network_acl(self, t: Template, lid: str, props: Any) -> None:
         self.b.acls[lid] = NetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))

@@ -252,6 +252,7 @@ class ProposalBuilder:
         ] = {}  # name -> (security groups, instance type)
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
+        self.prefix_lists: dict[str, list[str]] = {}  # managed prefix list id -> its entries' CIDRs
         self.external_groups: set[str] = set()  # security groups used here, defined outside the source
         self.defaulted_groups: dict[str, str] = {}  # security groups without a known VPC -> who
         self.unplaced: dict[str, str] = {}  # resources without a known subnet -> who
@@ -325,6 +326,22 @@ class ProposalBuilder:
         group: dict[str, Any] = {"id": sg_id, "vpc": None, "inbound": []}  # outbound omitted: AWS's default
         self.security_groups[sg_id] = group
         return group
+
+    def add_prefix_list(self, list_id: str, cidrs: list[Any]) -> None:
+        """A managed prefix list of the source with its entries (more entries may be added later)."""
+        self.prefix_lists.setdefault(str(list_id), []).extend(str(c) for c in cidrs if c)
+
+    def prefix_list_rules(
+        self, list_id: Any, rule: dict[str, Any], key: str, who: str
+    ) -> list[dict[str, Any]]:
+        """A rule whose peer is a prefix list: one rule per entry when the source defines the list; its
+        contents unknown (an AWS-managed or existing list, pl-0abc), the rule is left out and said so."""
+        entries = self.prefix_lists.get(str(list_id)) if list_id else None
+        if not entries:
+            self.assume(f"{who}: a {key} rule names prefix list {list_id or '(unknown)'}, whose entries are not part "
+                        "of this source: left out (the addresses it allows are not known)")  # fmt: skip
+            return []
+        return [{**rule, key: cidr} for cidr in entries]
 
     def _default_group(self, group_id: str, user: dict[str, Any]) -> None:
         """A VPC's default security group named by a resource (GetAtt Vpc.DefaultSecurityGroup, the name

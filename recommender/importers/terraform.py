@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,13 @@ def proposal_id(address: str) -> str:
         r'\[(?:"([^"]*)"|([^\]]*))\]', lambda m: "." + (m[1] if m[1] is not None else m[2]), address
     )
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    """A rule peer that is a managed prefix list (its entries are looked up in the builder)."""
+
+    id: Any
 
 
 class Resource:
@@ -209,6 +217,8 @@ class TerraformImporter:
             "aws_ec2_transit_gateway": (0, self.transit_gateway),
             "aws_subnet": (1, self.subnet),
             "aws_security_group": (1, self.security_group),
+            "aws_ec2_managed_prefix_list": (0, self.prefix_list),
+            "aws_ec2_managed_prefix_list_entry": (0, self.prefix_list_entry),
             "aws_default_security_group": (1, self.default_security_group),
             "aws_route_table": (1, self.route_table),
             "aws_network_acl": (1, self.network_acl),
@@ -413,13 +423,20 @@ class TerraformImporter:
         key = "source" if direction == "inbound" else "destination"
         return {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
 
+    def _rules(self, p: Plan, r: Resource, block: Any, direction: str, peer: Any) -> list[dict[str, Any]]:
+        """The rule for one peer; a prefix list gives one per entry (or none, said so, when unknown)."""
+        if not isinstance(peer, PrefixList):
+            return [self._rule(p, r, block, direction, peer)]
+        rule = self._rule(p, r, block, direction, "")
+        key = "source" if direction == "inbound" else "destination"
+        return self.b.prefix_list_rules(peer.id, rule, key, r.address)
+
     def _block_peers(self, p: Plan, r: Resource, block: Any, group_key: str, is_self: bool) -> list[Any]:
         peers = self.many(p, r, "cidr_blocks", block) + self.many(p, r, "ipv6_cidr_blocks", block)
         peers += self.many(p, r, group_key, block)
         if is_self:
             peers.append(r.id)
-        if self.many(p, r, "prefix_list_ids", block):
-            self.b.skip(f"{r.address}: prefix list peers are not modelled")
+        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids", block)]
         return peers
 
     def security_group(self, p: Plan, r: Resource) -> None:
@@ -430,7 +447,13 @@ class TerraformImporter:
             for block in self.blocks(r, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
                 for peer in self._block_peers(p, r, block, "security_groups", self_ref):
-                    group[direction].append(self._rule(p, r, block, direction, peer))
+                    group[direction].extend(self._rules(p, r, block, direction, peer))
+
+    def prefix_list(self, p: Plan, r: Resource) -> None:
+        self.b.add_prefix_list(r.id, [self.one(p, r, "cidr", block) for block in self.blocks(r, "entry")])
+
+    def prefix_list_entry(self, p: Plan, r: Resource) -> None:
+        self.b.add_prefix_list(self.one(p, r, "prefix_list_id"), [self.one(p, r, "cidr")])
 
     def default_security_group(self, p: Plan, r: Resource) -> None:
         """aws_default_security_group: Terraform adopts the VPC's default group and sets its rules."""
@@ -445,8 +468,10 @@ class TerraformImporter:
         source = self.one(p, r, "source_security_group_id")
         peers += [source] if source else []
         peers += [group] if r.values.get("self") else []
+        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids")]
         for peer in peers:
-            self.b.add_rule(group, direction, self._rule(p, r, block, direction, peer))
+            for rule in self._rules(p, r, block, direction, peer):
+                self.b.add_rule(group, direction, rule)
 
     def vpc_security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.kind.endswith("ingress_rule") else "outbound"
@@ -457,12 +482,17 @@ class TerraformImporter:
             or self.one(p, r, "cidr_ipv6")
             or self.one(p, r, "referenced_security_group_id")
         )
-        if not peer:
-            self.b.skip(f"{r.address}: its peer (a prefix list, or unknown) is not modelled")
-            return
         key = "source" if direction == "inbound" else "destination"
         rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
-        self.b.add_rule(self.one(p, r, "security_group_id"), direction, rule)
+        if not peer and "prefix_list_id" in r.values:
+            rules = self.b.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
+        elif not peer:
+            self.b.skip(f"{r.address}: its peer is unknown")
+            return
+        else:
+            rules = [rule]
+        for one in rules:
+            self.b.add_rule(self.one(p, r, "security_group_id"), direction, one)
 
     def _acl_entry(
         self, p: Plan, r: Resource, block: Any, egress: bool, number_key: str, action_key: str
