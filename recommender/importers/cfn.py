@@ -1027,16 +1027,20 @@ def import_templates(
     sources: list[tuple[str, str | bytes | Any]],
     regions: list[str | None] | None = None,
     parameters: Mapping[str, str] | None = None,
+    file_parameters: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """One proposal from templates [(file name, text or parsed document)], each with its region."""
+    """One proposal from templates [(file name, text or parsed document)], each with its region.
+
+    parameters: values for every template; file_parameters: per file name, values for that template only
+    (they win over `parameters`), for stacks imported together whose parameters share a name."""
     regions = regions or [None] * len(sources)
-    parameters = parameters or {}
     templates = []
     for (file, content), region in zip(sources, regions, strict=True):
+        values = {**(parameters or {}), **((file_parameters or {}).get(file) or {})}
         if isinstance(content, (str, bytes)):
-            templates.append(parse_template(content, file, region, parameters, {}))
+            templates.append(parse_template(content, file, region, values, {}))
         else:
-            templates.append(Template(content, file, region, parameters, {}))
+            templates.append(Template(content, file, region, values, {}))
     by_region: dict[str | None, dict[str, Any]] = {}
     for template in templates:
         by_region.setdefault(template.region, {}).update(exports_of(template))
