@@ -310,6 +310,11 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
             "choices": {"type": "array", "items": {"type": "object"}},
             "flows": {"type": "array", "items": {"type": "object"}},
             "findings": {"type": "array", "items": _ref("Finding")},
+            "notes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Checks that were skipped and why (an rds resource without a subnet).",
+            },
             "diagram": _ref("Diagram"),
         },
     },
@@ -542,17 +547,54 @@ SECURITY_SCHEMES = {
 }
 
 
+_FILENAME = {"type": "string", "description": "Name used in locations (default: template)."}
+# Exactly what api/resources/evaluations.py accepts: a template for cloudformation, a plan for terraform;
+# as parsed objects, a template has a non-empty Resources mapping and a plan has planned_values.
 IMPORT_REQUEST = {
-    "type": "object",
     "description": "Infrastructure code to import and evaluate in one step (see docs/importers.md).",
-    "required": ["source"],
-    "additionalProperties": False,
-    "properties": {
-        "source": {"type": "string", "enum": ["cloudformation", "terraform"]},
-        "template": {"description": "A CloudFormation template: YAML/JSON text or the parsed object."},
-        "plan": {"description": "`terraform show -json` output: JSON text or the parsed object."},
-        "filename": {"type": "string", "description": "Name used in locations (default: template)."},
-    },
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["source", "template"],
+            "additionalProperties": False,
+            "properties": {
+                "source": {"type": "string", "enum": ["cloudformation"]},
+                "template": {
+                    "description": "A CloudFormation template: YAML/JSON text or the parsed object.",
+                    "oneOf": [
+                        {"type": "string"},
+                        {
+                            "type": "object",
+                            "required": ["Resources"],
+                            "properties": {"Resources": {"type": "object", "minProperties": 1}},
+                        },
+                    ],
+                },
+                "filename": _FILENAME,
+            },
+        },
+        {
+            "type": "object",
+            "required": ["source", "plan"],
+            "additionalProperties": False,
+            "properties": {
+                "source": {"type": "string", "enum": ["terraform"]},
+                "plan": {
+                    "description": "`terraform show -json` output: JSON text or the parsed object, which "
+                    "has `planned_values`.",
+                    "oneOf": [
+                        {"type": "string"},
+                        {
+                            "type": "object",
+                            "required": ["planned_values"],
+                            "properties": {"planned_values": {"type": "object"}},
+                        },
+                    ],
+                },
+                "filename": _FILENAME,
+            },
+        },
+    ],
 }
 COMPARE_REQUEST = {
     "type": "object",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -1101,4 +1102,33 @@ def _findings(
             resource=str(raw["resource"]) if raw.get("resource") else None,
             origin=Source(file, line),
         )
+    _check_network(checker, file, node.get("network") or {})
     return findings, _freeze(node.get("network") or {})
+
+
+def _check_network(checker: _Checker, file: str, network: Any) -> None:
+    """The address and port data the evaluation's checks read (network.world_cidrs, ...) must parse."""
+    if not isinstance(network, Mapping):
+        checker.problem(file, getattr(network, "line", 1), "'network' must be a mapping")
+        return
+
+    def line(key: str) -> int:
+        return network.line_of(key) if hasattr(network, "line_of") else getattr(network, "line", 1)
+
+    for key in ("world_cidrs", "private_cidrs"):
+        for text in network.get(key) or ():
+            try:
+                ipaddress.ip_network(str(text), strict=False)
+            except ValueError:
+                checker.problem(file, line(key), f"network.{key}: '{text}' is not a CIDR block")
+    ephemeral = network.get("ephemeral_ports", [1024, 65535])
+    if not (isinstance(ephemeral, list) and len(ephemeral) == 2 and all(type(p) is int for p in ephemeral)
+            and 0 <= ephemeral[0] <= ephemeral[1] <= 65535):  # fmt: skip
+        checker.problem(
+            file, line("ephemeral_ports"), "network.ephemeral_ports must be [low, high], two ports 0-65535"
+        )
+    prefix = network.get("broad_public_prefix", 8)
+    if type(prefix) is not int or not 1 <= prefix <= 128:
+        checker.problem(
+            file, line("broad_public_prefix"), "network.broad_public_prefix must be a prefix length 1-128"
+        )

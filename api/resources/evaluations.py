@@ -105,10 +105,14 @@ def imported(document: Any) -> Any:
     from recommender.errors import InputError
     from recommender.importers import invalid_import, to_proposal
 
-    extra = sorted(set(document) - {"source", "template", "plan", "filename"})
-    if extra:
-        raise InputError("The import request is invalid.", {name: ["Unknown field."] for name in extra})
-    source = document.get("template", document.get("plan"))
+    key = "plan" if document["source"] == "terraform" else "template"  # an unknown source is refused below
+    extra = sorted(set(document) - {"source", key, "filename"})
+    errors = {name: ["Unknown field."] for name in extra}
+    if key not in document:
+        errors[key] = [f"Missing: a {document['source']} import gives its document in '{key}'."]
+    if errors:
+        raise InputError("The import request is invalid.", errors)
+    source = document[key]
     proposal = to_proposal(str(document["source"]), source, str(document.get("filename") or "template"))
     try:
         load_proposal(proposal)

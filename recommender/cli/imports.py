@@ -26,6 +26,26 @@ def format_proposal(proposal: dict[str, Any], fmt: str) -> str | bytes:
     return yaml.dump(proposal, Dumper=_ProposalDumper, sort_keys=False, allow_unicode=True, width=120)
 
 
+def parse_parameters(items: list[str], files: list[str]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """`--parameter NAME=VALUE` (every template) and `--parameter FILE:NAME=VALUE` (that template only;
+    FILE as given on the command line). A parameter name never holds ':', so the last ':' before '='
+    ends the file name."""
+    every: dict[str, str] = {}
+    per_file: dict[str, dict[str, str]] = {}
+    for item in items:
+        target, sep, value = item.partition("=")
+        file, colon, name = target.rpartition(":")
+        if not sep or not name:
+            fail(f"--parameter {item!r}: expected NAME=VALUE or FILE:NAME=VALUE")
+        if not colon:
+            every[name] = value
+        elif file in files:
+            per_file.setdefault(file, {})[name] = value
+        else:
+            fail(f"--parameter {item!r}: {file!r} is not one of the files imported ({', '.join(files)})")
+    return every, per_file
+
+
 def cmd_import_file(args: argparse.Namespace) -> int:
     from recommender.importers import import_sources
 
@@ -36,14 +56,9 @@ def cmd_import_file(args: argparse.Namespace) -> int:
         )
     if len(regions) == 1:
         regions = regions * len(args.files)
-    parameters = {}
-    for item in args.parameter or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            fail(f"--parameter {item!r}: expected NAME=VALUE")
-        parameters[name] = value
+    parameters, file_parameters = parse_parameters(args.parameter or [], args.files)
     try:
-        proposal = import_sources(args.source, args.files, regions or None, parameters)
+        proposal = import_sources(args.source, args.files, regions or None, parameters, file_parameters)
     except InputError as exc:
         fail(exc.describe())
     write(format_proposal(proposal, args.format))
@@ -80,7 +95,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     cfn.add_argument("--region", action="append", metavar="R",
                      help="region the stack is deployed to (once for all files, or once per file, in order)")  # fmt: skip
     cfn.add_argument(
-        "--parameter", action="append", metavar="NAME=VALUE", help="a template parameter's value"
+        "--parameter",
+        action="append",
+        metavar="[FILE:]NAME=VALUE",
+        help="a template parameter's value, for every template or (FILE:) for that file only",
     )
     cfn.set_defaults(handler=cmd_import_file)
 

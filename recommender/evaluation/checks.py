@@ -6,7 +6,8 @@ the resource it is about, the values its message template needs, and where it wa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +19,12 @@ from recommender.evaluation.proposal import (
     Rule,
     SecurityGroup,
     Topology,
+    covers,
     overlaps,
     within,
 )
+
+WORLD: tuple[Network, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,19 @@ class NetworkData:
     backup_coverage: Mapping[str, tuple[str, ...]]
     stateful_by_default: frozenset[str]
     backup_best: Mapping[str, Mapping[str, int]]
+    world_cidrs: tuple[Network, ...] = WORLD
+    ephemeral_ports: tuple[int, int] = (1024, 65535)
+    private_cidrs: tuple[Network, ...] = ()
+    broad_public_prefix: int = 8  # a public range shorter than this (fewer prefix bits) is "very broad"
 
     @classmethod
     def from_kb(cls, network: Mapping[str, Any]) -> NetworkData:
+        low, high = network.get("ephemeral_ports") or (1024, 65535)
         return cls(
+            world_cidrs=_networks(network.get("world_cidrs") or ("0.0.0.0/0", "::/0")),
+            ephemeral_ports=(int(low), int(high)),
+            private_cidrs=_networks(network.get("private_cidrs") or ()),
+            broad_public_prefix=int(network.get("broad_public_prefix") or 8),
             database_ports={int(k): str(v) for k, v in (network.get("database_ports") or {}).items()},
             admin_ports={int(k): str(v) for k, v in (network.get("admin_ports") or {}).items()},
             backup_coverage={str(k): tuple(v) for k, v in (network.get("backup_coverage") or {}).items()},
@@ -53,8 +66,15 @@ class NetworkData:
         )
 
 
-def _is_world(cidr: Network | None) -> bool:
-    return cidr is not None and cidr.prefixlen == 0
+def _networks(texts: Iterable[Any]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(str(t), strict=False) for t in texts)
+
+
+def _world_of(cidr: Network | None, data: NetworkData) -> Network | None:
+    """The world range (0.0.0.0/0, ::/0) this rule's range is, if it is one."""
+    if cidr is None:
+        return None
+    return next((w for w in data.world_cidrs if within(w, cidr)), None)
 
 
 def _tcp_ports_in(rule: Rule, ports: Mapping[int, str]) -> list[int]:
@@ -91,10 +111,18 @@ def security_group_hits(proposal: Proposal, data: NetworkData) -> Iterator[Hit]:
     for group in t.security_groups.values():
         db_ports = database_ports_of_group(t, group, data.database_ports)
         vpc = t.vpcs.get(group.vpc)
+        open_ports: set[int] = set()
         for rule in group.inbound:
-            if _is_world(rule.cidr):
+            if _world_of(rule.cidr, data) is not None:
                 yield from _world_rule_hits(t, group, rule, db_ports, data)
-            elif rule.cidr is not None and vpc is not None:
+                open_ports |= _open_ports(rule, db_ports, data)
+        for combined in _world_by_union(group, db_ports, data):
+            yield from _world_rule_hits(t, group, combined, db_ports, data)
+            open_ports |= _open_ports(combined, db_ports, data)
+        yield from _broad_public_hits(group, db_ports, data, open_ports)
+        for rule in group.inbound:
+            if rule.cidr is not None and vpc is not None and _world_of(rule.cidr, data) is None \
+                    and not _broad_public(rule.cidr, data):  # fmt: skip
                 ports = _tcp_ports_in(rule, db_ports)
                 inside = _aws_network_in(t, rule.cidr, vpc.region)
                 if ports and inside:
@@ -133,6 +161,69 @@ def _world_rule_hits(
         yield Hit("sg-open-admin-port", group.id, {
             "group": group.id, "ports": _describe(admin, data.admin_ports), "cidr": cidr, "first_port": admin[0],
         }, rule.at)  # fmt: skip
+
+
+def _open_ports(rule: Rule, db_ports: Mapping[int, str], data: NetworkData) -> set[int]:
+    return set(_tcp_ports_in(rule, db_ports)) | set(_tcp_ports_in(rule, data.admin_ports))
+
+
+def _world_by_union(group: SecurityGroup, db_ports: Mapping[int, str], data: NetworkData) -> Iterator[Rule]:
+    """Rules that are world-open only together (0.0.0.0/1 + 128.0.0.0/1 on one port), each set as one rule
+    whose peer names its parts. Probed on the database and admin ports and on all traffic."""
+    probes: list[tuple[str, int]] = [("all", 0), ("tcp", -1)]
+    probes += [("tcp", p) for p in sorted(set(db_ports) | set(data.admin_ports))]
+    for world in data.world_cidrs:
+        single = [r for r in group.inbound if r.cidr is not None and r.cidr == world]
+        parts = [r for r in group.inbound if r.cidr is not None and r.cidr != world and within(r.cidr, world)]
+        if not covers((r.cidr for r in parts if r.cidr is not None), world):
+            continue
+        seen: list[tuple[Rule, ...]] = []
+        for protocol, port in probes:
+
+            def opens(rule: Rule, protocol: str = protocol, port: int = port) -> bool:
+                if protocol == "all":
+                    return rule.protocol == "all"
+                if port < 0:
+                    return _is_all_traffic(rule) and rule.protocol in ("tcp", "all")
+                return rule.protocol in ("tcp", "all") and rule.ports[0] <= port <= rule.ports[1]
+
+            if any(opens(r) for r in single):
+                continue
+            together = tuple(r for r in parts if opens(r))
+            if together in seen or not covers((r.cidr for r in together if r.cidr is not None), world):
+                continue
+            seen.append(together)
+            low = max(r.ports[0] for r in together)
+            high = min(r.ports[1] for r in together)
+            yield Rule(
+                protocol="all" if all(r.protocol == "all" for r in together) else "tcp",
+                ports=(low, high), cidr=world, group=None, allow=True, number=0, at=together[0].at,
+                peer_text=" + ".join(r.peer_text for r in together) + f" (together {world})",
+            )  # fmt: skip
+
+
+def _broad_public(cidr: Network, data: NetworkData) -> bool:
+    """Shorter than the knowledge base's prefix (/8), outside private space, and not the whole internet."""
+    if cidr.prefixlen >= data.broad_public_prefix or _world_of(cidr, data) is not None:
+        return False
+    return not any(within(cidr, p) for p in data.private_cidrs)
+
+
+def _broad_public_hits(
+    group: SecurityGroup, db_ports: Mapping[int, str], data: NetworkData, world_open: set[int]
+) -> Iterator[Hit]:
+    """A database or admin port open to a public range shorter than /8 (but not the whole internet)."""
+    names = {**db_ports, **data.admin_ports}
+    for rule in group.inbound:
+        cidr = rule.cidr
+        if cidr is None or not _broad_public(cidr, data):
+            continue
+        ports = sorted(_open_ports(rule, db_ports, data) - world_open)
+        if ports:
+            yield Hit("sg-broad-public-source", group.id, {
+                "group": group.id, "ports": _describe(ports, names), "cidr": rule.peer_text,
+                "addresses": f"{cidr.num_addresses:,}", "prefix": data.broad_public_prefix, "first_port": ports[0],
+            }, rule.at)  # fmt: skip
 
 
 def _client_groups(t: Topology, resource_id: str) -> list[str]:
@@ -186,6 +277,30 @@ def overlap_hits(proposal: Proposal) -> Iterator[Hit]:
                     yield Hit("tgw-overlapping-cidrs", tgw.id, {
                         "tgw": tgw.id, "vpc_a": a.id, "cidr_a": str(a.cidr), "vpc_b": b.id, "cidr_b": str(b.cidr),
                     }, tgw.at)  # fmt: skip
+
+
+# Resources AWS gives the VPC's default security group when none is named (EC2 RunInstances, RDS, ELBv2,
+# ECS awsvpc tasks, Lambda in a VPC).
+DEFAULT_GROUP_TYPES = frozenset({"ec2", "rds", "load_balancer", "ecs_service", "lambda"})
+
+
+def default_group_hits(proposal: Proposal) -> Iterator[Hit]:
+    """A resource that uses its VPC's default security group: named (a group with `default: true` or id
+    `default`), or implied (a resource in a subnet that lists no security group)."""
+    t = proposal.topology
+    for resource in t.resources.values():
+        vpc = t.vpc_of(resource)
+        if vpc is None:
+            continue
+        used = [g for g in resource.security_groups if t.security_groups[g].default]
+        if not resource.security_groups and resource.type in DEFAULT_GROUP_TYPES:
+            yield Hit("sg-default-in-use", resource.id, {
+                "resource": resource.id, "vpc": vpc.id, "how": "lists no security group, so it gets",
+            }, resource.at)  # fmt: skip
+        for group in used:
+            yield Hit("sg-default-in-use", resource.id, {
+                "resource": resource.id, "vpc": vpc.id, "how": f"uses {group},",
+            }, resource.at)  # fmt: skip
 
 
 def is_stateful(resource: Resource, data: NetworkData) -> bool:

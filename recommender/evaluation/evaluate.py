@@ -18,6 +18,7 @@ from recommender.evaluation.checks import (
     NetworkData,
     backup_missing_hits,
     database_hits,
+    default_group_hits,
     overlap_hits,
     security_group_hits,
 )
@@ -67,9 +68,10 @@ def evaluate(
     if proposal.profile is not None:
         facts, outcomes = decide_cached(proposal, kb)
     choices, choice_hits = review_choices(proposal, kb, outcomes, facts)
-    flows, flow_hits, traced = trace_flows(proposal)
+    flows, flow_hits, traced = trace_flows(proposal, data)
     hits += security_group_hits(proposal, data)
     hits += database_hits(proposal)
+    hits += default_group_hits(proposal)
     hits += overlap_hits(proposal)
     hits += flow_hits
     hits += backup_missing_hits(proposal, data)
@@ -104,6 +106,11 @@ def evaluate(
             "flows": {"total": len(flows), "reachable": sum(1 for f in flows if f["reachable"])},
         },
     }
+    notes = [f"{r.id} has no subnet: its network checks (security groups, subnet, reachability) are skipped; "
+             f"only its backups and settings are reviewed"
+             for r in proposal.topology.resources.values() if r.type == "rds" and r.subnet is None]  # fmt: skip
+    if notes:
+        result["notes"] = notes
     if proposal.imported is not None:
         result["import"] = dict(proposal.imported)
     if diagram:
@@ -140,12 +147,15 @@ def score(by_severity: Mapping[str, int]) -> float:
     return max(0.0, 100.0 - sum(PENALTY[s] * n for s, n in by_severity.items()))
 
 
-def trace_flows(proposal: Proposal) -> tuple[list[dict[str, Any]], list[Hit], list[tuple[Flow, Trace]]]:
+def trace_flows(
+    proposal: Proposal, data: NetworkData
+) -> tuple[list[dict[str, Any]], list[Hit], list[tuple[Flow, Trace]]]:
     """The `flows` of the evaluation, their findings, and the traces themselves (for the diagram)."""
     t = proposal.topology
     if not t.flows:
         return [], [], []
-    tracer = Tracer(t)
+    tracer = Tracer(t, data.ephemeral_ports)
+    low, high = data.ephemeral_ports
     results: list[dict[str, Any]] = []
     hits: list[Hit] = []
     traced: list[tuple[Flow, Trace]] = []
@@ -165,7 +175,7 @@ def trace_flows(proposal: Proposal) -> tuple[list[dict[str, Any]], list[Hit], li
             subnet, direction, address = trace.return_blocked
             hits.append(Hit("nacl-blocks-return-traffic", subnet, {
                 **values, "subnet": subnet, "direction": direction, "address": address,
-                "preposition": "from" if direction == "inbound" else "to",
+                "preposition": "from" if direction == "inbound" else "to", "ephemeral": f"{low}-{high}",
             }, proposal.topology.network_acls[subnet].at))  # fmt: skip
     return results, hits, traced
 

@@ -47,7 +47,9 @@ RESOURCE_TYPES = (
     "on_premises",
     "internet",
 )
-IN_SUBNET = ("ec2", "ecs_service", "eks_pod", "rds", "load_balancer")  # must name a subnet
+IN_SUBNET = ("ec2", "ecs_service", "eks_pod", "load_balancer")  # must name a subnet
+# An rds resource may leave out its subnet (a topology given for backup review only): its network checks
+# are skipped and the evaluation says so; a flow to or from it is refused.
 PROTOCOLS = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6", "all": "all", "-1": "all",
              "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}  # fmt: skip
 ALL_PORTS = (0, 65535)
@@ -263,6 +265,12 @@ class SecurityGroupSchema(StrictSchema):
         fields.Nested(SgOutboundRuleSchema),
         metadata=_meta("Outbound", "Allow rules for outgoing traffic (omitted: all traffic, as AWS creates it)."),
     )  # fmt: skip
+    default = StrictBoolean(
+        metadata=_meta(
+            "Default", "true for its VPC's default security group (the one AWS creates, named default); "
+            "a group whose id is 'default' is one too.",
+        )
+    )  # fmt: skip
     origin = _origin()
 
 
@@ -315,7 +323,12 @@ class ResourceSchema(StrictSchema):
         required=True, validate=validate.OneOf(RESOURCE_TYPES),
         metadata=_meta("Type", "ec2, ecs_service, eks_pod, lambda, rds, load_balancer, on_premises or internet."),
     )  # fmt: skip
-    subnet = Identifier(metadata=_meta("Subnet", "The subnet it runs in (not for on_premises and internet)."))
+    subnet = Identifier(
+        metadata=_meta(
+            "Subnet", "The subnet it runs in (not for on_premises and internet). Optional for rds: "
+            "without it only the database's backups are reviewed and its network checks are skipped (said so).",
+        )
+    )  # fmt: skip
     security_groups = fields.List(
         Identifier(), load_default=list,
         metadata=_meta("Security groups", "Its security groups (none: the VPC's default group)."),
@@ -598,6 +611,7 @@ class SecurityGroup:
     inbound: tuple[Rule, ...]
     outbound: tuple[Rule, ...] | None  # None: the default, all traffic
     at: Location
+    default: bool = False  # its VPC's default security group
 
 
 @dataclass(frozen=True, slots=True)
@@ -866,7 +880,8 @@ class _Builder:
                     )
                     for j, r in enumerate(d["outbound"])
                 )
-            groups[d["id"]] = SecurityGroup(d["id"], d["vpc"], inbound, outbound, at)
+            is_default = bool(d.get("default", d["id"] == "default"))
+            groups[d["id"]] = SecurityGroup(d["id"], d["vpc"], inbound, outbound, at, is_default)
         acls: dict[str, NetworkAcl] = {}
         for raw_acl, d, at in self.items("topology", "network_acls"):
             if self.ref(subnets, d["subnet"], f"{at.path}.subnet", "subnet") and d["subnet"] in acls:
@@ -919,6 +934,11 @@ class _Builder:
             ok = self.ref(resources, d["target"], f"{at.path}.to", "resource") and ok
             if ok and d["source"] == d["target"]:
                 self.error(f"{at.path}.to", "A flow goes from one resource to another.")
+            for end, key in ((d["source"], "from"), (d["target"], "to")):
+                if ok and resources[end].type == "rds" and resources[end].subnet is None:
+                    ok = False
+                    self.error(f"{at.path}.{key}", f"{end} has no subnet: give its 'subnet' to check a flow to or "
+                                                   f"from it (without one only its backups are reviewed).")  # fmt: skip
             flows.append(Flow(d["source"], d["target"], d["port"], d["protocol"], at))
         return Topology(
             vpcs=vpcs, subnets=subnets, peerings=tuple(peerings), transit_gateways=tuple(tgws), vpns=tuple(vpns),
@@ -967,6 +987,12 @@ def overlaps(a: Network, b: Network) -> bool:
 def within(inner: Network, outer: Network) -> bool:
     """True when every address of `inner` is in `outer`."""
     return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+
+
+def covers(cidrs: Iterable[Network], whole: Network) -> bool:
+    """True when the ranges together hold every address of `whole` (0.0.0.0/1 + 128.0.0.0/1 cover 0.0.0.0/0)."""
+    inside = [c for c in cidrs if within(c, whole)]
+    return any(c == whole for c in ipaddress.collapse_addresses(inside))  # type: ignore[type-var]
 
 
 @functools.lru_cache(maxsize=16384)

@@ -9,6 +9,7 @@ on the ephemeral ports 1024-65535. The first element that blocks is reported, na
 
 from __future__ import annotations
 
+import ipaddress
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,11 +21,13 @@ from recommender.evaluation.proposal import (
     Rule,
     Topology,
     Vpc,
+    covers,
     overlaps,
     within,
 )
 
-EPHEMERAL = (1024, 65535)
+WORLD_V4 = ipaddress.ip_network("0.0.0.0/0")
+EPHEMERAL = (1024, 65535)  # the default; the evaluation passes the knowledge base's ephemeral_ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,14 @@ class Route:
     references_ok: bool  # may a security group rule reference the other side's group?
     reference_note: str = ""
     node: str | None = None  # the diagram node the route goes through (VPC, gateway, or the outside end)
+    inbound_only: bool = False  # references match only in inbound rules (a transit gateway)
+
+    def outbound(self) -> Route:
+        """The route as the source's outbound rules see it."""
+        if not self.inbound_only or not self.references_ok:
+            return self
+        return Route(self.hop, False, f"{self.node} supports security group references only in inbound rules "
+                     f"(an outbound rule cannot name a group across a transit gateway)", self.node)  # fmt: skip
 
 
 def protocol_matches(rule: Rule, protocol: str) -> bool:
@@ -90,8 +101,9 @@ def _ports_text(protocol: str, ports: tuple[int, int]) -> str:
 class Tracer:
     """Reachability over one proposal's topology; the indexes are built once and shared by its flows."""
 
-    def __init__(self, topology: Topology):
+    def __init__(self, topology: Topology, ephemeral: tuple[int, int] = EPHEMERAL):
         self.t = topology
+        self.ephemeral = ephemeral  # knowledge/findings.yaml network.ephemeral_ports
         self.peerings: dict[frozenset[str], list] = {}
         for peering in topology.peerings:
             self.peerings.setdefault(frozenset(peering.vpcs), []).append(peering)
@@ -168,14 +180,14 @@ class Tracer:
         tr.passed(target.id, target.id)
         if same_subnet:
             return tr
-        back = _ports_text(protocol, EPHEMERAL)
+        back = _ports_text(protocol, self.ephemeral)
         if self.in_vpc(target) and not self.acl(
-            tr, target.subnet, "outbound", src, EPHEMERAL, protocol, f"return traffic {back} (ephemeral) to {src.label}",
+            tr, target.subnet, "outbound", src, self.ephemeral, protocol, f"return traffic {back} (ephemeral) to {src.label}",
             returning=True,
         ):  # fmt: skip
             return tr
         if self.in_vpc(source) and not self.acl(
-            tr, source.subnet, "inbound", dst, EPHEMERAL, protocol,
+            tr, source.subnet, "inbound", dst, self.ephemeral, protocol,
             f"return traffic {back} (ephemeral) from {dst.label}", returning=True,
         ):  # fmt: skip
             return tr
@@ -247,7 +259,11 @@ class Tracer:
                     f"{tgw.id} does not have security group referencing enabled"
                 )  # fmt: skip
                 return Route(
-                    f"route {a.id} -> {b.id} via {tgw.id}", tgw.security_group_referencing, note, node=tgw.id
+                    f"route {a.id} -> {b.id} via {tgw.id}",
+                    tgw.security_group_referencing,
+                    note,
+                    node=tgw.id,
+                    inbound_only=True,
                 )
         if blockers:
             return blockers[0]
@@ -382,6 +398,7 @@ class Tracer:
         if not groups:
             tr.passed(f"{source.id} default security group outbound (all traffic)", source.id)
             return True
+        route = route.outbound()
         for group_id in groups:
             group = self.t.security_groups[group_id]
             if group.outbound is None:
@@ -391,6 +408,9 @@ class Tracer:
                 if self._sg_match(rule, port, protocol, dst, target, route):
                     tr.passed(f"{group_id} outbound", source.id)
                     return True
+            if self._world_by_union(group.outbound, dst, port, protocol):
+                tr.passed(f"{group_id} outbound", source.id)
+                return True
         names = ", ".join(groups)
         tr.block(
             f"{names} outbound (egress): no rule allows {service} to {target.id} ({self._peer_text(dst, target)})"
@@ -424,6 +444,10 @@ class Tracer:
                 if self._sg_match(rule, port, protocol, src, source, route):
                     tr.passed(f"{group_id} inbound", target.id)
                     return True
+        for group_id in groups:
+            if self._world_by_union(self.t.security_groups[group_id].inbound, src, port, protocol):
+                tr.passed(f"{group_id} inbound", target.id)
+                return True
         names = ", ".join(groups)
         hint = self._reference_hint(groups, source, route, outbound=False)
         tr.block(
@@ -443,6 +467,14 @@ class Tracer:
         if rule.group is not None:
             return route.references_ok and self.member(peer_resource, rule.group)
         return peer.within(rule.cidr)
+
+    def _world_by_union(self, rules: Iterable[Rule], peer: Address, port: int, protocol: str) -> bool:
+        """The internet is matched by rules that only together cover it (0.0.0.0/1 + 128.0.0.0/1)."""
+        if not peer.is_world:
+            return False
+        ranges = [r.cidr for r in rules if r.cidr is not None and protocol_matches(r, protocol)
+                  and (r.protocol in ("all", "icmp", "icmpv6") or r.ports[0] <= port <= r.ports[1])]  # fmt: skip
+        return covers(ranges, WORLD_V4)
 
     def _reference_hint(self, groups: Iterable[str], peer: Resource, route: Route, *, outbound: bool) -> str:
         """Why a rule that names the peer's security group does not apply (cross-Region, or TGW)."""

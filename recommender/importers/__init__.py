@@ -46,11 +46,14 @@ def import_sources(
     paths: Sequence[str],
     regions: Sequence[str | None] | None = None,
     parameters: Mapping[str, str] | None = None,
+    file_parameters: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One proposal from several files of one kind (e.g. the stacks of two regions).
 
     regions: one per path (CloudFormation only: a template does not say where it is deployed).
     parameters: CloudFormation parameter values that override the templates' defaults.
+    file_parameters: per path (as given in `paths`), values for that template only; they win over
+    `parameters`.
     """
     if _kind(kind) == "terraform":
         from recommender.importers.terraform import import_plans
@@ -59,7 +62,10 @@ def import_sources(
     from recommender.importers.cfn import import_templates
 
     return import_templates(
-        [(path, _read(path)) for path in paths], list(regions) if regions else None, parameters
+        [(path, _read(path)) for path in paths],
+        list(regions) if regions else None,
+        parameters,
+        file_parameters,
     )
 
 

@@ -25,6 +25,7 @@ from recommender.importers.model import (
     ProposalBuilder,
     RouteTable,
     classic_elb_group,
+    default_group_id,
     is_shape_error,
     port_range,
     protocol_name,
@@ -235,9 +236,11 @@ class Template:
         kind = self.resources[resource].get("Type", "")
         props = self.resources[resource].get("Properties") or {}
         own_id = {"GroupId", "Id", "SubnetId", "RouteTableId", "NetworkAclId", "TransitGatewayId", "Arn",
-                  "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId"}  # fmt: skip
+                  "DBClusterArn", "DBInstanceArn", "AllocationId", "VpcPeeringConnectionId", "PrefixListId"}  # fmt: skip
         if attribute in own_id or (attribute == "VpcId" and kind == "AWS::EC2::VPC"):
             return resource
+        if attribute == "DefaultSecurityGroup" and kind == "AWS::EC2::VPC":
+            return default_group_id(resource)
         in_default_vpc = not props.get("SecurityGroups") and not props.get("Subnets")
         elb_group = (
             kind == "AWS::ElasticLoadBalancing::LoadBalancer" and attribute == "SourceSecurityGroup.GroupName"
@@ -361,6 +364,7 @@ class CfnImporter:
             "AWS::EC2::EIP": (0, self.nothing),
             "AWS::EC2::TransitGateway": (0, self.transit_gateway),
             "AWS::EC2::Subnet": (1, self.subnet),
+            "AWS::EC2::PrefixList": (0, self.prefix_list),
             "AWS::EC2::SecurityGroup": (1, self.security_group),
             "AWS::EC2::RouteTable": (1, self.route_table),
             "AWS::EC2::NetworkAcl": (1, self.network_acl),
@@ -380,6 +384,15 @@ class CfnImporter:
             "AWS::EC2::VPNConnectionRoute": (2, self.vpn_connection_route),
             "AWS::EC2::Instance": (2, self.instance),
             "AWS::RDS::DBInstance": (2, self.db_instance),
+            "AWS::DocDB::DBSubnetGroup": (1, self.db_subnet_group),
+            "AWS::Neptune::DBSubnetGroup": (1, self.db_subnet_group),
+            "AWS::ElastiCache::SubnetGroup": (1, self.cache_subnet_group),
+            "AWS::DocDB::DBCluster": (1, self.docdb_cluster),
+            "AWS::Neptune::DBCluster": (1, self.neptune_cluster),
+            "AWS::DocDB::DBInstance": (2, self.cluster_instance),
+            "AWS::Neptune::DBInstance": (2, self.cluster_instance),
+            "AWS::ElastiCache::ReplicationGroup": (1, self.cache_replication_group),
+            "AWS::ElastiCache::CacheCluster": (2, self.cache_cluster),
             "AWS::ECS::Cluster": (2, self.ecs_cluster),
             "AWS::ECS::Service": (2, self.ecs_service),
             "AWS::EKS::Cluster": (2, self.eks_cluster),
@@ -602,7 +615,14 @@ class CfnImporter:
         name = self.get(t, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
         if isinstance(name, str) and self._template_group(t, name):  # a group by name: the default VPC
             return {"protocol": protocol, "ports": ports, peer_key: name, "origin": origin}
-        other = [key for key in (f"{prefix}PrefixListId", "SourceSecurityGroupName") if key in item]
+        if f"{prefix}PrefixListId" in item:
+            rule = {"protocol": protocol, "ports": ports, "origin": origin}
+            where = f"{origin['file']}:{origin.get('line')}: {lid}"
+            rules = self.b.prefix_list_rules(
+                self.get(t, lid, item, f"{prefix}PrefixListId"), rule, peer_key, where
+            )
+            return rules or None
+        other = [key for key in ("SourceSecurityGroupName",) if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
         self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
         return None
@@ -634,13 +654,16 @@ class CfnImporter:
                 if item is NO_VALUE or not isinstance(item, dict):
                     continue  # each field of a rule is resolved on its own (an unresolved Description is harmless)
                 rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
-                if rule:
-                    group[direction].append(rule)
+                group[direction].extend(rule if isinstance(rule, list) else [rule] if rule else [])
         if "SecurityGroupEgress" not in props:
             origin = self.origin(t, lid)
             group["outbound"].append(
                 {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0", "origin": origin}
             )
+
+    def prefix_list(self, t: Template, lid: str, props: Any) -> None:
+        entries = [e for e in self.get_list(t, lid, props, "Entries") if isinstance(e, dict)]
+        self.b.add_prefix_list(lid, [self.get(t, lid, entry, "Cidr") for entry in entries])
 
     def standalone_rule(self, t: Template, lid: str, props: Any) -> None:
         direction = "outbound" if t.resources[lid]["Type"].endswith("Egress") else "inbound"
@@ -649,8 +672,8 @@ class CfnImporter:
             self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)")
             return
         rule = self._sg_rule(t, lid, props, direction, self.origin(t, lid))
-        if rule:
-            self.b.add_rule(group, direction, rule)
+        for one in rule if isinstance(rule, list) else [rule] if rule else []:
+            self.b.add_rule(group, direction, one)
 
     def network_acl(self, t: Template, lid: str, props: Any) -> None:
         self.b.acls[lid] = NetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
@@ -734,7 +757,8 @@ class CfnImporter:
     def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
         """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
         names = self.get_list(t, lid, props, "SecurityGroups")
-        known = [name for name in names if isinstance(name, str) and self._template_group(t, name)]
+        known = [name for name in names if isinstance(name, str)
+                 and (self._template_group(t, name) or name == default_group_id(None))]  # fmt: skip
         if len(known) < len(names):
             self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
         return known
@@ -787,6 +811,48 @@ class CfnImporter:
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+
+    # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
+
+    def _database_like(
+        self, t: Template, lid: str, props: Any, service: str, keys: tuple[str, str, str, str]
+    ) -> None:
+        subnet_group, groups, retention, engine = keys
+        self.b.add_database(Database(
+            lid, self.where(t, lid), self.origin(t, lid),
+            engine=self.get(t, lid, props, engine) if engine else None,
+            port=self.get(t, lid, props, "Port"),
+            subnet_group=self.get(t, lid, props, subnet_group),
+            security_groups=self.get_list(t, lid, props, groups),
+            retention=self.get(t, lid, props, retention),
+            cluster=True, service=service,
+        ))  # fmt: skip
+
+    def docdb_cluster(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
+        self._database_like(t, lid, props, "docdb", keys)
+
+    def neptune_cluster(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
+        self._database_like(t, lid, props, "neptune", keys)
+
+    def cluster_instance(self, t: Template, lid: str, props: Any) -> None:
+        self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "DBClusterIdentifier"), None)
+
+    def cache_subnet_group(self, t: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(t, lid, props, "CacheSubnetGroupName")]
+        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+
+    def cache_replication_group(self, t: Template, lid: str, props: Any) -> None:
+        keys = ("CacheSubnetGroupName", "SecurityGroupIds", "SnapshotRetentionLimit", "Engine")
+        self._database_like(t, lid, props, "elasticache", keys)
+
+    def cache_cluster(self, t: Template, lid: str, props: Any) -> None:
+        if "ReplicationGroupId" in props:  # a node of a replication group: evaluated with it
+            self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "ReplicationGroupId"), None)
+            return
+        keys = ("CacheSubnetGroupName", "VpcSecurityGroupIds", "SnapshotRetentionLimit", "Engine")
+        self._database_like(t, lid, props, "elasticache", keys)
 
     def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
         self.b.orchestrators.add("ecs")
@@ -961,16 +1027,20 @@ def import_templates(
     sources: list[tuple[str, str | bytes | Any]],
     regions: list[str | None] | None = None,
     parameters: Mapping[str, str] | None = None,
+    file_parameters: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """One proposal from templates [(file name, text or parsed document)], each with its region."""
+    """One proposal from templates [(file name, text or parsed document)], each with its region.
+
+    parameters: values for every template; file_parameters: per file name, values for that template only
+    (they win over `parameters`), for stacks imported together whose parameters share a name."""
     regions = regions or [None] * len(sources)
-    parameters = parameters or {}
     templates = []
     for (file, content), region in zip(sources, regions, strict=True):
+        values = {**(parameters or {}), **((file_parameters or {}).get(file) or {})}
         if isinstance(content, (str, bytes)):
-            templates.append(parse_template(content, file, region, parameters, {}))
+            templates.append(parse_template(content, file, region, values, {}))
         else:
-            templates.append(Template(content, file, region, parameters, {}))
+            templates.append(Template(content, file, region, values, {}))
     by_region: dict[str | None, dict[str, Any]] = {}
     for template in templates:
         by_region.setdefault(template.region, {}).update(exports_of(template))

@@ -121,6 +121,24 @@ class Database:
     retention: Any = None  # automated backup retention in days; None: not set (AWS's default, 1 day)
     cluster: bool = False
     replica_of: Any = None  # a read replica's source: it inherits the source's subnet group
+    service: str = "rds"  # rds, docdb, neptune or elasticache (database-like, modelled as type rds)
+
+
+# Database-like services other than RDS, imported as `type: rds` with their port and backup settings.
+# Default ports and backup retention (days) when not set: DocumentDB (CreateDBCluster: 27017, 1 day),
+# Neptune (8182, 1 day), ElastiCache (CreateReplicationGroup/CreateCacheCluster: SnapshotRetentionLimit 0,
+# i.e. no automatic backups; Memcached has none and holds no durable state). None has a public endpoint.
+SERVICES = {
+    "docdb": ("Amazon DocumentDB cluster", 27017, 1),
+    "neptune": ("Amazon Neptune cluster", 8182, 1),
+    "elasticache": ("Amazon ElastiCache", None, 0),
+}
+CACHE_PORTS = {"redis": 6379, "valkey": 6379, "memcached": 11211}
+
+
+def default_group_id(vpc: str | None) -> str:
+    """The id a VPC's default security group gets here ('default' when its VPC is the Region's default)."""
+    return f"{vpc}-default-sg" if vpc else "default"
 
 
 INTERNET = "internet"  # the resource that stands for clients on the internet, in derived flows
@@ -234,6 +252,7 @@ class ProposalBuilder:
         ] = {}  # name -> (security groups, instance type)
         self.load_balancers: dict[str, LoadBalancer] = {}
         self.unknown_groups: set[str] = set()  # resources (and launch templates) whose groups are not known
+        self.prefix_lists: dict[str, list[str]] = {}  # managed prefix list id -> its entries' CIDRs
         self.external_groups: set[str] = set()  # security groups used here, defined outside the source
         self.defaulted_groups: dict[str, str] = {}  # security groups without a known VPC -> who
         self.unplaced: dict[str, str] = {}  # resources without a known subnet -> who
@@ -307,6 +326,38 @@ class ProposalBuilder:
         group: dict[str, Any] = {"id": sg_id, "vpc": None, "inbound": []}  # outbound omitted: AWS's default
         self.security_groups[sg_id] = group
         return group
+
+    def add_prefix_list(self, list_id: str, cidrs: list[Any]) -> None:
+        """A managed prefix list of the source with its entries (more entries may be added later)."""
+        self.prefix_lists.setdefault(str(list_id), []).extend(str(c) for c in cidrs if c)
+
+    def prefix_list_rules(
+        self, list_id: Any, rule: dict[str, Any], key: str, who: str
+    ) -> list[dict[str, Any]]:
+        """A rule whose peer is a prefix list: one rule per entry when the source defines the list; its
+        contents unknown (an AWS-managed or existing list, pl-0abc), the rule is left out and said so."""
+        entries = self.prefix_lists.get(str(list_id)) if list_id else None
+        if not entries:
+            self.assume(f"{who}: a {key} rule names prefix list {list_id or '(unknown)'}, whose entries are not part "
+                        "of this source: left out (the addresses it allows are not known)")  # fmt: skip
+            return []
+        return [{**rule, key: cidr} for cidr in entries]
+
+    def _default_group(self, group_id: str, user: dict[str, Any]) -> None:
+        """A VPC's default security group named by a resource (GetAtt Vpc.DefaultSecurityGroup, the name
+        'default'): modelled with the rules AWS creates it with, all traffic from its own members and all
+        outbound, and said so."""
+        vpc = next((v for v in self.vpcs if default_group_id(v) == group_id), None)
+        if vpc is None and group_id != default_group_id(None):
+            return
+        group = self.add_security_group(group_id, vpc, user.get("origin") or {})
+        group["inbound"] = [{"protocol": "all", "ports": "all", "source": group_id}]
+        del group["outbound"]
+        group["default"] = True
+        if vpc is None:
+            self.defaulted_groups[group_id] = f"{user['id']}'s security group default"
+        self.assume(f"{group_id} is {'the' if vpc is None else vpc + chr(39) + 's'} default security group: "
+                    f"modelled with AWS's default rules (all traffic from its members, all outbound)")  # fmt: skip
 
     def add_resource(self, resource: dict[str, Any]) -> None:
         self.resources[resource["id"]] = resource
@@ -619,6 +670,8 @@ class ProposalBuilder:
 
     def _resolve_database(self, db: Database) -> dict[str, Any]:
         resource = self.resources[db.id]
+        if db.service != "rds":
+            return self._resolve_database_like(db, resource)
         engine = normalize_engine(str(db.engine)) if db.engine else None
         if engine:
             resource["engine"] = engine
@@ -627,6 +680,57 @@ class ProposalBuilder:
             resource["port"] = int(port)
         else:
             self.assume(f"{db.where}: engine {db.engine} and port unknown: no flows to it are derived")
+        self._place_database(db, resource)
+        resource["publicly_accessible"] = self._publicly_accessible(db, engine, resource.get("subnet"))
+        resource["stateful"] = True
+        retention = db.retention
+        if retention is None and db.replica_of is None:
+            self.assume(f"{db.where}: no backup retention period: AWS's default of 1 day assumed")
+            retention = 1
+        if retention is not None and int(retention) > 0:
+            self.backup.add("rds_automated_backups")
+        elif retention is not None:
+            resource["automated_backups"] = False  # retention 0: this database has none
+        resource["origin"] = db.origin
+        return resource
+
+    def _resolve_database_like(self, db: Database, resource: dict[str, Any]) -> dict[str, Any]:
+        """DocumentDB, Neptune, ElastiCache: placed like an RDS database, never public (none of them has a
+        public endpoint), with the service's port and backup retention defaults, each said so."""
+        name, port, retention = SERVICES[db.service]
+        engine = str(db.engine).lower() if db.engine else None
+        if db.service == "elasticache":
+            engine = engine or "redis"
+            name = f"{name} ({engine})"
+            port = CACHE_PORTS.get(engine)
+        resource["description"] = f"{name}, modelled as a database (type rds)"
+        if db.port not in (None, ""):
+            port = int(db.port)
+        if port is not None:
+            resource["port"] = int(port)
+        self._place_database(db, resource)
+        resource["publicly_accessible"] = False
+        if engine == "memcached":  # no backups, no durable state
+            resource["stateful"] = False
+            self.assume(f"{db.where}: Memcached holds no durable state and has no backups: not stateful")
+        else:
+            resource["stateful"] = True
+            if db.retention in (None, ""):
+                self.assume(
+                    f"{db.where}: no backup retention set: {name}'s default of {retention} day(s) assumed"
+                )
+            days = int(db.retention) if db.retention not in (None, "") else retention
+            if days > 0:
+                self.backup.add("rds_automated_backups")
+                self.assume(
+                    f"{db.where}: its automated backups ({days} day(s)) count as rds_automated_backups"
+                )
+            else:
+                resource["automated_backups"] = False
+        resource["origin"] = db.origin
+        return resource
+
+    def _place_database(self, db: Database, resource: dict[str, Any]) -> None:
         group, subnets = db.subnet_group or None, db.subnets
         source = self.resources.get(str(db.replica_of)) if db.replica_of else None
         if subnets is None and group is None and source is not None and "subnet" in source:
@@ -651,18 +755,6 @@ class ProposalBuilder:
         public = [s for s in subnets if s in self.subnets and self.is_public(s)]
         ordered = public[:1] + [s for s in subnets if s not in public[:1]]
         resource.update(self.placement(db.where, ordered, db.security_groups))
-        resource["publicly_accessible"] = self._publicly_accessible(db, engine, resource.get("subnet"))
-        resource["stateful"] = True
-        retention = db.retention
-        if retention is None and db.replica_of is None:
-            self.assume(f"{db.where}: no backup retention period: AWS's default of 1 day assumed")
-            retention = 1
-        if retention is not None and int(retention) > 0:
-            self.backup.add("rds_automated_backups")
-        elif retention is not None:
-            resource["automated_backups"] = False  # retention 0: this database has none
-        resource["origin"] = db.origin
-        return resource
 
     def _publicly_accessible(self, db: Database, engine: str | None, subnet: Any) -> bool:
         """PubliclyAccessible, or AWS's default when it is not set (RDS API reference, CreateDBInstance
@@ -899,6 +991,8 @@ class ProposalBuilder:
             elif subnet and subnet not in self.subnets:
                 self._place(resource, resource["id"], f"subnet {subnet} is not part of this source")
             for group in resource.get("security_groups") or []:
+                if group not in self.security_groups:
+                    self._default_group(group, resource)
                 if group not in self.security_groups or group in self.external_groups:
                     self.unknown_groups.add(resource["id"])
                     external = self.security_groups.get(group) or self._external_group(group)

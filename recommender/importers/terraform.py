@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,13 @@ def proposal_id(address: str) -> str:
         r'\[(?:"([^"]*)"|([^\]]*))\]', lambda m: "." + (m[1] if m[1] is not None else m[2]), address
     )
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    """A rule peer that is a managed prefix list (its entries are looked up in the builder)."""
+
+    id: Any
 
 
 class Resource:
@@ -209,11 +217,23 @@ class TerraformImporter:
             "aws_ec2_transit_gateway": (0, self.transit_gateway),
             "aws_subnet": (1, self.subnet),
             "aws_security_group": (1, self.security_group),
+            "aws_ec2_managed_prefix_list": (0, self.prefix_list),
+            "aws_ec2_managed_prefix_list_entry": (0, self.prefix_list_entry),
+            "aws_default_security_group": (1, self.default_security_group),
             "aws_route_table": (1, self.route_table),
             "aws_network_acl": (1, self.network_acl),
             "aws_vpc_peering_connection": (1, self.peering),
             "aws_vpc_peering_connection_accepter": (1, self.nothing),
             "aws_db_subnet_group": (1, self.db_subnet_group),
+            "aws_docdb_subnet_group": (1, self.db_subnet_group),
+            "aws_neptune_subnet_group": (1, self.db_subnet_group),
+            "aws_elasticache_subnet_group": (1, self.db_subnet_group),
+            "aws_docdb_cluster": (1, self.docdb_cluster),
+            "aws_neptune_cluster": (1, self.neptune_cluster),
+            "aws_docdb_cluster_instance": (2, self.rds_cluster_instance),
+            "aws_neptune_cluster_instance": (2, self.rds_cluster_instance),
+            "aws_elasticache_replication_group": (1, self.cache_replication_group),
+            "aws_elasticache_cluster": (2, self.cache_cluster),
             "aws_rds_cluster": (1, self.rds_cluster),
             "aws_vpn_connection": (2, self.vpn_connection),
             "aws_vpn_gateway_attachment": (1, self.vpn_gateway_attachment),
@@ -403,13 +423,20 @@ class TerraformImporter:
         key = "source" if direction == "inbound" else "destination"
         return {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
 
+    def _rules(self, p: Plan, r: Resource, block: Any, direction: str, peer: Any) -> list[dict[str, Any]]:
+        """The rule for one peer; a prefix list gives one per entry (or none, said so, when unknown)."""
+        if not isinstance(peer, PrefixList):
+            return [self._rule(p, r, block, direction, peer)]
+        rule = self._rule(p, r, block, direction, "")
+        key = "source" if direction == "inbound" else "destination"
+        return self.b.prefix_list_rules(peer.id, rule, key, r.address)
+
     def _block_peers(self, p: Plan, r: Resource, block: Any, group_key: str, is_self: bool) -> list[Any]:
         peers = self.many(p, r, "cidr_blocks", block) + self.many(p, r, "ipv6_cidr_blocks", block)
         peers += self.many(p, r, group_key, block)
         if is_self:
             peers.append(r.id)
-        if self.many(p, r, "prefix_list_ids", block):
-            self.b.skip(f"{r.address}: prefix list peers are not modelled")
+        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids", block)]
         return peers
 
     def security_group(self, p: Plan, r: Resource) -> None:
@@ -420,7 +447,18 @@ class TerraformImporter:
             for block in self.blocks(r, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
                 for peer in self._block_peers(p, r, block, "security_groups", self_ref):
-                    group[direction].append(self._rule(p, r, block, direction, peer))
+                    group[direction].extend(self._rules(p, r, block, direction, peer))
+
+    def prefix_list(self, p: Plan, r: Resource) -> None:
+        self.b.add_prefix_list(r.id, [self.one(p, r, "cidr", block) for block in self.blocks(r, "entry")])
+
+    def prefix_list_entry(self, p: Plan, r: Resource) -> None:
+        self.b.add_prefix_list(self.one(p, r, "prefix_list_id"), [self.one(p, r, "cidr")])
+
+    def default_security_group(self, p: Plan, r: Resource) -> None:
+        """aws_default_security_group: Terraform adopts the VPC's default group and sets its rules."""
+        self.security_group(p, r)
+        self.b.security_groups[r.id]["default"] = True
 
     def security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.values.get("type") == "ingress" else "outbound"
@@ -430,8 +468,10 @@ class TerraformImporter:
         source = self.one(p, r, "source_security_group_id")
         peers += [source] if source else []
         peers += [group] if r.values.get("self") else []
+        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids")]
         for peer in peers:
-            self.b.add_rule(group, direction, self._rule(p, r, block, direction, peer))
+            for rule in self._rules(p, r, block, direction, peer):
+                self.b.add_rule(group, direction, rule)
 
     def vpc_security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.kind.endswith("ingress_rule") else "outbound"
@@ -442,12 +482,17 @@ class TerraformImporter:
             or self.one(p, r, "cidr_ipv6")
             or self.one(p, r, "referenced_security_group_id")
         )
-        if not peer:
-            self.b.skip(f"{r.address}: its peer (a prefix list, or unknown) is not modelled")
-            return
         key = "source" if direction == "inbound" else "destination"
         rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
-        self.b.add_rule(self.one(p, r, "security_group_id"), direction, rule)
+        if not peer and "prefix_list_id" in r.values:
+            rules = self.b.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
+        elif not peer:
+            self.b.skip(f"{r.address}: its peer is unknown")
+            return
+        else:
+            rules = [rule]
+        for one in rules:
+            self.b.add_rule(self.one(p, r, "security_group_id"), direction, one)
 
     def _acl_entry(
         self, p: Plan, r: Resource, block: Any, egress: bool, number_key: str, action_key: str
@@ -575,6 +620,42 @@ class TerraformImporter:
         accessible = r.values.get("publicly_accessible")
         cluster = self.one(p, r, "cluster_identifier")
         self.b.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
+
+    # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
+
+    def _database_like(self, p: Plan, r: Resource, service: str, keys: tuple[str, str, str]) -> None:
+        subnet_group, groups, retention = keys
+        self.b.add_database(Database(
+            r.id, r.address, self.origin(p, r),
+            engine=self.one(p, r, "engine") if service == "elasticache" else None,
+            port=self.one(p, r, "port"),
+            subnet_group=self.one(p, r, subnet_group),
+            security_groups=self.many(p, r, groups),
+            retention=r.values.get(retention),
+            cluster=True, service=service,
+        ))  # fmt: skip
+
+    def docdb_cluster(self, p: Plan, r: Resource) -> None:
+        self._database_like(
+            p, r, "docdb", ("db_subnet_group_name", "vpc_security_group_ids", "backup_retention_period")
+        )
+
+    def neptune_cluster(self, p: Plan, r: Resource) -> None:
+        self._database_like(p, r, "neptune", ("neptune_subnet_group_name", "vpc_security_group_ids",
+                                               "backup_retention_period"))  # fmt: skip
+
+    def cache_replication_group(self, p: Plan, r: Resource) -> None:
+        self._database_like(
+            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+        )
+
+    def cache_cluster(self, p: Plan, r: Resource) -> None:
+        if r.values.get("replication_group_id"):  # a node of a replication group: evaluated with it
+            self.b.add_cluster_member(r.address, self.one(p, r, "replication_group_id"), None)
+            return
+        self._database_like(
+            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+        )
 
     def ecs_cluster(self, p: Plan, r: Resource) -> None:
         self.b.orchestrators.add("ecs")

@@ -15,8 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 ECS = ROOT / "deploy" / "ecs"
 OVERLAYS = sorted(p.name for p in (KUBERNETES / "overlays").iterdir() if p.is_dir())
-# Overlays that pack the repository's knowledge/ (outside their folder) into ConfigMaps.
-OUTSIDE_FILES = {"custom-knowledge", "organisation-policy"}
 
 
 def load_validate_deploy() -> ModuleType:
@@ -37,8 +35,8 @@ def render(directory: Path, *flags: str) -> list[dict[str, Any]]:
 
 
 def render_overlay(name: str) -> list[dict[str, Any]]:
-    flags = ("--load-restrictor", "LoadRestrictionsNone") if name in OUTSIDE_FILES else ()
-    return render(KUBERNETES / "overlays" / name, *flags)
+    """As `kubectl kustomize` / `kubectl apply -k` render it: no flags (apply -k takes no --load-restrictor)."""
+    return render(KUBERNETES / "overlays" / name)
 
 
 def one(documents: list[dict[str, Any]], kind: str) -> dict[str, Any]:

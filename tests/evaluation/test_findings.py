@@ -58,6 +58,16 @@ def world(port: str, protocol: str = "tcp", cidr: str = "0.0.0.0/0") -> dict[str
     return {"protocol": protocol, "ports": port, "source": cidr}
 
 
+QUARTERS = ("0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2")
+
+
+def halves(
+    port_a: str, port_b: str | None = None, *, protocol: str = "tcp", v6: bool = False
+) -> list[dict[str, Any]]:
+    low, high = ("::/1", "8000::/1") if v6 else ("0.0.0.0/1", "128.0.0.0/1")
+    return [world(port_a, protocol, low), world(port_b or port_a, protocol, high)]
+
+
 def cross_region_reference(doc: dict[str, Any]) -> None:
     doc["topology"]["vpcs"][0]["region"] = "us-east-1"
     doc["topology"]["vpcs"].append({"id": "vpc-eu", "cidr": "10.5.0.0/16", "region": "eu-west-1"})
@@ -101,6 +111,36 @@ RAISED: list[tuple[str, str, Change]] = [
     ),
     ("sg-reference-cross-region", "rule names a group of another Region", cross_region_reference),
     ("flow-unreachable", "database admits nothing", inbound("sg-db")),
+    # a finding's world is a set: ranges that together cover 0.0.0.0/0 or ::/0 are the whole internet
+    ("sg-open-admin-port", "SSH from two halves", inbound("sg-app", *halves("22"))),
+    (
+        "sg-open-admin-port",
+        "SSH in one half, all ports in the other",
+        inbound("sg-app", *halves("22", "0-65535")),
+    ),
+    (
+        "sg-open-database-port",
+        "3306 from four quarters",
+        inbound("sg-db", *[world("3306", cidr=c) for c in QUARTERS]),
+    ),
+    ("sg-open-database-port", "3306 from the two IPv6 halves", inbound("sg-db", *halves("3306", v6=True))),
+    (
+        "sg-all-traffic-open",
+        "all protocols from two halves",
+        inbound("sg-db", *halves("all", protocol="all")),
+    ),
+    (
+        "sg-broad-public-source",
+        "SSH from one half of the internet",
+        inbound("sg-app", world("22", cidr="0.0.0.0/1")),
+    ),
+    ("sg-broad-public-source", "3306 from a /4", inbound("sg-db", world("3306", cidr="64.0.0.0/4"))),
+    (
+        "sg-broad-public-source",
+        "RDP from a /7 holding a private /8",
+        inbound("sg-app", world("3389", cidr="10.0.0.0/7")),
+    ),
+    ("sg-broad-public-source", "5432 from 2000::/3", inbound("sg-db", world("5432", cidr="2000::/3"))),
 ]
 
 NOT_RAISED: list[tuple[str, str, Change]] = [
@@ -130,6 +170,32 @@ NOT_RAISED: list[tuple[str, str, Change]] = [
     ("sg-broad-database-source", "a non-database port", inbound("sg-db", world("8080", cidr="10.0.0.0/16"))),
     ("sg-reference-cross-region", "reference in the same Region", lambda d: None),
     ("flow-unreachable", "the base proposal", lambda d: None),
+    ("sg-open-admin-port", "halves on different ports", inbound("sg-app", *halves("22", "3389"))),
+    ("sg-open-admin-port", "three quarters", inbound("sg-app", *[world("22", cidr=c) for c in QUARTERS[:3]])),
+    (
+        "sg-open-admin-port",
+        "SSH halves, one udp",
+        inbound("sg-app", world("22", cidr="0.0.0.0/1"), world("22", "udp", "128.0.0.0/1")),
+    ),
+    ("sg-all-traffic-open", "SSH from two halves", inbound("sg-app", *halves("22"))),
+    ("sg-broad-public-source", "SSH from a /8", inbound("sg-app", world("22", cidr="11.0.0.0/8"))),
+    (
+        "sg-broad-public-source",
+        "443 from half the internet",
+        inbound("sg-app", world("443", cidr="0.0.0.0/1")),
+    ),
+    (
+        "sg-broad-public-source",
+        "3306 from the IPv6 private range",
+        inbound("sg-db", world("3306", cidr="fc00::/7")),
+    ),
+    ("sg-broad-public-source", "SSH from the whole internet", inbound("sg-app", world("22"))),
+    ("sg-broad-public-source", "halves already world-open", inbound("sg-app", *halves("22"))),
+    (
+        "sg-broad-database-source",
+        "3306 from half the internet",
+        inbound("sg-db", world("3306", cidr="0.0.0.0/1")),
+    ),
 ]
 
 
@@ -221,3 +287,16 @@ def test_a_database_whose_automated_backups_are_off_is_not_covered_by_them(evalu
     assert "backup-missing" not in ids(evaluate_doc(doc))
     resource("db", automated_backups=False)(doc)
     assert ("backup-missing", "db") in {(f["id"], f["resource"]) for f in evaluate_doc(doc)["findings"]}
+
+
+def test_world_open_by_union_names_the_ranges_and_broad_public_counts_addresses(evaluate_doc: Any) -> None:
+    doc = base()
+    inbound("sg-app", *halves("22"), world("3389", cidr="0.0.0.0/1"))(doc)
+    found = {f["id"]: f for f in evaluate_doc(doc)["findings"]}
+    assert found["sg-open-admin-port"]["message"] == (
+        "sg-app allows port 22 (SSH) inbound from 0.0.0.0/1 + 128.0.0.0/1 (together 0.0.0.0/0)."
+    )
+    assert found["sg-broad-public-source"]["severity"] == "high"
+    assert found["sg-broad-public-source"]["message"].startswith(
+        "sg-app allows port 3389 (RDP) inbound from 0.0.0.0/1, a public range of 2,147,483,648 addresses"
+    )

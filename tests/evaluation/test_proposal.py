@@ -8,7 +8,7 @@ import pytest
 
 from recommender.documents import load_yaml
 from recommender.errors import ProposalError
-from recommender.evaluation import ProposalSchema, load_proposal
+from recommender.evaluation import ProposalSchema, evaluate, load_proposal
 from recommender.evaluation.proposal import _SCHEMA, _fast_load
 from tests.evaluation.conftest import base, group
 
@@ -38,7 +38,7 @@ def test_valid_proposal_is_frozen_with_indexes() -> None:
     (lambda d: d["topology"]["vpcs"][0].update(cidr="10.0.0.0/33"), "topology.vpcs.0.cidr", "not a CIDR block"),
     (lambda d: d["topology"]["resources"][1].update(security_groups=["sg-dbb"]), "topology.resources.1.security_groups.0", "Did you mean 'sg-db'?"),
     (lambda d: d["topology"]["resources"][1].update(subnet="subnet-x"), "topology.resources.1.subnet", "Unknown subnet"),
-    (lambda d: d["topology"]["resources"][1].pop("subnet"), "topology.resources.1.subnet", "runs in a subnet"),
+    (lambda d: d["topology"]["resources"][0].pop("subnet"), "topology.resources.0.subnet", "runs in a subnet"),
     (lambda d: d["topology"]["resources"].append({"id": "erp", "type": "on_premises"}), "topology.resources.2.cidr", "address range"),
     (lambda d: d["topology"]["resources"].append({"id": "app", "type": "internet"}), "topology.resources.2.id", "Duplicate id 'app'"),
     (lambda d: d["topology"]["flows"][0].update(to="dbb"), "topology.flows.0.to", "Did you mean 'db'?"),
@@ -114,3 +114,40 @@ def test_schema_fields_carry_titles_for_the_json_schema() -> None:
     for name in ("name", "profile", "choices", "topology", "acknowledgements"):
         assert schema.fields[name].metadata["title"] and schema.fields[name].metadata["description"]
     assert "origin" in schema.fields["topology"].schema.fields["vpcs"].inner.schema.fields
+
+
+def rds_without_subnet(doc: dict[str, Any]) -> dict[str, Any]:
+    db = doc["topology"]["resources"][1]
+    db.pop("subnet")
+    db["security_groups"] = []
+    doc["topology"]["flows"] = []
+    return doc
+
+
+# An rds resource without a subnet (a topology given for backup review only): accepted, network checks
+# skipped and said so in `notes`; a flow to it, or security groups on it, still need the subnet.
+RDS_WITHOUT_SUBNET: list[tuple[str, Any, str | None]] = [
+    ("backup review only", lambda d: None, None),
+    ("with a flow to it", lambda d: d["topology"].update(flows=[{"from": "app", "to": "db", "port": 3306}]),
+     "topology.flows.0.to"),
+    ("with security groups", lambda d: d["topology"]["resources"][1].update(security_groups=["sg-db"]),
+     "topology.resources.1.security_groups.0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "refused_at"), RDS_WITHOUT_SUBNET, ids=[c for c, _, _ in RDS_WITHOUT_SUBNET]
+)
+def test_rds_without_a_subnet(case: str, change: Any, refused_at: str | None, kb: Any) -> None:
+    doc = rds_without_subnet(base())
+    doc["choices"] = {}
+    change(doc)
+    if refused_at:
+        assert refused_at in errors_of(doc)
+        return
+    result = evaluate(load_proposal(doc, finding_ids=kb.findings), kb)
+    assert result["notes"] == [
+        "db has no subnet: its network checks (security groups, subnet, reachability) are skipped; only its "
+        "backups and settings are reviewed"
+    ]
+    assert {f["id"] for f in result["findings"]} == {"backup-missing"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.evaluation.conftest import base, group
+from recommender.knowledge import DEFAULT_PATH, load_knowledge
+from tests.evaluation.conftest import base, group, run
 
 
 def flow(result: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +83,39 @@ def test_transit_gateway_routes_and_security_group_referencing(evaluate_doc: Any
     f = flow(evaluate_doc(doc))
     assert f["reachable"] is False
     assert "sg-db inbound" in f["blocked_by"] and "security group referencing" in f["blocked_by"]
+
+
+@pytest.mark.parametrize(("route", "destination", "reachable"), [
+    ("tgw", "sg-db", False),  # AWS: security group references over a transit gateway work inbound only
+    ("tgw", "10.1.0.0/16", True),
+    ("peering", "sg-db", True),  # a same-Region peering allows them in outbound rules too
+])  # fmt: skip
+def test_outbound_group_reference_across_a_transit_gateway_does_not_match(
+    route: str, destination: str, reachable: bool, evaluate_doc: Any
+) -> None:
+    doc = base()
+    two_vpcs(doc)
+    if route == "tgw":
+        doc["topology"]["transit_gateways"] = [
+            {"id": "tgw-1", "attachments": ["vpc-main", "vpc-b"], "routes": True}
+        ]
+    else:
+        doc["topology"]["peerings"] = [{"id": "pcx-1", "vpcs": ["vpc-main", "vpc-b"], "routes": True}]
+    group(doc, "sg-app")["outbound"] = [{"protocol": "tcp", "ports": "3306", "destination": destination}]
+    result = evaluate_doc(doc)
+    f = flow(result)
+    assert f["reachable"] is reachable
+    if not reachable:
+        assert f["blocked_by"] == (
+            "sg-app outbound (egress): no rule allows tcp 3306 to db (10.1.2.0/24 (subnet-db), sg-db): the rule "
+            "naming sg-db does not apply: tgw-1 supports security group references only in inbound rules (an "
+            "outbound rule cannot name a group across a transit gateway)"
+        )
+        unreachable = next(x for x in result["findings"] if x["id"] == "flow-unreachable")
+        assert (
+            unreachable["remediation"] == "Add an outbound rule to sg-app allowing tcp 3306 to 10.1.0.0/16."
+        )
+        assert "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html" in unreachable["sources"]
 
 
 def test_transit_gateway_is_regional(evaluate_doc: Any) -> None:
@@ -229,3 +265,51 @@ def test_outbound_internet_needs_an_internet_or_nat_gateway(subnet: dict[str, An
     assert f["reachable"] is reachable
     if not reachable:
         assert "NAT gateway" in f["blocked_by"]
+
+
+@pytest.mark.parametrize(("sources", "reachable"), [
+    (["0.0.0.0/1", "128.0.0.0/1"], True),
+    (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"], True),
+    (["0.0.0.0/1", "192.0.0.0/2"], False),
+])  # fmt: skip
+def test_rules_that_together_cover_the_internet_admit_it(sources: list[str], reachable: bool,
+                                                          evaluate_doc: Any) -> None:  # fmt: skip
+    doc = base()
+    t = doc["topology"]
+    t["resources"][0] = {"id": "app", "type": "internet"}
+    t["subnets"][1]["public"] = True
+    t["resources"][1]["publicly_accessible"] = True
+    group(doc, "sg-db")["inbound"] = [{"protocol": "tcp", "ports": "3306", "source": s} for s in sources]
+    f = flow(evaluate_doc(doc))
+    assert f["reachable"] is reachable
+    assert ("sg-db inbound" in f["path"]) is reachable
+
+
+@pytest.mark.parametrize(("ephemeral", "reachable", "message"), [
+    ("[1024, 65535]", False, "(tcp ephemeral ports 1024-65535 to 10.0.1.0/24 (subnet-app))"),
+    ("[32768, 60999]", True, None),
+])  # fmt: skip
+def test_ephemeral_ports_are_read_from_the_knowledge_base(ephemeral: str, reachable: bool, message: str | None,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    root = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_PATH, root, ignore=shutil.ignore_patterns("README.md", "schema"))
+    findings = root / "findings.yaml"
+    findings.write_text(
+        findings.read_text().replace("ephemeral_ports: [1024, 65535]", f"ephemeral_ports: {ephemeral}")
+    )
+    doc = base()
+    doc["topology"]["network_acls"] = [
+        acl(
+            "subnet-db",
+            [rule(100, "3306", "10.0.1.0/24")],
+            [rule(100, "32768-60999", "10.0.1.0/24", out=True)],
+        )
+    ]
+    result = run(doc, load_knowledge(root))
+    assert flow(result)["reachable"] is reachable
+    found = {f["id"]: f["message"] for f in result["findings"]}
+    assert (
+        (message in found.get("nacl-blocks-return-traffic", ""))
+        if message
+        else "flow-unreachable" not in found
+    )

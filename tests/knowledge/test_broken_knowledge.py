@@ -119,6 +119,14 @@ CASES = [
         "cidr:0.0.0.0/0", "source 'cidr:0.0.0.0/0' must be security-group:NAME or cidr:CIDR, and never a /0",
     ),
     (
+        "world-cidr-not-a-cidr", "findings.yaml", 'world_cidrs: ["0.0.0.0/0", "::/0"]', 'world_cidrs: ["0.0.0.0/0", "::/00x"]',
+        "world_cidrs:", "network.world_cidrs: '::/00x' is not a CIDR block",
+    ),
+    (
+        "ephemeral-ports-reversed", "findings.yaml", "ephemeral_ports: [1024, 65535]", "ephemeral_ports: [65535, 1024]",
+        "ephemeral_ports:", "network.ephemeral_ports must be [low, high], two ports 0-65535",
+    ),
+    (
         "yaml-syntax-error", "connectivity.yaml", "  - id: NET-002\n", "  - id: [NET-002\n",
         "    when: {field: network.source.type, op: eq, value: on_premises}", "invalid YAML",
     ),
