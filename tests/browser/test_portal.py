@@ -41,6 +41,12 @@ def leaf_paths(schema: dict[str, Any], node: dict[str, Any], prefix: str = "") -
     return paths
 
 
+def at_top(page: Page, selector: str) -> bool:
+    """The element starts at the top edge of the viewport (scrolled into view with block: start)."""
+    box = page.locator(selector).bounding_box()
+    return box is not None and abs(box["y"]) < 2
+
+
 def open_portal(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator("#questions")).not_to_have_attribute("aria-busy", "true")
@@ -83,7 +89,10 @@ def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screens
     expected = api(portal_url, "/v1/recommendations", PROFILE)
     titles = {d["id"]: d["name"] for d in api(portal_url, "/v1/knowledge")["domains"]}
     result = page.locator("#result")
-    expect(result.locator("h2")).to_have_text("Result for orders-api")
+    expect(result.locator("h2").first).to_have_text("Result for orders-api")
+    # The answer is where the user is: its heading has focus, at the top of the screen.
+    expect(page.locator("#result-title")).to_be_focused()
+    assert at_top(page, "#result-title")
     for domain, outcome in expected["recommendations"].items():
         card = result.locator(f'article[data-domain="{domain}"]')
         expect(card.locator("h3")).to_have_text(titles[domain])  # the knowledge base's name of the domain
@@ -188,6 +197,8 @@ def test_evaluating_a_proposal_shows_its_critical_finding(
     page.click("#submit-proposal")
 
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
+    expect(page.locator("#evaluation h2")).to_be_focused()  # the verdict, at the top of the screen
+    assert at_top(page, "#evaluation h2")
     critical = page.locator(".severity-group", has=page.locator(".sev-critical"))
     expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("3306")
     expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("Fix:")
@@ -337,3 +348,4 @@ def test_an_uploaded_proposal_with_wrong_fields_names_them(
     expect(page.locator("#proposal-errors")).to_contain_text("choices.orchestrater")
     expect(page.locator("#proposal-text")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#evaluation .problem")).to_contain_text("422")
+    expect(page.locator("[role=alert]:visible")).to_have_count(1)  # one announcement, not two

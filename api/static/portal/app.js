@@ -60,8 +60,9 @@ function busy(area, on) {
   }
 }
 
-function problemView(problem, title = "The request failed") {
-  return h("div", {class: "card problem", role: "alert"},
+// alert: false when the errors are announced elsewhere (next to a field), so one alert fires at a time.
+function problemView(problem, title = "The request failed", alert = true) {
+  return h("div", {class: "card problem", role: alert ? "alert" : null},
     h("h2", {}, problem.title || title),
     problem.detail ? h("p", {}, problem.detail) : null,
     problem.status ? h("p", {class: "muted"}, `Status ${problem.status}`) : null);
@@ -84,13 +85,29 @@ function errorSummary(entries) {
   box.focus();
 }
 
+// Move focus to a result's heading and bring it to the top of the screen, at every width (focus() alone
+// does not scroll an element that is already partly visible).
+function land(heading) {
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus({preventScroll: true});
+  heading.scrollIntoView({block: "start"});
+}
+
+// While a request runs its button stays focusable (aria-disabled, not disabled, so focus does not fall
+// to <body>) and ignores presses.
+function setBusy(button, on) {
+  if (on) button.setAttribute("aria-disabled", "true"); else button.removeAttribute("aria-disabled");
+}
+const isBusy = button => button.getAttribute("aria-disabled") === "true";
+
 // Validate, post, render. Resolves with the result document; rejects with a ProblemError.
 async function recommend(profile) {
   const area = $("result");
   questionnaire.clearErrors();
   errorSummary([]);
   $("form-status").textContent = "Working\u2026";
-  $("submit-profile").disabled = true;
+  setBusy($("submit-profile"), true);
   busy(area, true);
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
@@ -116,20 +133,19 @@ async function recommend(profile) {
     throw new ProblemError(problem);
   } finally {
     busy(area, false);
-    $("submit-profile").disabled = false;
+    setBusy($("submit-profile"), false);
   }
 }
 
 $("profile-form").addEventListener("submit", event => {
   event.preventDefault();
-  if (!questionnaire) return;
+  if (!questionnaire || isBusy($("submit-profile"))) return;
   const {profile, problems} = questionnaire.read();
   if (Object.keys(problems).length) {
     errorSummary(questionnaire.showErrors(problems));
     return;
   }
-  recommend(profile).then(() => { if (window.matchMedia("(max-width: 900px)").matches) $("result").focus(); },
-    () => { /* shown in the page */ });
+  recommend(profile).then(() => land($("result-title")), () => { /* shown in the page */ });
 });
 
 $("share").addEventListener("click", async () => {
@@ -150,6 +166,7 @@ $("proposal-file").addEventListener("change", async event => {
 
 $("proposal-form").addEventListener("submit", async event => {
   event.preventDefault();
+  if (isBusy($("submit-proposal"))) return;
   const text = $("proposal-text").value;
   const area = $("evaluation");
   const errors = $("proposal-errors");
@@ -161,14 +178,17 @@ $("proposal-form").addEventListener("submit", async event => {
     return;
   }
   $("proposal-status").textContent = "Evaluating\u2026";
+  setBusy($("submit-proposal"), true);
   busy(area, true);
   try {
     const result = await post("/v1/evaluations", text, contentTypeOf(text));
     area.replaceChildren(...renderEvaluation(result).flat().filter(Boolean));
     $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
+    busy(area, false);
+    land(area.querySelector("h2"));
   } catch (err) {
     const problem = err.problem || {title: String(err)};
-    area.replaceChildren(problemView(problem, "The proposal could not be evaluated"));
+    area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors));
     if (problem.errors) {
       $("proposal-text").setAttribute("aria-invalid", "true");
       errors.append(...Object.entries(problem.errors).map(([path, msgs]) =>
@@ -177,6 +197,7 @@ $("proposal-form").addEventListener("submit", async event => {
     $("proposal-status").textContent = problem.title || "The evaluation failed.";
   } finally {
     busy(area, false);
+    setBusy($("submit-proposal"), false);
   }
 });
 
