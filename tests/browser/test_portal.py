@@ -181,6 +181,42 @@ def test_sections_work_from_the_keyboard(page: Page, portal_url: str) -> None:
     expect(page.locator('article[data-domain="backup"]')).to_be_visible()
 
 
+def test_a_phone_keyboard_user_lands_on_the_summary(page: Page, portal_url: str) -> None:
+    """Every decision on one line with its estimate; the total counts only the answers that apply."""
+    profile = {
+        **PROFILE,
+        "network": {
+            "source": {"type": "container", "vpc": "vpc-app"},
+            "target": {"type": "rds", "engine": "postgres", "vpc": "vpc-app"},
+        },
+        "backup": {"scope": ["databases"], "rpo_minutes": 1},  # no option meets an RPO of one minute
+    }
+    expected = api(portal_url, "/v1/recommendations", profile)["recommendations"]
+    assert expected["instance_family"]["conditional_on"] and expected["backup"]["unmet"]
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(portal_url + "/" + share_hash(profile))
+    expect(page.locator(".summary")).to_be_visible()
+    page.focus("#submit-profile")
+    page.keyboard.press("Enter")
+    expect(page.locator("#result-title")).to_be_focused()
+    assert at_top(page, "#result-title")
+
+    summary = page.locator(".summary")
+    total = 0.0
+    for domain, outcome in expected.items():
+        line = summary.locator(f'li[data-domain="{domain}"]')
+        cost = (outcome.get("plan") or {}).get("cost") or outcome["options"][0]["cost"]
+        expect(line).to_contain_text(f"{outcome['confidence']} confidence")
+        if not outcome.get("conditional_on"):
+            total += cost["monthly_usd"]
+    expect(summary.locator('li[data-domain="instance_family"]')).to_contain_text("only if Launch type is")
+    expect(summary.locator('li[data-domain="instance_family"]')).to_contain_text("not in the total")
+    expect(summary.locator('li[data-domain="backup"]')).to_contain_text(
+        "not met by any option: backup.rpo_minutes"
+    )
+    expect(summary.locator(".total")).to_contain_text(f"Total: about ${total:,.0f} a month")
+
+
 def open_database_proposal() -> str:
     cases = yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())
     case = next(c for c in cases if "sg-open-database-port" in c["expect"].get("findings", []))

@@ -12,12 +12,68 @@ export function renderRecommendation(doc, titles = {}) {
     h("div", {class: "result-head"},
       h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
       doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`) : null),
-    domains.length ? null : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
+    domains.length ? summary(doc, titles) : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
     domains.map(([id, outcome]) => domainCard(id, outcome, titles[id])),
     doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
     doc.findings && doc.findings.length ? findingsBlock(doc.findings, "Findings", "h3") : null,
     assumptions(doc.assumptions || []),
   ];
+}
+
+const usd = v => `$${v.toLocaleString("en-US", {maximumFractionDigits: v >= 100 ? 0 : 2})}`;
+const titleOf = (titles, id) => titles[id] || humanize(id);
+
+// The answer of a domain in a few words: its plan's options, the suggested size, or the winner's name.
+function answerOf(outcome) {
+  const options = outcome.options || [];
+  const names = Object.fromEntries([...options, ...(outcome.excluded || [])].map(o => [o.id, o.name || o.id]));
+  if (outcome.plan && outcome.plan.options.length) return outcome.plan.options.map(id => names[id] || id).join(" + ");
+  const top = options[0];
+  if (!top) return null;
+  const size = top.suggested_instance_type;
+  return size ? `${top.name || top.id} (${size.name})` : top.name || top.id;
+}
+
+// The monthly estimate of a domain's answer: its plan's when it has one, else its top option's.
+function answerCost(outcome) {
+  const cost = outcome.plan && outcome.plan.cost ? outcome.plan.cost : (outcome.options || [])[0]?.cost;
+  return cost || null;
+}
+
+// One line per decision (answer, confidence, monthly estimate, what it depends on or cannot meet) and
+// the total of the estimates of the answers that apply: a conditional answer is not counted.
+function summary(doc, titles) {
+  const rows = Object.entries(doc.recommendations || {}).map(([id, outcome]) =>
+    ({id, outcome, answer: answerOf(outcome), cost: answerCost(outcome), applies: !outcome.conditional_on}));
+  const counted = rows.filter(r => r.applies && r.answer);
+  const priced = counted.filter(r => r.cost && r.cost.monthly_usd !== null && r.cost.monthly_usd !== undefined);
+  const total = priced.reduce((sum, r) => sum + r.cost.monthly_usd, 0);
+  const unpriced = counted.filter(r => !priced.includes(r));
+  const conditional = rows.filter(r => !r.applies);
+  return h("section", {class: "card summary", "aria-labelledby": "summary-title"},
+    h("header", {class: "card-head"}, h("h3", {id: "summary-title"}, "Summary")),
+    h("p", {class: "headline"}, counted.map(r => r.answer).join(", ") || "No option meets every hard constraint.",
+      priced.length ? h("strong", {}, `: about ${usd(total)} a month`) : null),
+    h("ul", {class: "summary-list"}, rows.map(({id, outcome, answer, cost, applies}) => h("li", {"data-domain": id},
+      h("span", {class: "label"}, `${titleOf(titles, id)}: `), answer || "every option is excluded",
+      outcome.confidence ? ` \u2014 ${outcome.confidence} confidence` : "",
+      cost ? (cost.monthly_usd === null || cost.monthly_usd === undefined ? " \u2014 no monthly estimate"
+        : ` \u2014 about ${usd(cost.monthly_usd)} a month`) : "",
+      applies ? "" : h("span", {class: "conditional-note"}, ` \u2014 only if ${conditionText(doc, titles, outcome.conditional_on)}, so not in the total`),
+      (outcome.unmet || []).length ? h("span", {class: "unmet-note"},
+        ` \u2014 not met by any option: ${outcome.unmet.map(u => `${u.requirement} (wanted ${u.wanted})`).join(", ")}`) : null))),
+    h("p", {class: "total"}, priced.length ? h("strong", {}, `Total: about ${usd(total)} a month`) : "No monthly estimate.",
+      priced.length ? ` for ${priced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
+      unpriced.length ? `; without an estimate: ${unpriced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
+      conditional.length ? `; not counted: ${conditional.map(r => titleOf(titles, r.id)).join(", ")} (conditional)` : "",
+      "."));
+}
+
+// "Launch type is Amazon EC2": the condition of a conditional answer, with the names of its domain and option.
+function conditionText(doc, titles, on) {
+  const other = (doc.recommendations || {})[on.domain] || {};
+  const option = [...(other.options || []), ...(other.excluded || [])].find(o => o.id === on.option);
+  return `${titleOf(titles, on.domain)} is ${option ? option.name || option.id : on.option}`;
 }
 
 function domainCard(id, outcome, title) {
@@ -59,7 +115,6 @@ function planBlock(plan, options) {
 }
 
 function monthlyCost(cost) {
-  const usd = v => `$${v.toLocaleString("en-US", {maximumFractionDigits: v >= 100 ? 0 : 2})}`;
   return h("p", {class: "cost"},
     cost.monthly_usd === null ? "No monthly estimate: " : `About ${usd(cost.monthly_usd)} a month: `,
     h("small", {class: "muted"}, cost.basis));
