@@ -217,6 +217,49 @@ def test_a_phone_keyboard_user_lands_on_the_summary(page: Page, portal_url: str)
     expect(summary.locator(".total")).to_contain_text(f"Total: about ${total:,.0f} a month")
 
 
+def test_the_decision_record_can_be_taken_away(page: Page, portal_url: str) -> None:
+    """The ADR from the API (the CLI's renderer) as a file and on the clipboard, the JSON, a print layout."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal_url)
+    page.goto(portal_url + "/" + share_hash(PROFILE))
+    expect(page.locator(".summary")).to_be_visible()
+    request = urllib.request.Request(
+        portal_url + "/v1/recommendations",
+        data=json.dumps(PROFILE).encode(),
+        headers={"Content-Type": "application/json", "Accept": "text/markdown"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        record = response.read().decode()
+    assert record.startswith("# ADR: How to run orders-api on AWS")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the decision record (Markdown)").click()
+    assert download.value.suggested_filename == "orders-api-decision-record.md"
+    assert download.value.path().read_text() == record
+    page.get_by_role("button", name="Copy the decision record").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == record
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download JSON").click()
+    assert json.loads(download.value.path().read_text()) == api(portal_url, "/v1/recommendations", PROFILE)
+
+    page.emulate_media(media="print")  # the printout is the answer alone
+    expect(page.locator("#profile-form")).to_be_hidden()
+    expect(page.locator(".tabs")).to_be_hidden()
+    expect(page.locator(".summary")).to_be_visible()
+    expect(page.locator(".summary button")).to_have_count(4)
+    expect(page.locator(".summary button").first).to_be_hidden()
+
+
+def test_a_shared_evaluation_link_shows_its_verdict(page: Page, portal_url: str) -> None:
+    proposal = open_database_proposal()
+    encoded = base64.urlsafe_b64encode(proposal.encode()).decode().rstrip("=")
+    page.goto(f"{portal_url}/#view=evaluate&proposal={encoded}")
+    expect(page.locator("#evaluate-view")).to_be_visible()
+    expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
+    expect(page.locator("#proposal-text")).to_have_value(proposal)
+    expect(page.locator("#share-proposal")).to_be_enabled()
+
+
 def open_database_proposal() -> str:
     cases = yaml.safe_load((SCENARIOS / "proposals-public.yaml").read_text())
     case = next(c for c in cases if "sg-open-database-port" in c["expect"].get("findings", []))
@@ -235,6 +278,9 @@ def test_evaluating_a_proposal_shows_its_critical_finding(
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
     expect(page.locator("#evaluation h2")).to_be_focused()  # the verdict, at the top of the screen
     assert at_top(page, "#evaluation h2")
+    # The address now carries the proposal (base64url of its text), so it can be shared.
+    shared = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('proposal')")
+    assert base64.urlsafe_b64decode(shared + "=" * (-len(shared) % 4)).decode() == open_database_proposal()
     critical = page.locator(".severity-group", has=page.locator(".sev-critical"))
     expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("3306")
     expect(critical.locator('[data-finding="sg-open-database-port"]')).to_contain_text("Fix:")

@@ -1,6 +1,6 @@
 // The portal's entry point: views, URL state (#profile=, #view=, ?embed=1), submissions and the
 // postMessage protocol for host pages that embed the portal in an iframe.
-import {h, post, getJSON, encodeState, decodeState, ProblemError} from "./dom.js";
+import {h, post, postForText, getJSON, encodeState, decodeState, encodeText, decodeText, ProblemError} from "./dom.js";
 import {buildQuestionnaire} from "./form.js";
 import {renderRecommendation, skeleton} from "./results.js";
 import {renderEvaluation, contentTypeOf} from "./evaluate.js";
@@ -111,7 +111,8 @@ async function recommend(profile) {
   busy(area, true);
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
-    area.replaceChildren(...renderRecommendation(result, await titles()).flat().filter(Boolean));
+    const record = () => postForText("/v1/recommendations", JSON.stringify(profile), "text/markdown");
+    area.replaceChildren(...renderRecommendation(result, await titles(), record).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -148,26 +149,36 @@ $("profile-form").addEventListener("submit", event => {
   recommend(profile).then(() => land($("result-title")), () => { /* shown in the page */ });
 });
 
-$("share").addEventListener("click", async () => {
+// Copy the address (without embed=1) for others to open the same result.
+async function copyLink(status, what) {
   try {
     const url = new URL(location.href);
     url.searchParams.delete("embed");
     await navigator.clipboard.writeText(url.toString());
-    $("form-status").textContent = "Share link copied.";
+    status.textContent = "Share link copied.";
   } catch {
-    $("form-status").textContent = "Copy the address bar to share this result.";
+    status.textContent = `Copy the address bar to share this ${what}.`;
   }
-});
+}
+
+$("share").addEventListener("click", () => copyLink($("form-status"), "result"));
+$("share-proposal").addEventListener("click", () => copyLink($("proposal-status"), "evaluation"));
 
 $("proposal-file").addEventListener("change", async event => {
   const file = event.target.files[0];
   if (file) $("proposal-text").value = await file.text();
 });
 
-$("proposal-form").addEventListener("submit", async event => {
+// A proposal travels in the address (#proposal=, base64url of its UTF-8 text) up to this many bytes.
+const MAX_SHARED_PROPOSAL_BYTES = 16384;
+
+$("proposal-form").addEventListener("submit", event => {
   event.preventDefault();
-  if (isBusy($("submit-proposal"))) return;
-  const text = $("proposal-text").value;
+  if (!isBusy($("submit-proposal"))) evaluate($("proposal-text").value).then(ok => { if (ok) land($("evaluation").querySelector("h2")); });
+});
+
+// Post a proposal and show its evaluation; resolves with whether it was evaluated.
+async function evaluate(text) {
   const area = $("evaluation");
   const errors = $("proposal-errors");
   errors.replaceChildren();
@@ -175,7 +186,7 @@ $("proposal-form").addEventListener("submit", async event => {
   if (!text.trim()) {
     errors.append(h("p", {}, "Paste a proposal or upload a file first."));
     $("proposal-text").setAttribute("aria-invalid", "true");
-    return;
+    return false;
   }
   $("proposal-status").textContent = "Evaluating\u2026";
   setBusy($("submit-proposal"), true);
@@ -183,9 +194,16 @@ $("proposal-form").addEventListener("submit", async event => {
   try {
     const result = await post("/v1/evaluations", text, contentTypeOf(text));
     area.replaceChildren(...renderEvaluation(result).flat().filter(Boolean));
-    $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
+    const params = hashParams();
+    params.set("view", "evaluate");
+    const size = new TextEncoder().encode(text).length;
+    if (size <= MAX_SHARED_PROPOSAL_BYTES) params.set("proposal", encodeText(text)); else params.delete("proposal");
+    setHash(params);
+    $("share-proposal").disabled = size > MAX_SHARED_PROPOSAL_BYTES;
+    $("proposal-status").textContent = `Verdict: ${result.verdict}.` + (size > MAX_SHARED_PROPOSAL_BYTES
+      ? ` The proposal is too large to share by link (${Math.ceil(size / 1024)} KB, the limit is ${MAX_SHARED_PROPOSAL_BYTES / 1024} KB): share the file.` : "");
     busy(area, false);
-    land(area.querySelector("h2"));
+    return true;
   } catch (err) {
     const problem = err.problem || {title: String(err)};
     area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors));
@@ -195,16 +213,29 @@ $("proposal-form").addEventListener("submit", async event => {
         h("p", {}, h("code", {}, path), `: ${[].concat(msgs).join(" ")}`)));
     }
     $("proposal-status").textContent = problem.title || "The evaluation failed.";
+    return false;
   } finally {
     busy(area, false);
     setBusy($("submit-proposal"), false);
   }
+}
+
+// Printing shows every panel: closed <details> open for the printout and close again after it.
+let openedForPrint = [];
+window.addEventListener("beforeprint", () => {
+  openedForPrint = [...document.querySelectorAll("details:not([open])")];
+  openedForPrint.forEach(d => { d.open = true; });
+});
+window.addEventListener("afterprint", () => {
+  openedForPrint.forEach(d => { d.open = false; });
+  openedForPrint = [];
 });
 
 // Apply the URL: the view, and a shared profile (filled in and recommended at once).
 function applyHash() {
   const params = hashParams();
   showView(params.get("view") || "recommend");
+  if (params.get("proposal")) applyProposal(params.get("proposal"));
   const encoded = params.get("profile");
   if (!encoded || !questionnaire) return;
   let profile;
@@ -217,6 +248,20 @@ function applyHash() {
   }
   questionnaire.fill(profile);
   recommend(profile).catch(() => { /* shown in the page */ });
+}
+
+// A shared evaluation: the proposal is filled in and evaluated at once.
+function applyProposal(encoded) {
+  let text;
+  try {
+    text = decodeText(encoded);
+  } catch {
+    $("evaluation").replaceChildren(problemView({title: "The shared link is damaged",
+      detail: "The proposal in the address could not be decoded. Paste the proposal instead."}));
+    return;
+  }
+  $("proposal-text").value = text;
+  evaluate(text);
 }
 
 window.addEventListener("hashchange", () => {

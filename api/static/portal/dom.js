@@ -67,17 +67,42 @@ export async function post(url, body, contentType = "application/json") {
   return data;
 }
 
+// POST a body asking for a text representation (e.g. text/markdown); resolve with the text.
+export async function postForText(url, body, accept, contentType = "application/json") {
+  const response = await fetch(url, {method: "POST", headers: {"Content-Type": contentType, Accept: accept}, body});
+  if (!response.ok) {
+    let problem = null;
+    try { problem = await response.json(); } catch { /* not a problem document */ }
+    throw new ProblemError(problem || {title: `The service answered ${response.status}.`, status: response.status});
+  }
+  return response.text();
+}
+
+// Save text as a file, as if a download link had been followed.
+export function download(text, fileName, type) {
+  const url = URL.createObjectURL(new Blob([text], {type}));
+  const link = h("a", {href: url, download: fileName, hidden: true});
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+// A name for a downloaded file: the document's name with anything unusual replaced by "-".
+export const fileName = (name, suffix) => `${String(name).replace(/[^A-Za-z0-9._-]+/g, "-")}${suffix}`;
+
 export async function getJSON(url) {
   const response = await fetch(url, {headers: {Accept: "application/json"}});
   if (!response.ok) throw new ProblemError({title: `GET ${url} failed`, status: response.status, detail: `Status ${response.status}.`});
   return response.json();
 }
 
+// getText may return a promise (text fetched on demand).
 export function copyButton(label, getText) {
   const button = h("button", {type: "button", class: "secondary small"}, label);
   button.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(getText());
+      await navigator.clipboard.writeText(await getText());
       button.textContent = "Copied";
     } catch {
       button.textContent = "Copy failed: select the text instead";
@@ -87,16 +112,19 @@ export function copyButton(label, getText) {
   return button;
 }
 
-// base64url of UTF-8 JSON, for profiles carried in the URL.
-export function encodeState(value) {
-  const bytes = new TextEncoder().encode(JSON.stringify(value));
+// base64url of UTF-8 text, for profiles (as JSON) and proposals carried in the URL.
+export function encodeText(text) {
+  const bytes = new TextEncoder().encode(text);
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export function decodeState(text) {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+export function decodeText(encoded) {
+  const b64 = encoded.replace(/-/g, "+").replace(/_/g, "/");
   const bin = atob(b64 + "===".slice((b64.length + 3) % 4));
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, c => c.charCodeAt(0))));
+  return new TextDecoder("utf-8", {fatal: true}).decode(Uint8Array.from(bin, c => c.charCodeAt(0)));
 }
+
+export const encodeState = value => encodeText(JSON.stringify(value));
+export const decodeState = text => JSON.parse(decodeText(text));

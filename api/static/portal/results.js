@@ -1,18 +1,19 @@
 // The result view of a recommendation (response.md): one card per domain, then network rules,
 // findings and assumptions.
-import {h, humanize, signed, sources, copyButton} from "./dom.js";
+import {h, humanize, signed, sources, copyButton, download, fileName} from "./dom.js";
 
 const SHOWN = 5;          // ranked options listed before "show more"
 const SHOWN_EXCLUDED = 3; // excluded options listed open
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
-export function renderRecommendation(doc, titles = {}) {
+// record: () => a promise of the decision record (markdown), fetched when first asked for.
+export function renderRecommendation(doc, titles = {}, record = null) {
   const domains = Object.entries(doc.recommendations || {});
   return [
     h("div", {class: "result-head"},
       h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
       doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`) : null),
-    domains.length ? summary(doc, titles) : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
+    domains.length ? summary(doc, titles, record) : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
     domains.map(([id, outcome]) => domainCard(id, outcome, titles[id])),
     doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
     doc.findings && doc.findings.length ? findingsBlock(doc.findings, "Findings", "h3") : null,
@@ -42,7 +43,7 @@ function answerCost(outcome) {
 
 // One line per decision (answer, confidence, monthly estimate, what it depends on or cannot meet) and
 // the total of the estimates of the answers that apply: a conditional answer is not counted.
-function summary(doc, titles) {
+function summary(doc, titles, record) {
   const rows = Object.entries(doc.recommendations || {}).map(([id, outcome]) =>
     ({id, outcome, answer: answerOf(outcome), cost: answerCost(outcome), applies: !outcome.conditional_on}));
   const counted = rows.filter(r => r.applies && r.answer);
@@ -66,7 +67,29 @@ function summary(doc, titles) {
       priced.length ? ` for ${priced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
       unpriced.length ? `; without an estimate: ${unpriced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
       conditional.length ? `; not counted: ${conditional.map(r => titleOf(titles, r.id)).join(", ")} (conditional)` : "",
-      "."));
+      "."),
+    takeAway(doc, record));
+}
+
+// The decision record (the ADR the CLI writes) as a file or on the clipboard, the JSON, and a printout.
+function takeAway(doc, record) {
+  const name = doc.name || "recommendation";
+  let fetched = null;
+  const text = () => (fetched = fetched || record().catch(err => { fetched = null; throw err; }));
+  return h("div", {class: "actions take-away"},
+    record ? h("button", {type: "button", class: "secondary small", onclick: async event => {
+      const button = event.currentTarget;
+      try {
+        download(await text(), fileName(name, "-decision-record.md"), "text/markdown");
+      } catch {
+        button.textContent = "The decision record could not be fetched: try again";
+      }
+    }}, "Download the decision record (Markdown)") : null,
+    record ? copyButton("Copy the decision record", text) : null,
+    h("button", {type: "button", class: "secondary small",
+      onclick: () => download(JSON.stringify(doc, null, 2) + "\n", fileName(name, "-recommendation.json"), "application/json")},
+      "Download JSON"),
+    h("button", {type: "button", class: "secondary small", onclick: () => window.print()}, "Print"));
 }
 
 // "Launch type is Amazon EC2": the condition of a conditional answer, with the names of its domain and option.
