@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import urllib.request
 from typing import Any
@@ -258,6 +259,78 @@ def test_a_shared_evaluation_link_shows_its_verdict(page: Page, portal_url: str)
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
     expect(page.locator("#proposal-text")).to_have_value(proposal)
     expect(page.locator("#share-proposal")).to_be_enabled()
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two computed colours, "rgb(r, g, b)"."""
+
+    def luminance(color: str) -> float:
+        channels = [int(c) / 255 for c in color[color.index("(") + 1 : color.index(")")].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_contrast_sources_headings_tables_and_tabs(page: Page, portal_url: str, scheme: str) -> None:
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": 375, "height": 800})
+    profile = {
+        **PROFILE,
+        "network": {
+            "source": {"type": "container", "vpc": "vpc-app"},
+            "target": {"type": "rds", "engine": "postgres", "vpc": "vpc-data"},
+        },
+    }
+    page.goto(portal_url + "/" + share_hash(profile))
+    expect(page.locator('article[data-domain="connectivity"]')).to_be_visible()
+    style = "(el, p) => getComputedStyle(el)[p]"
+    page_bg = page.locator("body").evaluate(style, "backgroundColor")
+    # 1.4.3: the footer link; 1.4.11: input borders and a switched-off section switch against the page
+    assert contrast(page.locator("footer a").evaluate(style, "color"), page_bg) >= 4.5
+    assert contrast(page.locator("#f-name").evaluate(style, "borderTopColor"), page_bg) >= 3
+    expect(page.locator("#f-backup-on")).not_to_be_checked()
+    assert contrast(page.locator("#f-backup-on").evaluate(style, "backgroundColor"), page_bg) >= 3
+
+    # Source links say which page they open, and that it opens in a new tab.
+    links = page.locator("#result .sources a")
+    hrefs = links.evaluate_all("els => els.map(a => a.href)")
+    names = links.evaluate_all("els => els.map(a => a.textContent)")
+    assert len(hrefs) > 5
+    assert all(name.endswith("(opens in a new tab)\u2197") for name in names)
+    assert len(set(names)) == len(set(hrefs)), "two different pages share a label"
+    assert not any(name.startswith("docs.aws.amazon.com") for name in names)
+
+    # Heading levels never skip one.
+    levels = page.locator(
+        "h1:visible, h2:visible, h3:visible, h4:visible, h5:visible, h6:visible"
+    ).evaluate_all("els => els.map(e => Number(e.tagName[1]))")
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+
+    # The assumptions table is a focusable, labelled region, and its "Why" column fits a phone.
+    page.locator(".assumptions summary").click()
+    region = page.locator(".assumptions [role=region]")
+    expect(region).to_have_attribute("tabindex", "0")
+    expect(region).to_have_attribute("aria-label", "Assumptions and defaults applied")
+    assert region.evaluate("el => el.scrollWidth <= el.clientWidth")
+    why = region.locator('td[data-label="Why"]').first
+    box, frame = why.bounding_box(), region.bounding_box()
+    assert box and frame and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+
+    # The view tabs are tabs: arrow keys move and select, Space selects.
+    page.focus("#tab-recommend")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-evaluate")).to_be_focused()
+    expect(page.locator("#tab-evaluate")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#evaluate-view")).to_be_visible()
+    page.keyboard.press("Home")
+    expect(page.locator("#recommend-view")).to_be_visible()
+    page.focus("#tab-evaluate")
+    page.keyboard.press("Space")
+    expect(page.locator("#evaluate-view")).to_be_visible()
+    expect(page.locator("#tab-recommend")).to_have_attribute("tabindex", "-1")
 
 
 def open_database_proposal() -> str:

@@ -30,22 +30,37 @@ function setHash(params) {
   history.replaceState(null, "", text ? `#${text}` : location.pathname + location.search);
 }
 
+const TABS = [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]];
+
 function showView(view) {
   const evaluate = view === "evaluate";
   $("recommend-view").hidden = evaluate;
   $("evaluate-view").hidden = !evaluate;
-  $("tab-recommend").removeAttribute("aria-current");
-  $("tab-evaluate").removeAttribute("aria-current");
-  $(evaluate ? "tab-evaluate" : "tab-recommend").setAttribute("aria-current", "page");
+  for (const [id, name] of TABS) {
+    const selected = name === (evaluate ? "evaluate" : "recommend");
+    $(id).setAttribute("aria-selected", String(selected));
+    $(id).tabIndex = selected ? 0 : -1;
+  }
 }
 
-for (const [id, view] of [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]]) {
-  $(id).addEventListener("click", event => {
+function selectView(view) {
+  const params = hashParams();
+  if (view === "recommend") params.delete("view"); else params.set("view", view);
+  setHash(params);
+  showView(view);
+}
+
+// The view tabs (WAI-ARIA tabs): Space or Enter selects a tab, the arrow keys, Home and End move
+// between tabs and select the one they reach.
+for (const [index, [id, view]] of TABS.entries()) {
+  $(id).addEventListener("click", () => selectView(view));
+  $(id).addEventListener("keydown", event => {
+    const to = {ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1}[event.key];
+    if (to === undefined) return;
     event.preventDefault();
-    const params = hashParams();
-    if (view === "recommend") params.delete("view"); else params.set("view", view);
-    setHash(params);
-    showView(view);
+    const [nextId, nextView] = TABS[(to + TABS.length) % TABS.length];
+    selectView(nextView);
+    $(nextId).focus();
   });
 }
 

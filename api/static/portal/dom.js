@@ -30,11 +30,41 @@ export function signed(n) {
   return (n > 0 ? "+" : n < 0 ? "\u2212" : "\u00b1") + Math.abs(n).toFixed(1);
 }
 
-// A link to a source document, opened in a new tab, never sending a referrer.
+// Path segments that say nothing about the page (versions, languages, guide names, repository parts).
+const GENERIC_SEGMENTS = new Set(["latest", "en", "en_us", "userguide", "developerguide", "ug", "index", "blob", "main", "docs"]);
+// Page names that need the part before them to say which page they are.
+const GENERIC_PAGES = new Set(["pricing", "welcome", "faqs", "features", "overview", "getting-started", "readme"]);
+const MAX_LABEL = 70;
+
+// What a source link says: the page, from the last meaningful part of its path, and its site (the
+// service's guide on docs.aws.amazon.com). "memory optimized instances (EC2 docs)", not the host alone.
+export function sourceLabel(url) {
+  let u;
+  try { u = new URL(url); } catch { return url; }
+  const host = u.hostname.replace(/^www\./, "");
+  let parts;
+  try { parts = u.pathname.split("/").filter(Boolean).map(p => decodeURIComponent(p)); } catch { parts = []; }
+  parts = parts.map(p => p.replace(/\.(html?|md)$/i, "")).filter(p => !GENERIC_SEGMENTS.has(p.toLowerCase()));
+  if (!parts.length) return host;
+  const last = parts.length - 1;
+  const words = text => text.replace(/[-_+]+/g, " ").trim();
+  // on docs.aws.amazon.com: the service, then any guide that is not the user guide ("EC2 docs, WindowsGuide")
+  const site = host === "docs.aws.amazon.com" && last > 0
+    ? [`${parts[0].replace(/^(Amazon|AWS)(?=[A-Z0-9])/, "")} docs`, ...parts.slice(1, last)].map(words).join(", ")
+    : host;
+  let page = parts[last];
+  if (site === host && last > 0 && (/^[A-Z]+$/.test(page) || GENERIC_PAGES.has(page.toLowerCase()))) {
+    page = `${parts[last - 1]} ${page}`; // "ecs pricing", "aws-containers SKILL", not "pricing"
+  }
+  page = words(page) + (u.hash.length > 1 ? `, ${words(u.hash.slice(1))}` : "");
+  if (page.length > MAX_LABEL) page = `${page.slice(0, MAX_LABEL - 1)}\u2026`;
+  return `${page} (${site})`;
+}
+
+// A link to a source document, opened in a new tab (and saying so), never sending a referrer.
 export function sourceLink(url) {
-  let label = url;
-  try { label = new URL(url).hostname.replace(/^www\./, ""); } catch { /* keep the raw text */ }
-  return h("a", {href: url, target: "_blank", rel: "noopener noreferrer", title: url}, label);
+  return h("a", {href: url, target: "_blank", rel: "noopener noreferrer", title: url}, sourceLabel(url),
+    h("span", {class: "visually-hidden"}, " (opens in a new tab)"), h("span", {class: "new-tab", "aria-hidden": "true"}, "\u2197"));
 }
 
 export function sources(urls) {

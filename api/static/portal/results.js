@@ -161,7 +161,7 @@ function optionItem(o, top) {
     h("details", {class: "why", open: o === top},
       h("summary", {}, `Why ${o.score} points (base ${o.base}${o.rationale && o.rationale.length ? ` and ${o.rationale.length} rule${o.rationale.length > 1 ? "s" : ""}` : ""})`),
       rationale(o.rationale || []),
-      (o.caveats || []).length ? h("div", {class: "caveats"}, h("h5", {}, "Caveats"), h("ul", {}, o.caveats.map(c => h("li", {}, c)))) : null),
+      (o.caveats || []).length ? h("div", {class: "caveats"}, h("h4", {}, "Caveats"), h("ul", {}, o.caveats.map(c => h("li", {}, c)))) : null),
     (o.versus_top || []).length ? h("details", {class: "why-not"},
       h("summary", {}, `Why not ${o.name || o.id}? (${(top.score - score).toFixed(1)} points behind)`),
       h("ul", {class: "rationale"}, o.versus_top.map(v => h("li", {},
@@ -191,13 +191,16 @@ function securityGroupRules(rules) {
     h("header", {class: "card-head"}, h("h3", {id: "sg-title"}, "Security-group rules to create"),
       rules.length ? copyButton("Copy rules", text) : null),
     rules.length ? stackedTable(["Group", "Direction", "Protocol", "Ports", "Source or destination", "Description"],
-      rules.map(r => [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description]))
+      rules.map(r => [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description]),
+      "Security-group rules")
       : h("p", {class: "muted"}, "No rule needed for this connectivity."));
 }
 
-// A table that becomes one labelled block per row on a phone (see .stack in portal.css).
-export function stackedTable(headings, rows) {
-  return h("div", {class: "table-wrap"}, h("table", {class: "stack"},
+// A table that becomes one labelled block per row on a phone (see .stack in portal.css). Its wrapper
+// scrolls sideways when the table is wider than the screen, so it is a labelled region that takes focus
+// (keyboard users scroll it with the arrow keys).
+export function stackedTable(headings, rows, label = headings.join(", ")) {
+  return h("div", {class: "table-wrap", role: "region", tabindex: "0", "aria-label": label}, h("table", {class: "stack"},
     h("thead", {}, h("tr", {}, headings.map(t => h("th", {scope: "col"}, t)))),
     h("tbody", {}, rows.map(cells => h("tr", {}, cells.map((v, i) => h("td", {"data-label": headings[i]}, v ?? "")))))));
 }
@@ -222,10 +225,9 @@ function assumptions(list) {
   if (!list.length) return null;
   return h("details", {class: "card assumptions"},
     h("summary", {}, `Assumptions and defaults applied (${list.length})`),
-    h("div", {class: "table-wrap"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Field", "Value", "Why"].map(t => h("th", {scope: "col"}, t)))),
-      h("tbody", {}, list.map(a => h("tr", {}, h("td", {}, h("code", {}, a.field)),
-        h("td", {}, a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value)), h("td", {}, a.reason)))))));
+    stackedTable(["Field", "Value", "Why"], list.map(a => [h("code", {}, a.field),
+      a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value), a.reason]),
+    "Assumptions and defaults applied"));
 }
 
 export function skeleton(lines = 3) {
