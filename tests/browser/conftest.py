@@ -64,8 +64,12 @@ def host_origins() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
+def portal_url(host_origins: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
+    # The server's log (one access line per request) goes to a file: a pipe nobody reads fills up after
+    # 64 KiB and then blocks the single worker on its next log line, stalling every later test.
+    log_path = tmp_path_factory.mktemp("gunicorn") / "stderr.log"
+    log = log_path.open("wb")
     env = {
         **os.environ,
         "RECOMMENDER_EMBED_ORIGINS": host_origins["allowed"],
@@ -74,7 +78,7 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", f"127.0.0.1:{port}",
          "api:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +90,7 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
+                    stderr = log_path.read_text(errors="replace")
                     pytest.fail(f"gunicorn did not become ready:\n{stderr[-2000:]}")
                 time.sleep(0.1)
         yield url
@@ -97,8 +101,7 @@ def portal_url(host_origins: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stderr:
-            process.stderr.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")
