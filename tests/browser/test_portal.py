@@ -72,6 +72,17 @@ def test_every_schema_field_is_asked(page: Page, portal_url: str) -> None:
     expect(box.locator("label")).to_contain_text("Workload kind")
     expect(box.locator(".help")).to_have_text("What the workload mainly does.")
     expect(page.locator('.field[data-path="priorities.cost"] select')).to_have_value("3")
+    # Defaults shown in the control itself are marked next to the label.
+    expect(page.locator('label[for="f-workload--vcpus"]')).to_contain_text("(default: 1)")
+    expect(page.locator('label[for="f-platform--kubernetes_ecosystem"]')).to_contain_text("(default: off)")
+    # The database engine is asked only for a database target.
+    engine = page.locator('.field[data-path="network.target.engine"]')
+    page.check("#f-network-on")
+    expect(engine).to_be_hidden()
+    page.select_option("#f-network--target--type", "rds")
+    expect(engine).to_be_visible()
+    page.select_option("#f-network--target--type", "ec2")
+    expect(engine).to_be_hidden()
 
 
 def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screenshot: Any) -> None:
@@ -139,6 +150,8 @@ def test_shared_link_reloads_the_result(page: Page, portal_url: str) -> None:
 
 
 def test_validation_errors_appear_next_to_their_fields(page: Page, portal_url: str, screenshot: Any) -> None:
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     open_portal(page, portal_url + "/")
     page.check("#f-workload-on")
     page.select_option("#f-workload--kind", "web")
@@ -149,7 +162,8 @@ def test_validation_errors_appear_next_to_their_fields(page: Page, portal_url: s
     vcpus_error = page.locator("#f-workload--vcpus-error")
     expect(vcpus_error).to_contain_text("448")
     expect(page.locator("#f-workload--vcpus")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#f-network--source--type-error")).not_to_be_empty()
+    expect(page.locator("#f-network--source--type-error")).to_have_text("Missing data for required field.")
+    assert posted == []  # the schema's limits and required answers are checked before sending
     describedby = page.get_attribute("#f-workload--vcpus", "aria-describedby") or ""
     assert "f-workload--vcpus-error" in describedby.split()
     summary = page.locator("#error-summary")
@@ -504,3 +518,15 @@ def test_an_uploaded_proposal_with_wrong_fields_names_them(
     expect(page.locator("#proposal-text")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#evaluation .problem")).to_contain_text("422")
     expect(page.locator("[role=alert]:visible")).to_have_count(1)  # one announcement, not two
+
+    # A YAML syntax error marks the text box and names the line, which can be selected.
+    page.fill("#proposal-text", "name: broken\nchoices:\n  orchestrator: ecs\n bad: 1\n")
+    page.click("#submit-proposal")
+    expect(page.locator("#proposal-errors")).to_contain_text("Line 4: invalid YAML")
+    text = page.locator("#proposal-text")
+    expect(text).to_have_attribute("aria-invalid", "true")
+    assert "proposal-errors" in (text.get_attribute("aria-describedby") or "").split()
+    expect(page.locator("[role=alert]:visible")).to_have_count(1)
+    page.get_by_role("button", name="Go to line 4").click()
+    expect(text).to_be_focused()
+    assert text.evaluate("t => t.value.slice(t.selectionStart, t.selectionEnd)") == " bad: 1"

@@ -221,11 +221,17 @@ async function evaluate(text) {
     return true;
   } catch (err) {
     const problem = err.problem || {title: String(err)};
-    area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors));
+    // a document that cannot be parsed names its line: "The request body cannot be parsed: line 3: ..."
+    const line = problem.status === 400 && /\bline (\d+): (.*)$/s.exec(problem.detail || "");
+    area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors && !line));
+    if (problem.errors || line) $("proposal-text").setAttribute("aria-invalid", "true");
     if (problem.errors) {
-      $("proposal-text").setAttribute("aria-invalid", "true");
       errors.append(...Object.entries(problem.errors).map(([path, msgs]) =>
         h("p", {}, h("code", {}, path), `: ${[].concat(msgs).join(" ")}`)));
+    } else if (line) {
+      const number = Number(line[1]);
+      errors.append(h("p", {}, `Line ${number}: ${line[2]} `,
+        h("button", {type: "button", class: "secondary small", onclick: () => selectLine($("proposal-text"), number)}, `Go to line ${number}`)));
     }
     $("proposal-status").textContent = problem.title || "The evaluation failed.";
     return false;
@@ -233,6 +239,14 @@ async function evaluate(text) {
     busy(area, false);
     setBusy($("submit-proposal"), false);
   }
+}
+
+// Focus the proposal's text box with one line selected (scrolled into view by the browser).
+function selectLine(textarea, number) {
+  const lines = textarea.value.split("\n");
+  const start = lines.slice(0, number - 1).reduce((at, text) => at + text.length + 1, 0);
+  textarea.focus();
+  textarea.setSelectionRange(start, start + (lines[number - 1] || "").length);
 }
 
 // Printing shows every panel: closed <details> open for the printout and close again after it.
