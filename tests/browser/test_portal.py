@@ -12,7 +12,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,11 @@ def test_every_schema_field_is_asked(page: Page, portal_url: str) -> None:
     expect(engine).to_be_visible()
     page.select_option("#f-network--target--type", "ec2")
     expect(engine).to_be_hidden()
+    page.check("#f-workload-on")
+    page.fill("#f-workload--vcpus", "8")
+    page.get_by_role("button", name="Start over").click()  # every answer back to its default
+    expect(page.locator("#f-network-on")).not_to_be_checked()
+    expect(page.locator("#f-workload--vcpus")).to_have_value("1")
 
 
 def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screenshot: Any) -> None:
@@ -273,6 +278,16 @@ def test_a_shared_evaluation_link_shows_its_verdict(page: Page, portal_url: str)
     expect(page.locator("[data-verdict]")).to_have_attribute("data-verdict", "fail")
     expect(page.locator("#proposal-text")).to_have_value(proposal)
     expect(page.locator("#share-proposal")).to_be_enabled()
+
+    # An example proposal is one press away, and it evaluates.
+    page.get_by_role("button", name="Load an example").click()
+    example = (ROOT / "api" / "static" / "portal" / "example-proposal.yaml").read_text()
+    expect(page.locator("#proposal-text")).to_have_value(example)
+    page.click("#submit-proposal")
+    expect(page.locator("#evaluation h2")).to_contain_text("orders-v2")
+    expect(page.get_by_role("link", name="proposal format (JSON Schema)")).to_have_attribute(
+        "href", "/v1/schemas/proposal"
+    )
 
 
 def contrast(a: str, b: str) -> float:

@@ -179,6 +179,24 @@ async function copyLink(status, what) {
 $("share").addEventListener("click", () => copyLink($("form-status"), "result"));
 $("share-proposal").addEventListener("click", () => copyLink($("proposal-status"), "evaluation"));
 
+$("start-over").addEventListener("click", () => {
+  if (!questionnaire) return;
+  questionnaire.reset();
+  errorSummary([]);
+  $("form-status").textContent = "Every answer is back to its default.";
+});
+
+$("proposal-example").addEventListener("click", async () => {
+  try {
+    const response = await fetch("/portal/assets/example-proposal.yaml");
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    $("proposal-text").value = await response.text();
+    $("proposal-text").focus();
+  } catch {
+    $("proposal-status").textContent = "The example could not be loaded.";
+  }
+});
+
 $("proposal-file").addEventListener("change", async event => {
   const file = event.target.files[0];
   if (file) $("proposal-text").value = await file.text();
