@@ -545,3 +545,46 @@ def test_an_uploaded_proposal_with_wrong_fields_names_them(
     page.get_by_role("button", name="Go to line 4").click()
     expect(text).to_be_focused()
     assert text.evaluate("t => t.value.slice(t.selectionStart, t.selectionEnd)") == " bad: 1"
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # pinned in package-lock.json, installed by npm ci
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+def test_axe_finds_no_serious_violation(page: Page, portal_url: str) -> None:
+    """WCAG 2.1 AA by axe-core: the questionnaire with a full result (every panel open), then an evaluation,
+    at desktop and phone widths, in the light and the dark scheme."""
+    if not AXE.is_file():
+        pytest.skip("axe-core is missing: npm ci")
+    profile = {
+        **PROFILE,
+        "network": {
+            "source": {"type": "container", "vpc": "vpc-app"},
+            "target": {"type": "rds", "engine": "postgres", "vpc": "vpc-data"},
+        },
+        "backup": {"scope": ["databases"], "rpo_minutes": 1},
+    }
+    page.goto(portal_url + "/" + share_hash(profile))
+    expect(page.locator(".summary")).to_be_visible()
+    page.evaluate(AXE.read_text() + "\n;0")  # evaluated by the driver: the page's CSP allows no inline script
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+    def check(state: str) -> None:
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for width, height in ((1280, 900), (375, 800)):
+                page.set_viewport_size({"width": width, "height": height})
+                assert page.evaluate(AXE_RUN) == [], f"{state}, {scheme}, {width} px"
+
+    check("result")
+    page.click("#tab-evaluate")
+    page.get_by_role("button", name="Load an example").click()
+    expect(page.locator("#proposal-text")).not_to_have_value("")
+    page.click("#submit-proposal")
+    expect(page.locator("[data-verdict]")).to_be_visible()
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    check("evaluation")
