@@ -42,6 +42,18 @@ def leaf_paths(schema: dict[str, Any], node: dict[str, Any], prefix: str = "") -
     return paths
 
 
+def expected_total(recommendations: dict[str, Any]) -> float:
+    """The summary's total: the estimates (a plan's, else the top option's) of the answers that apply,
+    the instance family's left to the launch type's (the same EC2 hosts) when both apply."""
+    applying = {d: o for d, o in recommendations.items() if not o.get("conditional_on")}
+    if "launch_type" in applying:
+        applying.pop("instance_family", None)
+    return sum(
+        ((o.get("plan") or {}).get("cost") or o["options"][0]["cost"])["monthly_usd"]
+        for o in applying.values()
+    )
+
+
 def at_top(page: Page, selector: str) -> bool:
     """The element starts at the top edge of the viewport (scrolled into view with block: start)."""
     box = page.locator(selector).bounding_box()
@@ -123,6 +135,8 @@ def test_questionnaire_gives_ranked_results(page: Page, portal_url: str, screens
         expected["recommendations"]["instance_family"]["options"][0]["suggested_instance_type"]["name"]
     )
     expect(result.locator(".assumptions summary")).to_contain_text(f"({len(expected['assumptions'])})")
+    total = expected_total(expected["recommendations"])
+    expect(result.locator(".summary .total")).to_contain_text(f"Total: about ${total:,.0f} a month")
     top_family = expected["recommendations"]["instance_family"]["options"][0]
     cost = result.locator('article[data-domain="instance_family"] .option.top .cost')
     expect(cost).to_contain_text(top_family["cost"]["basis"])
@@ -222,13 +236,11 @@ def test_a_phone_keyboard_user_lands_on_the_summary(page: Page, portal_url: str)
     assert at_top(page, "#result-title")
 
     summary = page.locator(".summary")
-    total = 0.0
     for domain, outcome in expected.items():
-        line = summary.locator(f'li[data-domain="{domain}"]')
-        cost = (outcome.get("plan") or {}).get("cost") or outcome["options"][0]["cost"]
-        expect(line).to_contain_text(f"{outcome['confidence']} confidence")
-        if not outcome.get("conditional_on"):
-            total += cost["monthly_usd"]
+        expect(summary.locator(f'li[data-domain="{domain}"]')).to_contain_text(
+            f"{outcome['confidence']} confidence"
+        )
+    total = expected_total(expected)
     expect(summary.locator('li[data-domain="instance_family"]')).to_contain_text("only if Launch type is")
     expect(summary.locator('li[data-domain="instance_family"]')).to_contain_text("not in the total")
     expect(summary.locator('li[data-domain="backup"]')).to_contain_text(
@@ -239,12 +251,21 @@ def test_a_phone_keyboard_user_lands_on_the_summary(page: Page, portal_url: str)
 
 def test_the_decision_record_can_be_taken_away(page: Page, portal_url: str) -> None:
     """The ADR from the API (the CLI's renderer) as a file and on the clipboard, the JSON, a print layout."""
+    profile = {**PROFILE, "workload": {"kind": "api", "vcpus": 8, "memory_gib": 64}}  # on EC2 hosts
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=portal_url)
-    page.goto(portal_url + "/" + share_hash(PROFILE))
+    page.goto(portal_url + "/" + share_hash(profile))
     expect(page.locator(".summary")).to_be_visible()
+    expected = api(portal_url, "/v1/recommendations", profile)
+    assert expected["recommendations"]["launch_type"]["options"][0]["id"] == "ec2"
+    # the EC2 hosts are priced by the launch type and the instance family alike: the total counts them once
+    family = page.locator('.summary li[data-domain="instance_family"]')
+    expect(family).to_contain_text("the same hosts as Launch type, counted there")
+    total = expected_total(expected["recommendations"])
+    expect(page.locator(".summary .total")).to_contain_text(f"Total: about ${total:,.0f} a month")
+
     request = urllib.request.Request(
         portal_url + "/v1/recommendations",
-        data=json.dumps(PROFILE).encode(),
+        data=json.dumps(profile).encode(),
         headers={"Content-Type": "application/json", "Accept": "text/markdown"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -260,7 +281,7 @@ def test_the_decision_record_can_be_taken_away(page: Page, portal_url: str) -> N
     assert page.evaluate("navigator.clipboard.readText()") == record
     with page.expect_download() as download:
         page.get_by_role("button", name="Download JSON").click()
-    assert json.loads(download.value.path().read_text()) == api(portal_url, "/v1/recommendations", PROFILE)
+    assert json.loads(download.value.path().read_text()) == expected
 
     page.emulate_media(media="print")  # the printout is the answer alone
     expect(page.locator("#profile-form")).to_be_hidden()

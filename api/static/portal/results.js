@@ -41,12 +41,19 @@ function answerCost(outcome) {
   return cost || null;
 }
 
+// Estimates that price the same thing as another domain's: with containers on EC2 the launch type's
+// estimate is the EC2 hosts, sized from the instance family's suggested type, so they count once.
+const COUNTED_UNDER = {instance_family: "launch_type"};
+
 // One line per decision (answer, confidence, monthly estimate, what it depends on or cannot meet) and
-// the total of the estimates of the answers that apply: a conditional answer is not counted.
+// the total of the estimates of the answers that apply: a conditional answer is not counted, nor an
+// estimate another domain's already includes.
 function summary(doc, titles, record) {
   const rows = Object.entries(doc.recommendations || {}).map(([id, outcome]) =>
     ({id, outcome, answer: answerOf(outcome), cost: answerCost(outcome), applies: !outcome.conditional_on}));
-  const counted = rows.filter(r => r.applies && r.answer);
+  const applying = new Set(rows.filter(r => r.applies && r.answer).map(r => r.id));
+  for (const r of rows) r.under = applying.has(COUNTED_UNDER[r.id]) ? COUNTED_UNDER[r.id] : null;
+  const counted = rows.filter(r => r.applies && r.answer && !r.under);
   const priced = counted.filter(r => r.cost && r.cost.monthly_usd !== null && r.cost.monthly_usd !== undefined);
   const total = priced.reduce((sum, r) => sum + r.cost.monthly_usd, 0);
   const unpriced = counted.filter(r => !priced.includes(r));
@@ -55,18 +62,20 @@ function summary(doc, titles, record) {
     h("header", {class: "card-head"}, h("h3", {id: "summary-title"}, "Summary")),
     h("p", {class: "headline"}, counted.map(r => r.answer).join(", ") || "No option meets every hard constraint.",
       priced.length ? h("strong", {}, `: about ${usd(total)} a month`) : null),
-    h("ul", {class: "summary-list"}, rows.map(({id, outcome, answer, cost, applies}) => h("li", {"data-domain": id},
+    h("ul", {class: "summary-list"}, rows.map(({id, outcome, answer, cost, applies, under}) => h("li", {"data-domain": id},
       h("span", {class: "label"}, `${titleOf(titles, id)}: `), answer || "every option is excluded",
       outcome.confidence ? ` \u2014 ${outcome.confidence} confidence` : "",
       cost ? (cost.monthly_usd === null || cost.monthly_usd === undefined ? " \u2014 no monthly estimate"
         : ` \u2014 about ${usd(cost.monthly_usd)} a month`) : "",
       applies ? "" : h("span", {class: "conditional-note"}, ` \u2014 only if ${conditionText(doc, titles, outcome.conditional_on)}, so not in the total`),
+      applies && under ? h("span", {class: "conditional-note"}, ` \u2014 the same hosts as ${titleOf(titles, under)}, counted there`) : null,
       (outcome.unmet || []).length ? h("span", {class: "unmet-note"},
         ` \u2014 not met by any option: ${outcome.unmet.map(u => `${u.requirement} (wanted ${u.wanted})`).join(", ")}`) : null))),
     h("p", {class: "total"}, priced.length ? h("strong", {}, `Total: about ${usd(total)} a month`) : "No monthly estimate.",
       priced.length ? ` for ${priced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
       unpriced.length ? `; without an estimate: ${unpriced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
       conditional.length ? `; not counted: ${conditional.map(r => titleOf(titles, r.id)).join(", ")} (conditional)` : "",
+      rows.some(r => r.applies && r.under) ? `; counted once: ${rows.filter(r => r.applies && r.under).map(r => `${titleOf(titles, r.id)} (in ${titleOf(titles, r.under)})`).join(", ")}` : "",
       "."),
     takeAway(doc, record));
 }
