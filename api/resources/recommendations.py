@@ -37,6 +37,13 @@ EXPLAIN_PARAMETER = {
     "schema": {"type": "string", "enum": list(EXPLAIN_LEVELS)},
 }
 BODY_PROBLEMS = problem_responses(400, 401, 413, 415, 422, 500)
+RECOMMENDATION_OR_RECORD = json_response(
+    "The recommendation (response.md); with `Accept: text/markdown` preferred over JSON, its Architecture "
+    "Decision Record instead: the markdown `recommender recommend FILE --format adr` writes, with "
+    "`what_would_change` computed (explain=changes unless `explain` says otherwise).",
+    {"$ref": "#/components/schemas/Recommendation"},
+)
+RECOMMENDATION_OR_RECORD["content"]["text/markdown"] = {"schema": {"type": "string"}}
 
 
 def json_body(document: Any, status: int = 200) -> Response:
@@ -87,12 +94,7 @@ def wants_markdown() -> bool:
 @blp.doc(
     summary="Recommend for one workload profile",
     parameters=[EXPLAIN_PARAMETER],
-    responses={
-        "200": json_response(
-            "The recommendation (response.md).", {"$ref": "#/components/schemas/Recommendation"}
-        ),
-        **BODY_PROBLEMS,
-    },
+    responses={"200": RECOMMENDATION_OR_RECORD, **BODY_PROBLEMS},
     **request_body("Profile", "A workload profile (profile.md), as JSON or YAML."),
 )
 def create_recommendation() -> Response:

@@ -62,6 +62,13 @@ def test_accept_markdown_returns_the_decision_record(client: FlaskClient) -> Non
     assert "Amazon ECS" in text and "Alternatives considered" in text
 
 
+def test_openapi_documents_the_decision_record(client: FlaskClient) -> None:
+    operation = client.get("/openapi.json").get_json()["paths"]["/v1/recommendations"]["post"]
+    content = operation["responses"]["200"]["content"]
+    assert content["text/markdown"] == {"schema": {"type": "string"}}
+    assert "application/json" in content
+
+
 def test_json_stays_the_default_when_preferred(client: FlaskClient) -> None:
     response = client.post(
         "/v1/recommendations", json=HS01, headers={"Accept": "application/json, text/markdown;q=0.5"}

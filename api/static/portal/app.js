@@ -1,6 +1,6 @@
 // The portal's entry point: views, URL state (#profile=, #view=, ?embed=1), submissions and the
 // postMessage protocol for host pages that embed the portal in an iframe.
-import {h, post, getJSON, encodeState, decodeState, ProblemError} from "./dom.js";
+import {h, post, postForText, getJSON, encodeState, decodeState, encodeText, decodeText, ProblemError} from "./dom.js";
 import {buildQuestionnaire} from "./form.js";
 import {renderRecommendation, skeleton} from "./results.js";
 import {renderEvaluation, contentTypeOf} from "./evaluate.js";
@@ -30,22 +30,37 @@ function setHash(params) {
   history.replaceState(null, "", text ? `#${text}` : location.pathname + location.search);
 }
 
+const TABS = [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]];
+
 function showView(view) {
   const evaluate = view === "evaluate";
   $("recommend-view").hidden = evaluate;
   $("evaluate-view").hidden = !evaluate;
-  $("tab-recommend").removeAttribute("aria-current");
-  $("tab-evaluate").removeAttribute("aria-current");
-  $(evaluate ? "tab-evaluate" : "tab-recommend").setAttribute("aria-current", "page");
+  for (const [id, name] of TABS) {
+    const selected = name === (evaluate ? "evaluate" : "recommend");
+    $(id).setAttribute("aria-selected", String(selected));
+    $(id).tabIndex = selected ? 0 : -1;
+  }
 }
 
-for (const [id, view] of [["tab-recommend", "recommend"], ["tab-evaluate", "evaluate"]]) {
-  $(id).addEventListener("click", event => {
+function selectView(view) {
+  const params = hashParams();
+  if (view === "recommend") params.delete("view"); else params.set("view", view);
+  setHash(params);
+  showView(view);
+}
+
+// The view tabs (WAI-ARIA tabs): Space or Enter selects a tab, the arrow keys, Home and End move
+// between tabs and select the one they reach.
+for (const [index, [id, view]] of TABS.entries()) {
+  $(id).addEventListener("click", () => selectView(view));
+  $(id).addEventListener("keydown", event => {
+    const to = {ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: TABS.length - 1}[event.key];
+    if (to === undefined) return;
     event.preventDefault();
-    const params = hashParams();
-    if (view === "recommend") params.delete("view"); else params.set("view", view);
-    setHash(params);
-    showView(view);
+    const [nextId, nextView] = TABS[(to + TABS.length) % TABS.length];
+    selectView(nextView);
+    $(nextId).focus();
   });
 }
 
@@ -60,8 +75,9 @@ function busy(area, on) {
   }
 }
 
-function problemView(problem, title = "The request failed") {
-  return h("div", {class: "card problem", role: "alert"},
+// alert: false when the errors are announced elsewhere (next to a field), so one alert fires at a time.
+function problemView(problem, title = "The request failed", alert = true) {
+  return h("div", {class: "card problem", role: alert ? "alert" : null},
     h("h2", {}, problem.title || title),
     problem.detail ? h("p", {}, problem.detail) : null,
     problem.status ? h("p", {class: "muted"}, `Status ${problem.status}`) : null);
@@ -84,17 +100,34 @@ function errorSummary(entries) {
   box.focus();
 }
 
+// Move focus to a result's heading and bring it to the top of the screen, at every width (focus() alone
+// does not scroll an element that is already partly visible).
+function land(heading) {
+  if (!heading) return;
+  heading.setAttribute("tabindex", "-1");
+  heading.focus({preventScroll: true});
+  heading.scrollIntoView({block: "start"});
+}
+
+// While a request runs its button stays focusable (aria-disabled, not disabled, so focus does not fall
+// to <body>) and ignores presses.
+function setBusy(button, on) {
+  if (on) button.setAttribute("aria-disabled", "true"); else button.removeAttribute("aria-disabled");
+}
+const isBusy = button => button.getAttribute("aria-disabled") === "true";
+
 // Validate, post, render. Resolves with the result document; rejects with a ProblemError.
 async function recommend(profile) {
   const area = $("result");
   questionnaire.clearErrors();
   errorSummary([]);
   $("form-status").textContent = "Working\u2026";
-  $("submit-profile").disabled = true;
+  setBusy($("submit-profile"), true);
   busy(area, true);
   try {
     const result = await post("/v1/recommendations", JSON.stringify(profile));
-    area.replaceChildren(...renderRecommendation(result, await titles()).flat().filter(Boolean));
+    const record = () => postForText("/v1/recommendations", JSON.stringify(profile), "text/markdown");
+    area.replaceChildren(...renderRecommendation(result, await titles(), record).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -116,30 +149,51 @@ async function recommend(profile) {
     throw new ProblemError(problem);
   } finally {
     busy(area, false);
-    $("submit-profile").disabled = false;
+    setBusy($("submit-profile"), false);
   }
 }
 
 $("profile-form").addEventListener("submit", event => {
   event.preventDefault();
-  if (!questionnaire) return;
+  if (!questionnaire || isBusy($("submit-profile"))) return;
   const {profile, problems} = questionnaire.read();
   if (Object.keys(problems).length) {
     errorSummary(questionnaire.showErrors(problems));
     return;
   }
-  recommend(profile).then(() => { if (window.matchMedia("(max-width: 900px)").matches) $("result").focus(); },
-    () => { /* shown in the page */ });
+  recommend(profile).then(() => land($("result-title")), () => { /* shown in the page */ });
 });
 
-$("share").addEventListener("click", async () => {
+// Copy the address (without embed=1) for others to open the same result.
+async function copyLink(status, what) {
   try {
     const url = new URL(location.href);
     url.searchParams.delete("embed");
     await navigator.clipboard.writeText(url.toString());
-    $("form-status").textContent = "Share link copied.";
+    status.textContent = "Share link copied.";
   } catch {
-    $("form-status").textContent = "Copy the address bar to share this result.";
+    status.textContent = `Copy the address bar to share this ${what}.`;
+  }
+}
+
+$("share").addEventListener("click", () => copyLink($("form-status"), "result"));
+$("share-proposal").addEventListener("click", () => copyLink($("proposal-status"), "evaluation"));
+
+$("start-over").addEventListener("click", () => {
+  if (!questionnaire) return;
+  questionnaire.reset();
+  errorSummary([]);
+  $("form-status").textContent = "Every answer is back to its default.";
+});
+
+$("proposal-example").addEventListener("click", async () => {
+  try {
+    const response = await fetch("/portal/assets/example-proposal.yaml");
+    if (!response.ok) throw new Error(`status ${response.status}`);
+    $("proposal-text").value = await response.text();
+    $("proposal-text").focus();
+  } catch {
+    $("proposal-status").textContent = "The example could not be loaded.";
   }
 });
 
@@ -148,51 +202,91 @@ $("proposal-file").addEventListener("change", async event => {
   if (file) $("proposal-text").value = await file.text();
 });
 
-$("proposal-form").addEventListener("submit", async event => {
+// A proposal travels in the address (#proposal=, base64url of its UTF-8 text) up to this many bytes.
+const MAX_SHARED_PROPOSAL_BYTES = 16384;
+
+$("proposal-form").addEventListener("submit", event => {
   event.preventDefault();
-  const text = $("proposal-text").value;
+  if (!isBusy($("submit-proposal"))) evaluate($("proposal-text").value, []).then(ok => { if (ok) land($("evaluation").querySelector("h2")); });
+});
+
+// Post a proposal and show its evaluation, its diagram and the diagram drawn by the server (diagram.svg), in
+// one request; `expand` lists the VPCs to draw in full when a large proposal's subnets are folded. Resolves
+// with whether it was evaluated.
+async function evaluate(text, expand = []) {
+  const area = $("evaluation");
   const errors = $("proposal-errors");
   errors.replaceChildren();
   $("proposal-text").removeAttribute("aria-invalid");
   if (!text.trim()) {
     errors.append(h("p", {}, "Paste a proposal or upload a file first."));
     $("proposal-text").setAttribute("aria-invalid", "true");
-    return;
+    return false;
   }
-  await evaluateProposal(text, []);
-});
-
-// One request: the evaluation, its diagram and the diagram drawn by the server (diagram.svg); `expand`
-// lists the VPCs to draw in full when a large proposal's subnets are folded.
-async function evaluateProposal(text, expand) {
-  const area = $("evaluation");
-  const errors = $("proposal-errors");
   $("proposal-status").textContent = "Evaluating\u2026";
+  setBusy($("submit-proposal"), true);
   busy(area, true);
   try {
     const query = expand.length ? `&expand=${encodeURIComponent(expand.join(","))}` : "";
     const result = await post(`/v1/evaluations?diagram=svg${query}`, text, contentTypeOf(text));
-    const onExpand = vpc => evaluateProposal(text, [...expand, vpc]);
+    const onExpand = vpc => evaluate(text, [...expand, vpc]);
     area.replaceChildren(...renderEvaluation(result, onExpand).flat().filter(Boolean));
-    $("proposal-status").textContent = `Verdict: ${result.verdict}.`;
+    const params = hashParams();
+    params.set("view", "evaluate");
+    const size = new TextEncoder().encode(text).length;
+    if (size <= MAX_SHARED_PROPOSAL_BYTES) params.set("proposal", encodeText(text)); else params.delete("proposal");
+    setHash(params);
+    $("share-proposal").disabled = size > MAX_SHARED_PROPOSAL_BYTES;
+    $("proposal-status").textContent = `Verdict: ${result.verdict}.` + (size > MAX_SHARED_PROPOSAL_BYTES
+      ? ` The proposal is too large to share by link (${Math.ceil(size / 1024)} KB, the limit is ${MAX_SHARED_PROPOSAL_BYTES / 1024} KB): share the file.` : "");
+    busy(area, false);
+    return true;
   } catch (err) {
     const problem = err.problem || {title: String(err)};
-    area.replaceChildren(problemView(problem, "The proposal could not be evaluated"));
+    // a document that cannot be parsed names its line: "The request body cannot be parsed: line 3: ..."
+    const line = problem.status === 400 && /\bline (\d+): (.*)$/s.exec(problem.detail || "");
+    area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors && !line));
+    if (problem.errors || line) $("proposal-text").setAttribute("aria-invalid", "true");
     if (problem.errors) {
-      $("proposal-text").setAttribute("aria-invalid", "true");
       errors.append(...Object.entries(problem.errors).map(([path, msgs]) =>
         h("p", {}, h("code", {}, path), `: ${[].concat(msgs).join(" ")}`)));
+    } else if (line) {
+      const number = Number(line[1]);
+      errors.append(h("p", {}, `Line ${number}: ${line[2]} `,
+        h("button", {type: "button", class: "secondary small", onclick: () => selectLine($("proposal-text"), number)}, `Go to line ${number}`)));
     }
     $("proposal-status").textContent = problem.title || "The evaluation failed.";
+    return false;
   } finally {
     busy(area, false);
+    setBusy($("submit-proposal"), false);
   }
 }
+
+// Focus the proposal's text box with one line selected (scrolled into view by the browser).
+function selectLine(textarea, number) {
+  const lines = textarea.value.split("\n");
+  const start = lines.slice(0, number - 1).reduce((at, text) => at + text.length + 1, 0);
+  textarea.focus();
+  textarea.setSelectionRange(start, start + (lines[number - 1] || "").length);
+}
+
+// Printing shows every panel: closed <details> open for the printout and close again after it.
+let openedForPrint = [];
+window.addEventListener("beforeprint", () => {
+  openedForPrint = [...document.querySelectorAll("details:not([open])")];
+  openedForPrint.forEach(d => { d.open = true; });
+});
+window.addEventListener("afterprint", () => {
+  openedForPrint.forEach(d => { d.open = false; });
+  openedForPrint = [];
+});
 
 // Apply the URL: the view, and a shared profile (filled in and recommended at once).
 function applyHash() {
   const params = hashParams();
   showView(params.get("view") || "recommend");
+  if (params.get("proposal")) applyProposal(params.get("proposal"));
   const encoded = params.get("profile");
   if (!encoded || !questionnaire) return;
   let profile;
@@ -205,6 +299,20 @@ function applyHash() {
   }
   questionnaire.fill(profile);
   recommend(profile).catch(() => { /* shown in the page */ });
+}
+
+// A shared evaluation: the proposal is filled in and evaluated at once.
+function applyProposal(encoded) {
+  let text;
+  try {
+    text = decodeText(encoded);
+  } catch {
+    $("evaluation").replaceChildren(problemView({title: "The shared link is damaged",
+      detail: "The proposal in the address could not be decoded. Paste the proposal instead."}));
+    return;
+  }
+  $("proposal-text").value = text;
+  evaluate(text);
 }
 
 window.addEventListener("hashchange", () => {

@@ -4,6 +4,26 @@ import {h, humanize} from "./dom.js";
 
 const SMALL_RANGE = 10; // integers with at most this many steps become a select
 
+// Fields that apply only while another answer has one of some values: hidden, and not sent, otherwise.
+const SHOWN_WHEN = {"network.target.engine": ["network.target.type", ["rds"]]};
+
+// The API's own messages (marshmallow's), so a problem reads the same whether the page or the API finds it.
+const MISSING = "Missing data for required field.";
+const NOT_INTEGER = "Not a valid integer.";
+
+// The bounds of a number in the schema (the same the API checks), as a message when the value breaks them.
+function outOfBounds(n, spec, kind) {
+  if (kind === "integer" && !Number.isInteger(n)) return NOT_INTEGER;
+  const low = spec.minimum ?? spec.exclusiveMinimum;
+  const high = spec.maximum ?? spec.exclusiveMaximum;
+  const below = spec.minimum !== undefined ? n < spec.minimum : spec.exclusiveMinimum !== undefined && n <= spec.exclusiveMinimum;
+  const above = spec.maximum !== undefined ? n > spec.maximum : spec.exclusiveMaximum !== undefined && n >= spec.exclusiveMaximum;
+  if (!below && !above) return null;
+  const lowText = low === undefined ? null : `greater than ${spec.minimum !== undefined ? "or equal to " : ""}${low}`;
+  const highText = high === undefined ? null : `less than ${spec.maximum !== undefined ? "or equal to " : ""}${high}`;
+  return `Must be ${[lowText, highText].filter(Boolean).join(" and ")}.`;
+}
+
 export function buildQuestionnaire(schema, container) {
   const fields = new Map();    // path -> field {path, spec, control, box, read, write, reset}
   const sections = new Map();  // path -> {box, toggle (null when always on), body}
@@ -66,7 +86,8 @@ export function buildQuestionnaire(schema, container) {
       const boxes = values.map(v => h("input", {type: "checkbox", value: v, id: `${id}-${v}`, onchange: touch}));
       control = h("fieldset", {class: "checks", id, "aria-describedby": described},
         h("legend", {}, label, required ? h("span", {class: "req"}, " (required)") : null),
-        boxes.map((b, i) => h("label", {for: b.id, class: "check"}, b, option(values[i]))));
+        boxes.map((b, i) => h("label", {for: b.id, class: "check"}, b, option(values[i]),
+          (def || []).includes(values[i]) ? h("span", {class: "req"}, " (default)") : null)));
       control.focus = () => boxes[0] && boxes[0].focus();
       const checked = () => boxes.filter(b => b.checked).map(b => b.value);
       read = () => (control.dataset.touched || JSON.stringify(checked()) !== JSON.stringify(def || []) ? checked() : undefined);
@@ -95,6 +116,8 @@ export function buildQuestionnaire(schema, container) {
         if (control.validity.badInput) return {invalid: "Enter a number."};
         if (control.value === "") return undefined;
         const n = Number(control.value);
+        const problem = outOfBounds(n, spec, kind);
+        if (problem) return {invalid: problem};
         return !control.dataset.touched && n === def ? undefined : n;
       };
       write = v => { control.value = v === undefined ? (def === undefined ? "" : String(def)) : String(v); };
@@ -105,16 +128,20 @@ export function buildQuestionnaire(schema, container) {
       write = v => { control.value = v === undefined ? "" : String(v); };
     }
     const isGroup = kind === "array";
+    // a default shown in the control itself (number, checkbox) is marked next to the label; a drop-down
+    // marks its default option instead
+    const marked = def !== undefined && !isGroup && control.tagName !== "SELECT"
+      ? h("span", {class: "req"}, ` (default: ${kind === "boolean" ? (def ? "on" : "off") : def})`) : null;
     const box = h("div", {class: `field ${kind === "boolean" ? "boolean" : ""}`, "data-path": path},
       isGroup ? null : h("label", {for: id}, kind === "boolean" ? control : null, label,
-        required ? h("span", {class: "req"}, " (required)") : null),
+        required ? h("span", {class: "req"}, " (required)") : null, marked),
       spec.description ? h("p", {class: "help", id: `${id}-help`}, spec.description) : null,
       isGroup || kind === "boolean" ? null : control,
       isGroup ? control : null,
       h("div", {class: "field-error", id: `${id}-error`}));
     const reset = () => { delete control.dataset.touched; write(undefined); };
     reset();
-    fields.set(path, {path, label, control, box, read, write, reset});
+    fields.set(path, {path, label, control, box, read, write, reset, required});
     return box;
   }
 
@@ -142,11 +169,18 @@ export function buildQuestionnaire(schema, container) {
     return true;
   }
 
+  const dependents = Object.entries(SHOWN_WHEN).filter(([path, [on]]) => fields.has(path) && fields.has(on));
+  function showDependents() {
+    for (const [path, [on, values]] of dependents) fields.get(path).box.hidden = !values.includes(fields.get(on).control.value);
+  }
+  for (const [, [on]] of dependents) fields.get(on).control.addEventListener("change", showDependents);
+
   // Sections with nothing to answer start switched on; others wait for the user.
   function reset() {
     extras = {};
     fields.forEach(f => f.reset());
     for (const [path, s] of sections) if (s.toggle) setOn(path, s.requiredFree && !path.includes("."));
+    showDependents();
     clearErrors();
   }
   reset();
@@ -158,10 +192,11 @@ export function buildQuestionnaire(schema, container) {
       const problems = {};
       for (const [path, s] of sections) if (isOn(path)) setPath(profile, path, {});
       for (const f of fields.values()) {
-        if (!isOn(parent(f.path))) continue;
+        if (!isOn(parent(f.path)) || f.box.hidden) continue;
         const value = f.read();
         if (value && typeof value === "object" && "invalid" in value) problems[f.path] = [value.invalid];
         else if (value !== undefined) setPath(profile, f.path, value);
+        else if (f.required) problems[f.path] = [MISSING];
       }
       return {profile: merge(profile, extras), problems};
     },
@@ -177,6 +212,7 @@ export function buildQuestionnaire(schema, container) {
         f.control.dataset.touched = "1";
         deletePath(rest, f.path);
       }
+      showDependents();
       for (const path of [...sections.keys()].reverse()) {
         const left = getPath(rest, path);
         if (left && typeof left === "object" && !Object.keys(left).length) deletePath(rest, path);

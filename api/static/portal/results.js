@@ -1,24 +1,112 @@
 // The result view of a recommendation (response.md): one card per domain, then network rules,
 // findings and assumptions.
-import {h, humanize, signed, sources, copyButton} from "./dom.js";
+import {h, humanize, signed, sources, copyButton, download, fileName} from "./dom.js";
 
 const SHOWN = 5;          // ranked options listed before "show more"
 const SHOWN_EXCLUDED = 3; // excluded options listed open
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
-export function renderRecommendation(doc, titles = {}) {
+// record: () => a promise of the decision record (markdown), fetched when first asked for.
+export function renderRecommendation(doc, titles = {}, record = null) {
   const domains = Object.entries(doc.recommendations || {});
   return [
     h("div", {class: "result-head"},
       h("h2", {id: "result-title"}, doc.name ? `Result for ${doc.name}` : "Result"),
       doc.knowledge_base ? h("p", {class: "meta"}, `Knowledge base ${doc.knowledge_base.version}`,
         doc.knowledge_base.policy ? ` \u00b7 organisation policy ${doc.knowledge_base.policy.name} ${doc.knowledge_base.policy.version}` : "") : null),
-    domains.length ? null : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
+    domains.length ? summary(doc, titles, record) : h("p", {class: "placeholder"}, "No decision was asked for: switch on at least one section that answers a domain."),
     domains.map(([id, outcome]) => domainCard(id, outcome, titles[id])),
     doc.security_group_rules ? securityGroupRules(doc.security_group_rules) : null,
     doc.findings && doc.findings.length ? findingsBlock(doc.findings, "Findings", "h3") : null,
     assumptions(doc.assumptions || []),
   ];
+}
+
+const usd = v => `$${v.toLocaleString("en-US", {maximumFractionDigits: v >= 100 ? 0 : 2})}`;
+const titleOf = (titles, id) => titles[id] || humanize(id);
+
+// The answer of a domain in a few words: its plan's options, the suggested size, or the winner's name.
+function answerOf(outcome) {
+  const options = outcome.options || [];
+  const names = Object.fromEntries([...options, ...(outcome.excluded || [])].map(o => [o.id, o.name || o.id]));
+  if (outcome.plan && outcome.plan.options.length) return outcome.plan.options.map(id => names[id] || id).join(" + ");
+  const top = options[0];
+  if (!top) return null;
+  const size = top.suggested_instance_type;
+  return size ? `${top.name || top.id} (${size.name})` : top.name || top.id;
+}
+
+// The monthly estimate of a domain's answer: its plan's when it has one, else its top option's.
+function answerCost(outcome) {
+  const cost = outcome.plan && outcome.plan.cost ? outcome.plan.cost : (outcome.options || [])[0]?.cost;
+  return cost || null;
+}
+
+// Estimates that price the same thing as another domain's: with containers on EC2 the launch type's
+// estimate is the EC2 hosts, sized from the instance family's suggested type, so they count once.
+const COUNTED_UNDER = {instance_family: "launch_type"};
+
+// One line per decision (answer, confidence, monthly estimate, what it depends on or cannot meet) and
+// the total of the estimates of the answers that apply: a conditional answer is not counted, nor an
+// estimate another domain's already includes.
+function summary(doc, titles, record) {
+  const rows = Object.entries(doc.recommendations || {}).map(([id, outcome]) =>
+    ({id, outcome, answer: answerOf(outcome), cost: answerCost(outcome), applies: !outcome.conditional_on}));
+  const applying = new Set(rows.filter(r => r.applies && r.answer).map(r => r.id));
+  for (const r of rows) r.under = applying.has(COUNTED_UNDER[r.id]) ? COUNTED_UNDER[r.id] : null;
+  const counted = rows.filter(r => r.applies && r.answer && !r.under);
+  const priced = counted.filter(r => r.cost && r.cost.monthly_usd !== null && r.cost.monthly_usd !== undefined);
+  const total = priced.reduce((sum, r) => sum + r.cost.monthly_usd, 0);
+  const unpriced = counted.filter(r => !priced.includes(r));
+  const conditional = rows.filter(r => !r.applies);
+  return h("section", {class: "card summary", "aria-labelledby": "summary-title"},
+    h("header", {class: "card-head"}, h("h3", {id: "summary-title"}, "Summary")),
+    h("p", {class: "headline"}, counted.map(r => r.answer).join(", ") || "No option meets every hard constraint.",
+      priced.length ? h("strong", {}, `: about ${usd(total)} a month`) : null),
+    h("ul", {class: "summary-list"}, rows.map(({id, outcome, answer, cost, applies, under}) => h("li", {"data-domain": id},
+      h("span", {class: "label"}, `${titleOf(titles, id)}: `), answer || "every option is excluded",
+      outcome.confidence ? ` \u2014 ${outcome.confidence} confidence` : "",
+      cost ? (cost.monthly_usd === null || cost.monthly_usd === undefined ? " \u2014 no monthly estimate"
+        : ` \u2014 about ${usd(cost.monthly_usd)} a month`) : "",
+      applies ? "" : h("span", {class: "conditional-note"}, ` \u2014 only if ${conditionText(doc, titles, outcome.conditional_on)}, so not in the total`),
+      applies && under ? h("span", {class: "conditional-note"}, ` \u2014 the same hosts as ${titleOf(titles, under)}, counted there`) : null,
+      (outcome.unmet || []).length ? h("span", {class: "unmet-note"},
+        ` \u2014 not met by any option: ${outcome.unmet.map(u => `${u.requirement} (wanted ${u.wanted})`).join(", ")}`) : null))),
+    h("p", {class: "total"}, priced.length ? h("strong", {}, `Total: about ${usd(total)} a month`) : "No monthly estimate.",
+      priced.length ? ` for ${priced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
+      unpriced.length ? `; without an estimate: ${unpriced.map(r => titleOf(titles, r.id)).join(", ")}` : "",
+      conditional.length ? `; not counted: ${conditional.map(r => titleOf(titles, r.id)).join(", ")} (conditional)` : "",
+      rows.some(r => r.applies && r.under) ? `; counted once: ${rows.filter(r => r.applies && r.under).map(r => `${titleOf(titles, r.id)} (in ${titleOf(titles, r.under)})`).join(", ")}` : "",
+      "."),
+    takeAway(doc, record));
+}
+
+// The decision record (the ADR the CLI writes) as a file or on the clipboard, the JSON, and a printout.
+function takeAway(doc, record) {
+  const name = doc.name || "recommendation";
+  let fetched = null;
+  const text = () => (fetched = fetched || record().catch(err => { fetched = null; throw err; }));
+  return h("div", {class: "actions take-away"},
+    record ? h("button", {type: "button", class: "secondary small", onclick: async event => {
+      const button = event.currentTarget;
+      try {
+        download(await text(), fileName(name, "-decision-record.md"), "text/markdown");
+      } catch {
+        button.textContent = "The decision record could not be fetched: try again";
+      }
+    }}, "Download the decision record (Markdown)") : null,
+    record ? copyButton("Copy the decision record", text) : null,
+    h("button", {type: "button", class: "secondary small",
+      onclick: () => download(JSON.stringify(doc, null, 2) + "\n", fileName(name, "-recommendation.json"), "application/json")},
+      "Download JSON"),
+    h("button", {type: "button", class: "secondary small", onclick: () => window.print()}, "Print"));
+}
+
+// "Launch type is Amazon EC2": the condition of a conditional answer, with the names of its domain and option.
+function conditionText(doc, titles, on) {
+  const other = (doc.recommendations || {})[on.domain] || {};
+  const option = [...(other.options || []), ...(other.excluded || [])].find(o => o.id === on.option);
+  return `${titleOf(titles, on.domain)} is ${option ? option.name || option.id : on.option}`;
 }
 
 function domainCard(id, outcome, title) {
@@ -62,7 +150,6 @@ function planBlock(plan, options) {
 }
 
 function monthlyCost(cost) {
-  const usd = v => `$${v.toLocaleString("en-US", {maximumFractionDigits: v >= 100 ? 0 : 2})}`;
   return h("p", {class: "cost"},
     cost.monthly_usd === null ? "No monthly estimate: " : `About ${usd(cost.monthly_usd)} a month: `,
     h("small", {class: "muted"}, cost.basis));
@@ -86,7 +173,7 @@ function optionItem(o, top) {
     h("details", {class: "why", open: o === top},
       h("summary", {}, `Why ${o.score} points (base ${o.base}${o.rationale && o.rationale.length ? ` and ${o.rationale.length} rule${o.rationale.length > 1 ? "s" : ""}` : ""})`),
       rationale(o.rationale || []),
-      (o.caveats || []).length ? h("div", {class: "caveats"}, h("h5", {}, "Caveats"), h("ul", {}, o.caveats.map(c => h("li", {}, c)))) : null),
+      (o.caveats || []).length ? h("div", {class: "caveats"}, h("h4", {}, "Caveats"), h("ul", {}, o.caveats.map(c => h("li", {}, c)))) : null),
     (o.versus_top || []).length ? h("details", {class: "why-not"},
       h("summary", {}, `Why not ${o.name || o.id}? (${(top.score - score).toFixed(1)} points behind)`),
       h("ul", {class: "rationale"}, o.versus_top.map(v => h("li", {},
@@ -119,13 +206,16 @@ function securityGroupRules(rules) {
     h("header", {class: "card-head"}, h("h3", {id: "sg-title"}, "Security-group rules to create"),
       rules.length ? copyButton("Copy rules", text) : null),
     rules.length ? stackedTable(["Group", "Direction", "Protocol", "Ports", "Source or destination", "Description"],
-      rules.map(r => [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description]))
+      rules.map(r => [r.group, r.direction, r.protocol, r.ports, r.source || r.destination, r.description]),
+      "Security-group rules")
       : h("p", {class: "muted"}, "No rule needed for this connectivity."));
 }
 
-// A table that becomes one labelled block per row on a phone (see .stack in portal.css).
-export function stackedTable(headings, rows) {
-  return h("div", {class: "table-wrap"}, h("table", {class: "stack"},
+// A table that becomes one labelled block per row on a phone (see .stack in portal.css). Its wrapper
+// scrolls sideways when the table is wider than the screen, so it is a labelled region that takes focus
+// (keyboard users scroll it with the arrow keys).
+export function stackedTable(headings, rows, label = headings.join(", ")) {
+  return h("div", {class: "table-wrap", role: "region", tabindex: "0", "aria-label": label}, h("table", {class: "stack"},
     h("thead", {}, h("tr", {}, headings.map(t => h("th", {scope: "col"}, t)))),
     h("tbody", {}, rows.map(cells => h("tr", {}, cells.map((v, i) => h("td", {"data-label": headings[i]}, v ?? "")))))));
 }
@@ -152,10 +242,9 @@ function assumptions(list) {
   if (!list.length) return null;
   return h("details", {class: "card assumptions"},
     h("summary", {}, `Assumptions and defaults applied (${list.length})`),
-    h("div", {class: "table-wrap"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Field", "Value", "Why"].map(t => h("th", {scope: "col"}, t)))),
-      h("tbody", {}, list.map(a => h("tr", {}, h("td", {}, h("code", {}, a.field)),
-        h("td", {}, a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value)), h("td", {}, a.reason, " ", policyTag(a))))))));
+    stackedTable(["Field", "Value", "Why"], list.map(a => [h("code", {}, a.field),
+      a.value === null || a.value === undefined ? "\u2014" : JSON.stringify(a.value), [a.reason, " ", policyTag(a)]]),
+    "Assumptions and defaults applied"));
 }
 
 export function skeleton(lines = 3) {
