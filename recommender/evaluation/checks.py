@@ -16,9 +16,9 @@ from recommender.evaluation.proposal import (
     Network,
     Proposal,
     Resource,
-    Rule,
     SecurityGroup,
     Topology,
+    TrafficRule,
     covers,
     overlaps,
     within,
@@ -77,7 +77,7 @@ def _world_of(cidr: Network | None, data: NetworkData) -> Network | None:
     return next((w for w in data.world_cidrs if within(w, cidr)), None)
 
 
-def _tcp_ports_in(rule: Rule, ports: Mapping[int, str]) -> list[int]:
+def _tcp_ports_in(rule: TrafficRule, ports: Mapping[int, str]) -> list[int]:
     if rule.protocol not in ("tcp", "all"):
         return []
     low, high = rule.ports
@@ -90,7 +90,7 @@ def _describe(ports: list[int], names: Mapping[int, str]) -> str:
     return ("port " if len(ports) == 1 else "ports ") + ", ".join(shown) + more
 
 
-def _is_all_traffic(rule: Rule) -> bool:
+def _is_all_traffic(rule: TrafficRule) -> bool:
     return rule.protocol == "all" or (rule.protocol in ("tcp", "udp") and rule.ports == (0, 65535))
 
 
@@ -141,7 +141,7 @@ def security_group_hits(proposal: Proposal, data: NetworkData) -> Iterator[Hit]:
 
 
 def _world_rule_hits(
-    t: Topology, group: SecurityGroup, rule: Rule, db_ports: Mapping[int, str], data: NetworkData
+    t: Topology, group: SecurityGroup, rule: TrafficRule, db_ports: Mapping[int, str], data: NetworkData
 ) -> Iterator[Hit]:
     cidr = rule.peer_text
     if _is_all_traffic(rule):
@@ -163,11 +163,13 @@ def _world_rule_hits(
         }, rule.at)  # fmt: skip
 
 
-def _open_ports(rule: Rule, db_ports: Mapping[int, str], data: NetworkData) -> set[int]:
+def _open_ports(rule: TrafficRule, db_ports: Mapping[int, str], data: NetworkData) -> set[int]:
     return set(_tcp_ports_in(rule, db_ports)) | set(_tcp_ports_in(rule, data.admin_ports))
 
 
-def _world_by_union(group: SecurityGroup, db_ports: Mapping[int, str], data: NetworkData) -> Iterator[Rule]:
+def _world_by_union(
+    group: SecurityGroup, db_ports: Mapping[int, str], data: NetworkData
+) -> Iterator[TrafficRule]:
     """Rules that are world-open only together (0.0.0.0/1 + 128.0.0.0/1 on one port), each set as one rule
     whose peer names its parts. Probed on the database and admin ports and on all traffic."""
     probes: list[tuple[str, int]] = [("all", 0), ("tcp", -1)]
@@ -177,10 +179,10 @@ def _world_by_union(group: SecurityGroup, db_ports: Mapping[int, str], data: Net
         parts = [r for r in group.inbound if r.cidr is not None and r.cidr != world and within(r.cidr, world)]
         if not covers((r.cidr for r in parts if r.cidr is not None), world):
             continue
-        seen: list[tuple[Rule, ...]] = []
+        seen: list[tuple[TrafficRule, ...]] = []
         for protocol, port in probes:
 
-            def opens(rule: Rule, protocol: str = protocol, port: int = port) -> bool:
+            def opens(rule: TrafficRule, protocol: str = protocol, port: int = port) -> bool:
                 if protocol == "all":
                     return rule.protocol == "all"
                 if port < 0:
@@ -195,7 +197,7 @@ def _world_by_union(group: SecurityGroup, db_ports: Mapping[int, str], data: Net
             seen.append(together)
             low = max(r.ports[0] for r in together)
             high = min(r.ports[1] for r in together)
-            yield Rule(
+            yield TrafficRule(
                 protocol="all" if all(r.protocol == "all" for r in together) else "tcp",
                 ports=(low, high), cidr=world, group=None, allow=True, number=0, at=together[0].at,
                 peer_text=" + ".join(r.peer_text for r in together) + f" (together {world})",

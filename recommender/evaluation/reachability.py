@@ -18,8 +18,8 @@ from recommender.evaluation.proposal import (
     Network,
     NetworkAcl,
     Resource,
-    Rule,
     Topology,
+    TrafficRule,
     Vpc,
     covers,
     overlaps,
@@ -87,7 +87,7 @@ class Route:
                      f"(an outbound rule cannot name a group across a transit gateway)", self.node)  # fmt: skip
 
 
-def protocol_matches(rule: Rule, protocol: str) -> bool:
+def protocol_matches(rule: TrafficRule, protocol: str) -> bool:
     return rule.protocol == "all" or rule.protocol == protocol
 
 
@@ -458,7 +458,7 @@ class Tracer:
         )  # fmt: skip
         return False
 
-    def _sg_match(self, rule: Rule, port: int, protocol: str, peer: Address, peer_resource: Resource,
+    def _sg_match(self, rule: TrafficRule, port: int, protocol: str, peer: Address, peer_resource: Resource,
                   route: Route) -> bool:  # fmt: skip
         if not protocol_matches(rule, protocol):
             return False
@@ -468,7 +468,7 @@ class Tracer:
             return route.references_ok and self.member(peer_resource, rule.group)
         return peer.within(rule.cidr)
 
-    def _world_by_union(self, rules: Iterable[Rule], peer: Address, port: int, protocol: str) -> bool:
+    def _world_by_union(self, rules: Iterable[TrafficRule], peer: Address, port: int, protocol: str) -> bool:
         """The internet is matched by rules that only together cover it (0.0.0.0/1 + 128.0.0.0/1)."""
         if not peer.is_world:
             return False

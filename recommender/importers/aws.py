@@ -12,8 +12,8 @@ from typing import Any
 from recommender.errors import InputError
 from recommender.importers.model import (
     Database,
+    ImportedNetworkAcl,
     Link,
-    NetworkAcl,
     ProposalBuilder,
     Route,
     RouteTable,
@@ -134,7 +134,7 @@ class AccountImporter:
     def network_acls(self, ec2: Any) -> None:
         for acl in _pages(ec2, "describe_network_acls", "NetworkAcls"):
             acl_id = acl["NetworkAclId"]
-            model = NetworkAcl(acl_id, acl.get("VpcId"), self.origin("ec2", "network-acl", acl_id))
+            model = ImportedNetworkAcl(acl_id, acl.get("VpcId"), self.origin("ec2", "network-acl", acl_id))
             for entry in sorted(acl.get("Entries", []), key=lambda e: e.get("RuleNumber", 0)):
                 if entry.get("RuleNumber") == DEFAULT_NACL_RULE:
                     continue

@@ -20,8 +20,8 @@ from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
     SHAPE_ERRORS,
     Database,
+    ImportedNetworkAcl,
     Link,
-    NetworkAcl,
     ProposalBuilder,
     RouteTable,
     classic_elb_group,
@@ -676,7 +676,7 @@ class CfnImporter:
             self.b.add_rule(group, direction, one)
 
     def network_acl(self, t: Template, lid: str, props: Any) -> None:
-        self.b.acls[lid] = NetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+        self.b.acls[lid] = ImportedNetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
 
     def network_acl_entry(self, t: Template, lid: str, props: Any) -> None:
         acl = self.b.acls.get(self.get(t, lid, props, "NetworkAclId"))

@@ -200,7 +200,7 @@ class RouteTable:
 
 
 @dataclass
-class NetworkAcl:
+class ImportedNetworkAcl:
     id: str
     vpc: str | None
     origin: dict[str, Any]
@@ -229,7 +229,7 @@ class ProposalBuilder:
         self.security_groups: dict[str, dict[str, Any]] = {}
         self.route_tables: dict[str, RouteTable] = {}
         self.route_table_of: dict[str, str] = {}  # subnet -> route table
-        self.acls: dict[str, NetworkAcl] = {}
+        self.acls: dict[str, ImportedNetworkAcl] = {}
         self.acl_of: dict[str, str] = {}  # subnet -> network ACL
         self.peerings: dict[str, Link] = {}
         self.transit_gateways: dict[str, Link] = {}

@@ -19,8 +19,8 @@ from recommender.errors import DocumentError, InputError
 from recommender.importers.model import (
     SHAPE_ERRORS,
     Database,
+    ImportedNetworkAcl,
     Link,
-    NetworkAcl,
     ProposalBuilder,
     Route,
     RouteTable,
@@ -511,7 +511,7 @@ class TerraformImporter:
         }
 
     def network_acl(self, p: Plan, r: Resource) -> None:
-        acl = NetworkAcl(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+        acl = ImportedNetworkAcl(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
         for name, egress in (("ingress", False), ("egress", True)):
             entries = [
                 self._acl_entry(p, r, block, egress, "rule_no", "action") for block in self.blocks(r, name)
