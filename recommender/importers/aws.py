@@ -70,13 +70,13 @@ class AccountImporter:
     def __init__(self, client: Callable[[str], Any], region: str):
         self.client, self.region = client, region
         self.account = ""
-        self.b = ProposalBuilder("aws", f"aws:{region}", f"aws-{region}")
+        self.builder = ProposalBuilder("aws", f"aws:{region}", f"aws-{region}")
 
     def arn(self, service: str, kind: str, resource_id: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account}:{kind}/{resource_id}"
 
     def origin(self, service: str, kind: str, resource_id: str) -> dict[str, Any]:
-        return self.b.origin(self.arn(service, kind, resource_id))
+        return self.builder.origin(self.arn(service, kind, resource_id))
 
     def run(self) -> dict[str, Any]:
         ec2 = self.client("ec2")
@@ -84,13 +84,13 @@ class AccountImporter:
         self.account = next((vpc.get("OwnerId", "") for vpc in vpcs), "")
         for vpc in vpcs:
             origin = self.origin("ec2", "vpc", vpc["VpcId"])
-            self.b.add_vpc(
+            self.builder.add_vpc(
                 vpc["VpcId"], vpc.get("CidrBlock"), origin, region=self.region, account=vpc.get("OwnerId")
             )
         for subnet in _pages(ec2, "describe_subnets", "Subnets"):
             origin = self.origin("ec2", "subnet", subnet["SubnetId"])
             public_ip = bool(subnet.get("MapPublicIpOnLaunch"))
-            self.b.add_subnet(
+            self.builder.add_subnet(
                 subnet["SubnetId"], subnet.get("VpcId"), subnet.get("CidrBlock"), origin, public_ip
             )
         self.route_tables(ec2)
@@ -101,7 +101,7 @@ class AccountImporter:
         self.vpns(ec2)
         self.instances(ec2)
         self.databases(self.client("rds"))
-        return self.b.build()
+        return self.builder.build()
 
     def route_tables(self, ec2: Any) -> None:
         for table in _pages(ec2, "describe_route_tables", "RouteTables"):
@@ -119,15 +119,15 @@ class AccountImporter:
                     model.routes.append(Route(destination, "nat", route["NatGatewayId"]))
                 elif gateway.startswith(("igw-", "vgw-")):
                     model.routes.append(Route(destination, gateway[:3], gateway))
-            self.b.route_tables[table_id] = model
+            self.builder.route_tables[table_id] = model
             for association in associations:
                 if association.get("SubnetId"):
-                    self.b.route_table_of[association["SubnetId"]] = table_id
+                    self.builder.route_table_of[association["SubnetId"]] = table_id
 
     def security_groups(self, ec2: Any) -> None:
         for group in _pages(ec2, "describe_security_groups", "SecurityGroups"):
             origin = self.origin("ec2", "security-group", group["GroupId"])
-            model = self.b.add_security_group(group["GroupId"], group.get("VpcId"), origin)
+            model = self.builder.add_security_group(group["GroupId"], group.get("VpcId"), origin)
             model["inbound"] = _rules(group.get("IpPermissions", []), "inbound", origin)
             model["outbound"] = _rules(group.get("IpPermissionsEgress", []), "outbound", origin)
 
@@ -152,29 +152,29 @@ class AccountImporter:
                         "origin": dict(model.origin),
                     }
                 )
-            self.b.acls[acl_id] = model
+            self.builder.acls[acl_id] = model
             for association in acl.get("Associations", []):
-                self.b.acl_of[association["SubnetId"]] = acl_id
+                self.builder.acl_of[association["SubnetId"]] = acl_id
 
     def peerings(self, ec2: Any) -> None:
         for peering in _pages(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections"):
             peering_id = peering["VpcPeeringConnectionId"]
             status = (peering.get("Status") or {}).get("Code", "")
             if status != "active":
-                self.b.skip(f"peering {peering_id}: status {status}, not active")
+                self.builder.skip(f"peering {peering_id}: status {status}, not active")
                 continue
             vpcs = [peering.get(side, {}).get("VpcId") for side in ("RequesterVpcInfo", "AccepterVpcInfo")]
             origin = self.origin("ec2", "vpc-peering-connection", peering_id)
-            self.b.peerings[peering_id] = Link(peering_id, origin, [vpc for vpc in vpcs if vpc])
+            self.builder.peerings[peering_id] = Link(peering_id, origin, [vpc for vpc in vpcs if vpc])
 
     def transit_gateways(self, ec2: Any) -> None:
         for attachment in _pages(ec2, "describe_transit_gateway_attachments", "TransitGatewayAttachments"):
             if attachment.get("ResourceType") != "vpc" or attachment.get("State") not in ("available", None):
                 continue
             tgw = attachment["TransitGatewayId"]
-            if tgw not in self.b.transit_gateways:
-                self.b.transit_gateways[tgw] = Link(tgw, self.origin("ec2", "transit-gateway", tgw))
-            self.b.transit_gateways[tgw].vpcs.append(attachment["ResourceId"])
+            if tgw not in self.builder.transit_gateways:
+                self.builder.transit_gateways[tgw] = Link(tgw, self.origin("ec2", "transit-gateway", tgw))
+            self.builder.transit_gateways[tgw].vpcs.append(attachment["ResourceId"])
 
     def vpns(self, ec2: Any) -> None:
         gateway_vpc = {
@@ -187,7 +187,7 @@ class AccountImporter:
             vpn_id, state = vpn["VpnConnectionId"], vpn.get("State")
             vpc = gateway_vpc.get(vpn.get("VpnGatewayId", ""))
             if state in ("deleted", "deleting") or vpc is None:
-                self.b.skip(
+                self.builder.skip(
                     f"VPN {vpn_id}: {state}, or not attached to a VPC through a virtual private gateway"
                 )
                 continue
@@ -200,11 +200,11 @@ class AccountImporter:
             if cidrs:
                 model["on_premises_cidr"] = cidrs[0]
             else:
-                self.b.assume(
+                self.builder.assume(
                     f"VPN {vpn_id}: no static route names the on-premises CIDR (dynamic BGP routing)"
                 )
             model["origin"] = self.origin("ec2", "vpn-connection", vpn_id)
-            self.b.vpns.append(model)
+            self.builder.vpns.append(model)
 
     def instances(self, ec2: Any) -> None:
         for reservation in _pages(ec2, "describe_instances", "Reservations"):
@@ -213,7 +213,7 @@ class AccountImporter:
                     continue
                 instance_id = instance["InstanceId"]
                 groups = [group["GroupId"] for group in instance.get("SecurityGroups", [])]
-                self.b.add_instance(
+                self.builder.add_instance(
                     instance_id, instance_id, self.origin("ec2", "instance", instance_id),
                     [instance.get("SubnetId")], groups, instance.get("InstanceType"),
                 )  # fmt: skip
@@ -224,32 +224,34 @@ class AccountImporter:
             for group in _pages(rds, "describe_db_subnet_groups", "DBSubnetGroups")
         }
         for name, subnets in subnet_groups.items():
-            self.b.add_db_subnet_group([name], subnets)
+            self.builder.add_db_subnet_group([name], subnets)
         for cluster in _pages(rds, "describe_db_clusters", "DBClusters"):
             cluster_id = cluster["DBClusterIdentifier"]
-            self.b.add_database(self._database(cluster_id, cluster, cluster.get("Port"),
+            self.builder.add_database(self._database(cluster_id, cluster, cluster.get("Port"),
                                                cluster.get("DBSubnetGroup", ""), cluster.get("DBClusterArn")))  # fmt: skip
         for instance in _pages(rds, "describe_db_instances", "DBInstances"):
             db_id = instance["DBInstanceIdentifier"]
             if instance.get("DBClusterIdentifier"):
                 accessible = bool(instance.get("PubliclyAccessible"))
-                self.b.add_cluster_member(db_id, instance["DBClusterIdentifier"], accessible)
+                self.builder.add_cluster_member(db_id, instance["DBClusterIdentifier"], accessible)
                 continue
             port = (instance.get("Endpoint") or {}).get("Port") or instance.get("DbInstancePort")
             group = (instance.get("DBSubnetGroup") or {}).get("DBSubnetGroupName", "")
-            self.b.add_database(self._database(db_id, instance, port, group, instance.get("DBInstanceArn")))
+            self.builder.add_database(
+                self._database(db_id, instance, port, group, instance.get("DBInstanceArn"))
+            )
             if group not in subnet_groups:
                 subnets = [
                     s["SubnetIdentifier"] for s in (instance.get("DBSubnetGroup") or {}).get("Subnets", [])
                 ]
-                self.b.add_db_subnet_group([group], subnets)
+                self.builder.add_db_subnet_group([group], subnets)
 
     def _database(
         self, db_id: str, described: dict[str, Any], port: Any, group: str, arn: str | None
     ) -> Database:
         """A live database: everything is known (the account applied AWS's defaults already)."""
         return Database(
-            db_id, db_id, self.b.origin(arn or self.arn("rds", "db", db_id)),
+            db_id, db_id, self.builder.origin(arn or self.arn("rds", "db", db_id)),
             engine=described.get("Engine"), port=port, subnet_group=group,
             security_groups=[g["VpcSecurityGroupId"] for g in described.get("VpcSecurityGroups", [])],
             publicly_accessible=bool(described.get("PubliclyAccessible")),

@@ -348,7 +348,7 @@ class CfnImporter:
     """Maps the resources of one or more templates into a ProposalBuilder."""
 
     def __init__(self, builder: ProposalBuilder):
-        self.b = builder
+        self.builder = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
         self.vpn_routes: dict[str, list[str]] = {}
@@ -423,9 +423,9 @@ class CfnImporter:
             value = t.resolve(props[key])
         except Unresolved as exc:
             line = _line(props, key) or t.resource_line(lid)
-            self.b.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
+            self.builder.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
             if key in GROUP_KEYS:
-                self.b.unknown_groups.add(lid)
+                self.builder.unknown_groups.add(lid)
             return default
         if value is NO_VALUE:
             return default
@@ -477,7 +477,7 @@ class CfnImporter:
             line = node.item_lines[index]
         elif isinstance(node, LineDict):
             line = node.line
-        return self.b.origin(lid, line or t.resource_line(lid), file=t.file)
+        return self.builder.origin(lid, line or t.resource_line(lid), file=t.file)
 
     # ---- the import --------------------------------------------------------------------------------
 
@@ -485,7 +485,7 @@ class CfnImporter:
         ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
             if str(lid).startswith("Fn::ForEach::"):
-                self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
+                self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
                             "transform) is not expanded: the resources it makes are not evaluated")  # fmt: skip
                 continue
             kind = resource.get("Type") if isinstance(resource, dict) else None
@@ -510,19 +510,25 @@ class CfnImporter:
                     {f"Resources.{lid}.Type": [f"Got {type(kind).__name__}: {str(kind)[:80]}."]},
                 )
             if kind not in self.handlers:
-                self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped")
+                self.builder.skip(
+                    f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped"
+                )
                 continue
             if "Condition" in resource:
                 try:
                     created = t.condition(resource["Condition"])
                 except Unresolved as exc:
-                    self.b.assume(f"{t.file}:{t.resource_line(lid)}: {lid} assumed created ({exc})")
+                    self.builder.assume(f"{t.file}:{t.resource_line(lid)}: {lid} assumed created ({exc})")
                     created = True
                 if not created:
-                    self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: condition {resource['Condition']} "
+                    self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: condition {resource['Condition']} "
                                 "is false, the resource is not created")  # fmt: skip
                     continue
-            if lid in self.b.resources or lid in self.b.vpcs or lid in self.b.security_groups:
+            if (
+                lid in self.builder.resources
+                or lid in self.builder.vpcs
+                or lid in self.builder.security_groups
+            ):
                 raise InputError(f"{t.file}: logical id {lid} is defined by two templates of this import")
             props = resource.get("Properties") or LineDict()
             if not isinstance(props, dict):
@@ -548,10 +554,10 @@ class CfnImporter:
 
     def finish(self) -> None:
         for vpn_id, vpn in self.vpn_connections.items():
-            self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
+            self.builder.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or [])
         for listener, groups in self.listener_rules:
             if listener in self.listeners:
-                self.b.add_listener(self.listeners[listener][0], self.listeners[listener][1], groups)
+                self.builder.add_listener(self.listeners[listener][0], self.listeners[listener][1], groups)
 
     # ---- handlers ----------------------------------------------------------------------------------
 
@@ -560,8 +566,8 @@ class CfnImporter:
 
     def vpc(self, t: Template, lid: str, props: Any) -> None:
         if t.region is None:
-            self.b.assume(f"{t.file}: the region is known only at deploy time: VPCs carry no region")
-        self.b.add_vpc(lid, self.get(t, lid, props, "CidrBlock"), self.origin(t, lid), region=t.region)
+            self.builder.assume(f"{t.file}: the region is known only at deploy time: VPCs carry no region")
+        self.builder.add_vpc(lid, self.get(t, lid, props, "CidrBlock"), self.origin(t, lid), region=t.region)
 
     def internet_gateway(self, t: Template, lid: str, props: Any) -> None:
         self.internet_gateways.add(lid)
@@ -570,22 +576,22 @@ class CfnImporter:
         vpc = self.get(t, lid, props, "VpcId")
         cidr = self.get(t, lid, props, "CidrBlock")
         public_ip = _truthy(self.get(t, lid, props, "MapPublicIpOnLaunch", False))
-        self.b.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
+        self.builder.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
 
     def gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
         vgw, vpc = self.get(t, lid, props, "VpnGatewayId"), self.get(t, lid, props, "VpcId")
         if vgw:
             self.vpn_gateway_vpc[vgw] = vpc
         if self.get(t, lid, props, "InternetGatewayId") and vpc:
-            self.b.internet_gateway_vpcs.add(vpc)
+            self.builder.internet_gateway_vpcs.add(vpc)
 
     def route_table(self, t: Template, lid: str, props: Any) -> None:
-        self.b.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
+        self.builder.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
 
     def route(self, t: Template, lid: str, props: Any) -> None:
-        table = self.b.route_tables.get(self.get(t, lid, props, "RouteTableId"))
+        table = self.builder.route_tables.get(self.get(t, lid, props, "RouteTableId"))
         if table is None:
-            self.b.skip(
+            self.builder.skip(
                 f"{t.file}:{t.resource_line(lid)}: {lid}: its route table is not part of this template"
             )
             return
@@ -599,7 +605,7 @@ class CfnImporter:
     def route_table_association(self, t: Template, lid: str, props: Any) -> None:
         subnet, table = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "RouteTableId")
         if subnet and table:
-            self.b.route_table_of[subnet] = table
+            self.builder.route_table_of[subnet] = table
 
     def _sg_rule(self, t: Template, lid: str, item: Any, direction: str, origin: dict[str, Any]) -> Any:
         """One security group rule in proposal form, or None (noted) when its peer is not modelled."""
@@ -618,13 +624,15 @@ class CfnImporter:
         if f"{prefix}PrefixListId" in item:
             rule = {"protocol": protocol, "ports": ports, "origin": origin}
             where = f"{origin['file']}:{origin.get('line')}: {lid}"
-            rules = self.b.prefix_list_rules(
+            rules = self.builder.prefix_list_rules(
                 self.get(t, lid, item, f"{prefix}PrefixListId"), rule, peer_key, where
             )
             return rules or None
         other = [key for key in ("SourceSecurityGroupName",) if key in item]
         reason = f"its peer ({', '.join(other)}) is not modelled" if other else "its peer is unknown"
-        self.b.skip(f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}")
+        self.builder.skip(
+            f"{origin['file']}:{origin.get('line')}: {lid}: an {direction} rule left out: {reason}"
+        )
         return None
 
     @staticmethod
@@ -636,7 +644,7 @@ class CfnImporter:
                    for kind, ref in kinds.items())  # fmt: skip
 
     def security_group(self, t: Template, lid: str, props: Any) -> None:
-        group = self.b.add_group(
+        group = self.builder.add_group(
             lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid), self.where(t, lid)
         )
         for key, direction in (("SecurityGroupIngress", "inbound"), ("SecurityGroupEgress", "outbound")):
@@ -647,7 +655,7 @@ class CfnImporter:
                     try:
                         item = t.resolve(item)
                     except Unresolved as exc:
-                        self.b.assume(
+                        self.builder.assume(
                             f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
                         )
                         continue
@@ -663,25 +671,29 @@ class CfnImporter:
 
     def prefix_list(self, t: Template, lid: str, props: Any) -> None:
         entries = [e for e in self.get_list(t, lid, props, "Entries") if isinstance(e, dict)]
-        self.b.add_prefix_list(lid, [self.get(t, lid, entry, "Cidr") for entry in entries])
+        self.builder.add_prefix_list(lid, [self.get(t, lid, entry, "Cidr") for entry in entries])
 
     def standalone_rule(self, t: Template, lid: str, props: Any) -> None:
         direction = "outbound" if t.resources[lid]["Type"].endswith("Egress") else "inbound"
         group = self.get(t, lid, props, "GroupId")
         if group is None:
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)")
+            self.builder.skip(
+                f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)"
+            )
             return
         rule = self._sg_rule(t, lid, props, direction, self.origin(t, lid))
         for one in rule if isinstance(rule, list) else [rule] if rule else []:
-            self.b.add_rule(group, direction, one)
+            self.builder.add_rule(group, direction, one)
 
     def network_acl(self, t: Template, lid: str, props: Any) -> None:
-        self.b.acls[lid] = ImportedNetworkAcl(lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid))
+        self.builder.acls[lid] = ImportedNetworkAcl(
+            lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid)
+        )
 
     def network_acl_entry(self, t: Template, lid: str, props: Any) -> None:
-        acl = self.b.acls.get(self.get(t, lid, props, "NetworkAclId"))
+        acl = self.builder.acls.get(self.get(t, lid, props, "NetworkAclId"))
         if acl is None:
-            self.b.skip(
+            self.builder.skip(
                 f"{t.file}:{t.resource_line(lid)}: {lid}: its network ACL is not part of this template"
             )
             return
@@ -703,34 +715,40 @@ class CfnImporter:
     def network_acl_association(self, t: Template, lid: str, props: Any) -> None:
         subnet, acl = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "NetworkAclId")
         if subnet and acl:
-            self.b.acl_of[subnet] = acl
+            self.builder.acl_of[subnet] = acl
 
     def peering(self, t: Template, lid: str, props: Any) -> None:
         vpcs = [self.get(t, lid, props, "VpcId"), self.get(t, lid, props, "PeerVpcId")]
         peer_region = self.get(t, lid, props, "PeerRegion")
-        if peer_region and vpcs[1] in self.b.vpcs and self.b.vpcs[vpcs[1]].get("region") != peer_region:
-            self.b.assume(f"peering {lid}: PeerRegion {peer_region} differs from the region of {vpcs[1]}")
-        self.b.peerings[lid] = Link(lid, self.origin(t, lid), [vpc for vpc in vpcs if vpc])
+        if (
+            peer_region
+            and vpcs[1] in self.builder.vpcs
+            and self.builder.vpcs[vpcs[1]].get("region") != peer_region
+        ):
+            self.builder.assume(
+                f"peering {lid}: PeerRegion {peer_region} differs from the region of {vpcs[1]}"
+            )
+        self.builder.peerings[lid] = Link(lid, self.origin(t, lid), [vpc for vpc in vpcs if vpc])
 
     def transit_gateway(self, t: Template, lid: str, props: Any) -> None:
-        self.b.transit_gateways[lid] = Link(lid, self.origin(t, lid))
+        self.builder.transit_gateways[lid] = Link(lid, self.origin(t, lid))
 
     def transit_gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
         tgw, vpc = self.get(t, lid, props, "TransitGatewayId"), self.get(t, lid, props, "VpcId")
         if not tgw or not vpc:
             return
-        if tgw not in self.b.transit_gateways:
-            self.b.assume(
+        if tgw not in self.builder.transit_gateways:
+            self.builder.assume(
                 f"{t.file}:{t.resource_line(lid)}: transit gateway {tgw} is not part of this template"
             )
-            self.b.transit_gateways[tgw] = Link(tgw, self.origin(t, lid))
-        self.b.transit_gateways[tgw].vpcs.append(vpc)
+            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(t, lid))
+        self.builder.transit_gateways[tgw].vpcs.append(vpc)
 
     def vpn_connection(self, t: Template, lid: str, props: Any) -> None:
         vgw = self.get(t, lid, props, "VpnGatewayId")
         vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
         if vpc is None:
-            self.b.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: VPN not attached to a VPC of this template "
+            self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: VPN not attached to a VPC of this template "
                         "through a virtual private gateway")  # fmt: skip
             return
         self.vpn_connections[lid] = {"id": lid, "vpc": vpc, "origin": self.origin(t, lid)}
@@ -760,7 +778,9 @@ class CfnImporter:
         known = [name for name in names if isinstance(name, str)
                  and (self._template_group(t, name) or name == default_group_id(None))]  # fmt: skip
         if len(known) < len(names):
-            self.b.skip(f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled")
+            self.builder.skip(
+                f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled"
+            )
         return known
 
     def instance(self, t: Template, lid: str, props: Any) -> None:
@@ -772,13 +792,15 @@ class CfnImporter:
             groups = groups or self.get_list(t, lid, interfaces[0], "GroupSet")
         instance_type = self.get(t, lid, props, "InstanceType")
         if instance_type is None and "InstanceType" not in props and "LaunchTemplate" not in props:
-            self.b.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
+            self.builder.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
             instance_type = "m1.small"
-        self.b.add_instance(lid, self.where(t, lid), self.origin(t, lid), subnets, groups, instance_type)
+        self.builder.add_instance(
+            lid, self.where(t, lid), self.origin(t, lid), subnets, groups, instance_type
+        )
 
     def db_subnet_group(self, t: Template, lid: str, props: Any) -> None:
         names = [lid, self.get(t, lid, props, "DBSubnetGroupName")]
-        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+        self.builder.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
 
     def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> Database:
         accessible = self.get(t, lid, props, "PubliclyAccessible")
@@ -799,7 +821,7 @@ class CfnImporter:
         cluster = self.get(t, lid, props, "DBClusterIdentifier")
         if cluster:
             accessible = self.get(t, lid, props, "PubliclyAccessible")
-            self.b.add_cluster_member(
+            self.builder.add_cluster_member(
                 self.where(t, lid), cluster, None if accessible is None else _truthy(accessible)
             )
             return
@@ -807,10 +829,10 @@ class CfnImporter:
         if not database.security_groups:  # DBSecurityGroups (names) in the default VPC
             database.security_groups = [g for g in self.get_list(t, lid, props, "DBSecurityGroups")
                                         if isinstance(g, str) and self._template_group(t, g)]  # fmt: skip
-        self.b.add_database(database)
+        self.builder.add_database(database)
 
     def db_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+        self.builder.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
 
     # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
 
@@ -818,7 +840,7 @@ class CfnImporter:
         self, t: Template, lid: str, props: Any, service: str, keys: tuple[str, str, str, str]
     ) -> None:
         subnet_group, groups, retention, engine = keys
-        self.b.add_database(Database(
+        self.builder.add_database(Database(
             lid, self.where(t, lid), self.origin(t, lid),
             engine=self.get(t, lid, props, engine) if engine else None,
             port=self.get(t, lid, props, "Port"),
@@ -837,11 +859,13 @@ class CfnImporter:
         self._database_like(t, lid, props, "neptune", keys)
 
     def cluster_instance(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "DBClusterIdentifier"), None)
+        self.builder.add_cluster_member(
+            self.where(t, lid), self.get(t, lid, props, "DBClusterIdentifier"), None
+        )
 
     def cache_subnet_group(self, t: Template, lid: str, props: Any) -> None:
         names = [lid, self.get(t, lid, props, "CacheSubnetGroupName")]
-        self.b.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+        self.builder.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
 
     def cache_replication_group(self, t: Template, lid: str, props: Any) -> None:
         keys = ("CacheSubnetGroupName", "SecurityGroupIds", "SnapshotRetentionLimit", "Engine")
@@ -849,13 +873,15 @@ class CfnImporter:
 
     def cache_cluster(self, t: Template, lid: str, props: Any) -> None:
         if "ReplicationGroupId" in props:  # a node of a replication group: evaluated with it
-            self.b.add_cluster_member(self.where(t, lid), self.get(t, lid, props, "ReplicationGroupId"), None)
+            self.builder.add_cluster_member(
+                self.where(t, lid), self.get(t, lid, props, "ReplicationGroupId"), None
+            )
             return
         keys = ("CacheSubnetGroupName", "VpcSecurityGroupIds", "SnapshotRetentionLimit", "Engine")
         self._database_like(t, lid, props, "elasticache", keys)
 
     def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.b.orchestrators.add("ecs")
+        self.builder.orchestrators.add("ecs")
 
     def ecs_service(self, t: Template, lid: str, props: Any) -> None:
         providers = [
@@ -866,10 +892,10 @@ class CfnImporter:
         network = self.mapping(t, lid, props, "NetworkConfiguration")
         awsvpc = self._vpc_config(t, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
         launch = self.get(t, lid, props, "LaunchType")
-        self.b.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
+        self.builder.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
         for item in self.get_list(t, lid, props, "LoadBalancers"):
             if isinstance(item, dict):
-                self.b.register_targets(lid, [self.get(t, lid, item, "TargetGroupArn")],
+                self.builder.register_targets(lid, [self.get(t, lid, item, "TargetGroupArn")],
                                         [self.get(t, lid, item, "LoadBalancerName")],
                                         self.get(t, lid, item, "ContainerPort"))  # fmt: skip
 
@@ -891,12 +917,12 @@ class CfnImporter:
         if not groups and interfaces and isinstance(interfaces[0], dict):
             groups = self.get_list(t, lid, interfaces[0], "Groups")
         names = [lid, self.get(t, lid, props, "LaunchTemplateName")]
-        self.b.add_launch_template(names, groups, self.get(t, lid, data, "InstanceType"))
+        self.builder.add_launch_template(names, groups, self.get(t, lid, data, "InstanceType"))
 
     def launch_configuration(self, t: Template, lid: str, props: Any) -> None:
         names = [lid, self.get(t, lid, props, "LaunchConfigurationName")]
         groups = self.get_list(t, lid, props, "SecurityGroups")
-        self.b.add_launch_template(names, groups, self.get(t, lid, props, "InstanceType"))
+        self.builder.add_launch_template(names, groups, self.get(t, lid, props, "InstanceType"))
 
     def auto_scaling_group(self, t: Template, lid: str, props: Any) -> None:
         subnets = self.get_list(t, lid, props, "VPCZoneIdentifier") if "VPCZoneIdentifier" in props else None
@@ -911,7 +937,7 @@ class CfnImporter:
             template = self.get(t, lid, spec, "LaunchTemplateId") or self.get(
                 t, lid, spec, "LaunchTemplateName"
             )
-        self.b.add_auto_scaling_group(
+        self.builder.add_auto_scaling_group(
             lid, self.where(t, lid), self.origin(t, lid), subnets, template,
             self.get_list(t, lid, props, "TargetGroupARNs"), self.get_list(t, lid, props, "LoadBalancerNames"),
         )  # fmt: skip
@@ -924,19 +950,19 @@ class CfnImporter:
         internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
         groups = self.get_list(t, lid, props, "SecurityGroups")
         where = self.where(t, lid)
-        self.b.add_load_balancer(lid, where, self.origin(t, lid), subnets, groups, internet_facing)
+        self.builder.add_load_balancer(lid, where, self.origin(t, lid), subnets, groups, internet_facing)
 
     def classic_load_balancer(self, t: Template, lid: str, props: Any) -> None:
         subnets = self.get_list(t, lid, props, "Subnets") if "Subnets" in props else None
         internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
         groups = self.get_list(t, lid, props, "SecurityGroups")
         where, origin = self.where(t, lid), self.origin(t, lid)
-        self.b.add_load_balancer(lid, where, origin, subnets, groups, internet_facing, classic=True)
+        self.builder.add_load_balancer(lid, where, origin, subnets, groups, internet_facing, classic=True)
         for listener in self.get_list(t, lid, props, "Listeners"):
             if isinstance(listener, dict):
-                self.b.add_classic_listener(lid, self.get(t, lid, listener, "LoadBalancerPort"),
+                self.builder.add_classic_listener(lid, self.get(t, lid, listener, "LoadBalancerPort"),
                                             self.get(t, lid, listener, "InstancePort"), origin)  # fmt: skip
-        self.b.register_targets_of(lid, self.get_list(t, lid, props, "Instances"))
+        self.builder.register_targets_of(lid, self.get_list(t, lid, props, "Instances"))
 
     def _action_groups(self, t: Template, lid: str, actions: list[Any]) -> list[Any]:
         groups = []
@@ -953,7 +979,7 @@ class CfnImporter:
     def listener(self, t: Template, lid: str, props: Any) -> None:
         balancer, port = self.get(t, lid, props, "LoadBalancerArn"), self.get(t, lid, props, "Port")
         self.listeners[lid] = (balancer, port)
-        self.b.add_listener(
+        self.builder.add_listener(
             balancer, port, self._action_groups(t, lid, self.get_list(t, lid, props, "DefaultActions"))
         )
 
@@ -967,31 +993,31 @@ class CfnImporter:
             for item in self.get_list(t, lid, props, "Targets")
             if isinstance(item, dict)
         ]
-        self.b.add_target_group(lid, self.get(t, lid, props, "Port"), targets)
+        self.builder.add_target_group(lid, self.get(t, lid, props, "Port"), targets)
 
     def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
         config = self._vpc_config(t, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")
         subnets, groups = config or ([], [])
-        self.b.add_eks_cluster(lid, self.where(t, lid), self.origin(t, lid), subnets, groups)
+        self.builder.add_eks_cluster(lid, self.where(t, lid), self.origin(t, lid), subnets, groups)
 
     def eks_nodegroup(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_eks_nodegroup(self.get_list(t, lid, props, "InstanceTypes"))
+        self.builder.add_eks_nodegroup(self.get_list(t, lid, props, "InstanceTypes"))
 
     def eks_fargate_profile(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_eks_fargate_profile()
+        self.builder.add_eks_fargate_profile()
 
     def lambda_function(self, t: Template, lid: str, props: Any) -> None:
         config = self._vpc_config(t, lid, props, "VpcConfig", "SubnetIds", "SecurityGroupIds")
-        self.b.add_lambda(lid, self.where(t, lid), self.origin(t, lid), config)
+        self.builder.add_lambda(lid, self.where(t, lid), self.origin(t, lid), config)
 
     def backup_plan(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_backup_plan(lid)
+        self.builder.add_backup_plan(lid)
 
     def backup_selection(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_backup_selection()
+        self.builder.add_backup_selection()
 
     def lifecycle_policy(self, t: Template, lid: str, props: Any) -> None:
-        self.b.add_lifecycle_policy(self.where(t, lid), self.get(t, lid, props, "State"))
+        self.builder.add_lifecycle_policy(self.where(t, lid), self.get(t, lid, props, "State"))
 
 
 def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],

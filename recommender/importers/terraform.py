@@ -202,7 +202,7 @@ class Plan:
 
 class TerraformImporter:
     def __init__(self, builder: ProposalBuilder):
-        self.b = builder
+        self.builder = builder
         self.internet_gateways: set[str] = set()
         self.vpn_gateway_vpc: dict[str, str] = {}
         self.vpn_routes: dict[str, list[str]] = {}
@@ -291,10 +291,10 @@ class TerraformImporter:
         found = p.values_of(expressions.get(name), r.module, r)
         if found:
             if len(found) > 1:
-                self.b.assume(f"{r.address}.{name} references several resources: {found[0]} kept")
+                self.builder.assume(f"{r.address}.{name} references several resources: {found[0]} kept")
             return found[0]
         if name in expressions:
-            self.b.assume(f"{r.address}.{name} is known only after apply: left out")
+            self.builder.assume(f"{r.address}.{name} is known only after apply: left out")
         return None
 
     def many(
@@ -310,7 +310,7 @@ class TerraformImporter:
             return [p.known(item) for item in value]
         found = p.values_of(expressions.get(name), r.module, r)
         if not found and expressions.get(name, {}).get("references"):
-            self.b.assume(f"{r.address}.{name} is known only after apply: left out")
+            self.builder.assume(f"{r.address}.{name} is known only after apply: left out")
         return [p.known(item) for item in found]
 
     def blocks(self, r: Resource, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -325,16 +325,16 @@ class TerraformImporter:
         return [({}, item) for item in written]
 
     def origin(self, p: Plan, r: Resource) -> dict[str, Any]:
-        return self.b.origin(r.address, p.line_of(r.address), file=p.file)
+        return self.builder.origin(r.address, p.line_of(r.address), file=p.file)
 
     # ---- the import ------------------------------------------------------------------------------
 
     def add(self, p: Plan) -> None:
         for r in sorted(p.resources, key=lambda r: self.handlers.get(r.kind, (3, None))[0]):
             if r.kind not in self.handlers:
-                self.b.skip(f"{r.address}: resource type {r.kind} not mapped")
+                self.builder.skip(f"{r.address}: resource type {r.kind} not mapped")
                 continue
-            if r.id in self.b.resources or r.id in self.b.vpcs:
+            if r.id in self.builder.resources or r.id in self.builder.vpcs:
                 raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
             try:
                 self.handlers[r.kind][1](p, r)
@@ -350,7 +350,7 @@ class TerraformImporter:
     def finish(self) -> None:
         for vpn_id, vpn in self.vpns.items():
             local = vpn.pop("_local", [])
-            self.b.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or local)
+            self.builder.add_vpn(vpn_id, vpn, self.vpn_routes.get(vpn_id) or local)
 
     # ---- handlers --------------------------------------------------------------------------------
 
@@ -360,19 +360,19 @@ class TerraformImporter:
     def vpc(self, p: Plan, r: Resource) -> None:
         region = p.region_of(r)
         if region is None:
-            self.b.assume(f"{r.address}: region unknown (the provider's region is not a constant)")
-        self.b.add_vpc(r.id, self.one(p, r, "cidr_block"), self.origin(p, r), region=region)
+            self.builder.assume(f"{r.address}: region unknown (the provider's region is not a constant)")
+        self.builder.add_vpc(r.id, self.one(p, r, "cidr_block"), self.origin(p, r), region=region)
 
     def internet_gateway(self, p: Plan, r: Resource) -> None:
         self.internet_gateways.add(r.id)
         vpc = self.one(p, r, "vpc_id")
         if vpc:
-            self.b.internet_gateway_vpcs.add(vpc)
+            self.builder.internet_gateway_vpcs.add(vpc)
 
     def internet_gateway_attachment(self, p: Plan, r: Resource) -> None:
         vpc = self.one(p, r, "vpc_id")
         if vpc:
-            self.b.internet_gateway_vpcs.add(vpc)
+            self.builder.internet_gateway_vpcs.add(vpc)
 
     def vpn_gateway(self, p: Plan, r: Resource) -> None:
         vpc = self.one(p, r, "vpc_id")
@@ -385,7 +385,7 @@ class TerraformImporter:
 
     def subnet(self, p: Plan, r: Resource) -> None:
         public_ip = bool(r.values.get("map_public_ip_on_launch"))
-        self.b.add_subnet(
+        self.builder.add_subnet(
             r.id, self.one(p, r, "vpc_id"), self.one(p, r, "cidr_block"), self.origin(p, r), public_ip
         )
 
@@ -398,22 +398,22 @@ class TerraformImporter:
     def route_table(self, p: Plan, r: Resource) -> None:
         table = RouteTable(r.id, self.one(p, r, "vpc_id"))
         table.routes = [self._route(p, r, block) for block in self.blocks(r, "route")]
-        self.b.route_tables[r.id] = table
+        self.builder.route_tables[r.id] = table
 
     def route(self, p: Plan, r: Resource) -> None:
-        table = self.b.route_tables.get(self.one(p, r, "route_table_id"))
+        table = self.builder.route_tables.get(self.one(p, r, "route_table_id"))
         if table is None:
-            self.b.skip(f"{r.address}: its route table is not part of this plan")
+            self.builder.skip(f"{r.address}: its route table is not part of this plan")
             return
         table.routes.append(self._route(p, r))
 
     def route_table_association(self, p: Plan, r: Resource) -> None:
         subnet, table = self.one(p, r, "subnet_id"), self.one(p, r, "route_table_id")
         if subnet and table:
-            self.b.route_table_of[subnet] = table
+            self.builder.route_table_of[subnet] = table
 
     def main_route_table_association(self, p: Plan, r: Resource) -> None:
-        table = self.b.route_tables.get(self.one(p, r, "route_table_id"))
+        table = self.builder.route_tables.get(self.one(p, r, "route_table_id"))
         if table:
             table.main = True
 
@@ -429,7 +429,7 @@ class TerraformImporter:
             return [self._rule(p, r, block, direction, peer)]
         rule = self._rule(p, r, block, direction, "")
         key = "source" if direction == "inbound" else "destination"
-        return self.b.prefix_list_rules(peer.id, rule, key, r.address)
+        return self.builder.prefix_list_rules(peer.id, rule, key, r.address)
 
     def _block_peers(self, p: Plan, r: Resource, block: Any, group_key: str, is_self: bool) -> list[Any]:
         peers = self.many(p, r, "cidr_blocks", block) + self.many(p, r, "ipv6_cidr_blocks", block)
@@ -441,8 +441,8 @@ class TerraformImporter:
 
     def security_group(self, p: Plan, r: Resource) -> None:
         vpc = None if self.absent(r, "vpc_id") else self.one(p, r, "vpc_id") or ""
-        group = self.b.add_group(r.id, vpc, self.origin(p, r), r.address) if vpc is None else \
-            self.b.add_security_group(r.id, vpc or None, self.origin(p, r))  # fmt: skip
+        group = self.builder.add_group(r.id, vpc, self.origin(p, r), r.address) if vpc is None else \
+            self.builder.add_security_group(r.id, vpc or None, self.origin(p, r))  # fmt: skip
         for name, direction in (("ingress", "inbound"), ("egress", "outbound")):
             for block in self.blocks(r, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
@@ -450,15 +450,17 @@ class TerraformImporter:
                     group[direction].extend(self._rules(p, r, block, direction, peer))
 
     def prefix_list(self, p: Plan, r: Resource) -> None:
-        self.b.add_prefix_list(r.id, [self.one(p, r, "cidr", block) for block in self.blocks(r, "entry")])
+        self.builder.add_prefix_list(
+            r.id, [self.one(p, r, "cidr", block) for block in self.blocks(r, "entry")]
+        )
 
     def prefix_list_entry(self, p: Plan, r: Resource) -> None:
-        self.b.add_prefix_list(self.one(p, r, "prefix_list_id"), [self.one(p, r, "cidr")])
+        self.builder.add_prefix_list(self.one(p, r, "prefix_list_id"), [self.one(p, r, "cidr")])
 
     def default_security_group(self, p: Plan, r: Resource) -> None:
         """aws_default_security_group: Terraform adopts the VPC's default group and sets its rules."""
         self.security_group(p, r)
-        self.b.security_groups[r.id]["default"] = True
+        self.builder.security_groups[r.id]["default"] = True
 
     def security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.values.get("type") == "ingress" else "outbound"
@@ -471,7 +473,7 @@ class TerraformImporter:
         peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids")]
         for peer in peers:
             for rule in self._rules(p, r, block, direction, peer):
-                self.b.add_rule(group, direction, rule)
+                self.builder.add_rule(group, direction, rule)
 
     def vpc_security_group_rule(self, p: Plan, r: Resource) -> None:
         direction = "inbound" if r.kind.endswith("ingress_rule") else "outbound"
@@ -485,14 +487,14 @@ class TerraformImporter:
         key = "source" if direction == "inbound" else "destination"
         rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
         if not peer and "prefix_list_id" in r.values:
-            rules = self.b.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
+            rules = self.builder.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
         elif not peer:
-            self.b.skip(f"{r.address}: its peer is unknown")
+            self.builder.skip(f"{r.address}: its peer is unknown")
             return
         else:
             rules = [rule]
         for one in rules:
-            self.b.add_rule(self.one(p, r, "security_group_id"), direction, one)
+            self.builder.add_rule(self.one(p, r, "security_group_id"), direction, one)
 
     def _acl_entry(
         self, p: Plan, r: Resource, block: Any, egress: bool, number_key: str, action_key: str
@@ -517,14 +519,14 @@ class TerraformImporter:
                 self._acl_entry(p, r, block, egress, "rule_no", "action") for block in self.blocks(r, name)
             ]
             (acl.outbound if egress else acl.inbound).extend(sorted(entries, key=lambda e: e["rule"]))
-        self.b.acls[r.id] = acl
+        self.builder.acls[r.id] = acl
         for subnet in self.many(p, r, "subnet_ids"):
-            self.b.acl_of[subnet] = r.id
+            self.builder.acl_of[subnet] = r.id
 
     def network_acl_rule(self, p: Plan, r: Resource) -> None:
-        acl = self.b.acls.get(self.one(p, r, "network_acl_id"))
+        acl = self.builder.acls.get(self.one(p, r, "network_acl_id"))
         if acl is None:
-            self.b.skip(f"{r.address}: its network ACL is not part of this plan")
+            self.builder.skip(f"{r.address}: its network ACL is not part of this plan")
             return
         egress = bool(r.values.get("egress"))
         entries = acl.outbound if egress else acl.inbound
@@ -534,29 +536,29 @@ class TerraformImporter:
     def network_acl_association(self, p: Plan, r: Resource) -> None:
         subnet, acl = self.one(p, r, "subnet_id"), self.one(p, r, "network_acl_id")
         if subnet and acl:
-            self.b.acl_of[subnet] = acl
+            self.builder.acl_of[subnet] = acl
 
     def peering(self, p: Plan, r: Resource) -> None:
         vpcs = [self.one(p, r, "vpc_id"), self.one(p, r, "peer_vpc_id")]
-        self.b.peerings[r.id] = Link(r.id, self.origin(p, r), [vpc for vpc in vpcs if vpc])
+        self.builder.peerings[r.id] = Link(r.id, self.origin(p, r), [vpc for vpc in vpcs if vpc])
 
     def transit_gateway(self, p: Plan, r: Resource) -> None:
-        self.b.transit_gateways[r.id] = Link(r.id, self.origin(p, r))
+        self.builder.transit_gateways[r.id] = Link(r.id, self.origin(p, r))
 
     def transit_gateway_attachment(self, p: Plan, r: Resource) -> None:
         tgw, vpc = self.one(p, r, "transit_gateway_id"), self.one(p, r, "vpc_id")
         if not tgw or not vpc:
             return
-        if tgw not in self.b.transit_gateways:
-            self.b.assume(f"{r.address}: transit gateway {tgw} is not part of this plan")
-            self.b.transit_gateways[tgw] = Link(tgw, self.origin(p, r))
-        self.b.transit_gateways[tgw].vpcs.append(vpc)
+        if tgw not in self.builder.transit_gateways:
+            self.builder.assume(f"{r.address}: transit gateway {tgw} is not part of this plan")
+            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(p, r))
+        self.builder.transit_gateways[tgw].vpcs.append(vpc)
 
     def vpn_connection(self, p: Plan, r: Resource) -> None:
         vgw = self.one(p, r, "vpn_gateway_id")
         vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
         if vpc is None:
-            self.b.skip(
+            self.builder.skip(
                 f"{r.address}: VPN not attached to a VPC of this plan through a virtual private gateway"
             )
             return
@@ -588,13 +590,13 @@ class TerraformImporter:
         subnets = None if self.absent(r, "subnet_id") else [self.one(p, r, "subnet_id")]
         groups = self.many(p, r, "vpc_security_group_ids")
         if not groups:  # security_groups: names (default VPC) or ids; a group of the plan is known by address
-            groups = [g for g in self.many(p, r, "security_groups") if g in self.b.security_groups]
-        self.b.add_instance(
+            groups = [g for g in self.many(p, r, "security_groups") if g in self.builder.security_groups]
+        self.builder.add_instance(
             r.id, r.address, self.origin(p, r), subnets, groups, r.values.get("instance_type")
         )
 
     def db_subnet_group(self, p: Plan, r: Resource) -> None:
-        self.b.add_db_subnet_group([r.id, r.values.get("name")], self.many(p, r, "subnet_ids"))
+        self.builder.add_db_subnet_group([r.id, r.values.get("name")], self.many(p, r, "subnet_ids"))
 
     def _database(self, p: Plan, r: Resource, cluster: bool) -> Database:
         accessible = r.values.get("publicly_accessible")  # the provider's default is false: always known
@@ -611,21 +613,21 @@ class TerraformImporter:
         )  # fmt: skip
 
     def db_instance(self, p: Plan, r: Resource) -> None:
-        self.b.add_database(self._database(p, r, cluster=False))
+        self.builder.add_database(self._database(p, r, cluster=False))
 
     def rds_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.add_database(self._database(p, r, cluster=True))
+        self.builder.add_database(self._database(p, r, cluster=True))
 
     def rds_cluster_instance(self, p: Plan, r: Resource) -> None:
         accessible = r.values.get("publicly_accessible")
         cluster = self.one(p, r, "cluster_identifier")
-        self.b.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
+        self.builder.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
 
     # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
 
     def _database_like(self, p: Plan, r: Resource, service: str, keys: tuple[str, str, str]) -> None:
         subnet_group, groups, retention = keys
-        self.b.add_database(Database(
+        self.builder.add_database(Database(
             r.id, r.address, self.origin(p, r),
             engine=self.one(p, r, "engine") if service == "elasticache" else None,
             port=self.one(p, r, "port"),
@@ -651,14 +653,14 @@ class TerraformImporter:
 
     def cache_cluster(self, p: Plan, r: Resource) -> None:
         if r.values.get("replication_group_id"):  # a node of a replication group: evaluated with it
-            self.b.add_cluster_member(r.address, self.one(p, r, "replication_group_id"), None)
+            self.builder.add_cluster_member(r.address, self.one(p, r, "replication_group_id"), None)
             return
         self._database_like(
             p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
         )
 
     def ecs_cluster(self, p: Plan, r: Resource) -> None:
-        self.b.orchestrators.add("ecs")
+        self.builder.orchestrators.add("ecs")
 
     def ecs_service(self, p: Plan, r: Resource) -> None:
         providers = [
@@ -666,24 +668,24 @@ class TerraformImporter:
         ]
         awsvpc = self._vpc_config(p, r, "network_configuration", "subnets", "security_groups")
         launch = r.values.get("launch_type")
-        self.b.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
+        self.builder.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
         for block in self.blocks(r, "load_balancer"):
-            self.b.register_targets(r.id, [self.one(p, r, "target_group_arn", block)],
+            self.builder.register_targets(r.id, [self.one(p, r, "target_group_arn", block)],
                                     [self.one(p, r, "elb_name", block)], block[0].get("container_port"))  # fmt: skip
 
     # ---- Auto Scaling groups and load balancers ------------------------------------------------------
 
     def launch_template(self, p: Plan, r: Resource) -> None:
         groups = self.many(p, r, "vpc_security_group_ids")
-        groups += [g for g in self.many(p, r, "security_group_names") if g in self.b.security_groups]
+        groups += [g for g in self.many(p, r, "security_group_names") if g in self.builder.security_groups]
         interfaces = self.blocks(r, "network_interfaces")
         if not groups and interfaces:
             groups = self.many(p, r, "security_groups", interfaces[0])
-        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+        self.builder.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
 
     def launch_configuration(self, p: Plan, r: Resource) -> None:
         groups = self.many(p, r, "security_groups")
-        self.b.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+        self.builder.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
 
     def auto_scaling_group(self, p: Plan, r: Resource) -> None:
         subnets = None if self.absent(r, "vpc_zone_identifier") else self.many(p, r, "vpc_zone_identifier")
@@ -702,7 +704,7 @@ class TerraformImporter:
                 or self.one(p, r, "launch_template_id", specs[0])
                 or self.one(p, r, "launch_template_name", specs[0])
             )
-        self.b.add_auto_scaling_group(
+        self.builder.add_auto_scaling_group(
             r.id, r.address, self.origin(p, r), subnets, template,
             self.many(p, r, "target_group_arns"), self.many(p, r, "load_balancers"),
         )  # fmt: skip
@@ -711,30 +713,32 @@ class TerraformImporter:
         group = self.one(p, r, "autoscaling_group_name")
         target_group = self.one(p, r, "lb_target_group_arn") or self.one(p, r, "alb_target_group_arn")
         if group:
-            self.b.register_targets(str(group), [target_group], [self.one(p, r, "elb")])
+            self.builder.register_targets(str(group), [target_group], [self.one(p, r, "elb")])
 
     def elb_attachment(self, p: Plan, r: Resource) -> None:
         balancer, instance = self.one(p, r, "elb"), self.one(p, r, "instance")
         if balancer and instance:
-            self.b.register_targets_of(str(balancer), [instance])
+            self.builder.register_targets_of(str(balancer), [instance])
 
     def load_balancer(self, p: Plan, r: Resource) -> None:
         subnets = self.many(p, r, "subnets")
         subnets += [self.one(p, r, "subnet_id", block) for block in self.blocks(r, "subnet_mapping")]
         groups = self.many(p, r, "security_groups")
         internet_facing = not r.values.get("internal")
-        self.b.add_load_balancer(r.id, r.address, self.origin(p, r), subnets, groups, internet_facing)
+        self.builder.add_load_balancer(r.id, r.address, self.origin(p, r), subnets, groups, internet_facing)
 
     def classic_load_balancer(self, p: Plan, r: Resource) -> None:
         subnets = None if self.absent(r, "subnets") else self.many(p, r, "subnets")
         internet_facing = not r.values.get("internal")
         origin = self.origin(p, r)
         groups = self.many(p, r, "security_groups")
-        self.b.add_load_balancer(r.id, r.address, origin, subnets, groups, internet_facing, classic=True)
+        self.builder.add_load_balancer(
+            r.id, r.address, origin, subnets, groups, internet_facing, classic=True
+        )
         for block in self.blocks(r, "listener"):
             port, instance_port = self.one(p, r, "lb_port", block), self.one(p, r, "instance_port", block)
-            self.b.add_classic_listener(r.id, port, instance_port, origin)
-        self.b.register_targets_of(r.id, self.many(p, r, "instances"))
+            self.builder.add_classic_listener(r.id, port, instance_port, origin)
+        self.builder.register_targets_of(r.id, self.many(p, r, "instances"))
 
     def _action_groups(self, p: Plan, r: Resource, name: str) -> list[Any]:
         groups = []
@@ -749,42 +753,42 @@ class TerraformImporter:
     def listener(self, p: Plan, r: Resource) -> None:
         balancer = self.one(p, r, "load_balancer_arn")
         self.listeners[r.id] = (balancer, r.values.get("port"))
-        self.b.add_listener(balancer, r.values.get("port"), self._action_groups(p, r, "default_action"))
+        self.builder.add_listener(balancer, r.values.get("port"), self._action_groups(p, r, "default_action"))
 
     def listener_rule(self, p: Plan, r: Resource) -> None:
         balancer, port = self.listeners.get(str(self.one(p, r, "listener_arn")), (None, None))
-        self.b.add_listener(balancer, port, self._action_groups(p, r, "action"))
+        self.builder.add_listener(balancer, port, self._action_groups(p, r, "action"))
 
     def target_group(self, p: Plan, r: Resource) -> None:
-        self.b.add_target_group(r.id, r.values.get("port"), [])
+        self.builder.add_target_group(r.id, r.values.get("port"), [])
 
     def target_group_attachment(self, p: Plan, r: Resource) -> None:
         group, target = self.one(p, r, "target_group_arn"), self.one(p, r, "target_id")
         if group and target:
-            self.b.register_targets(str(target), [group], [], r.values.get("port"))
+            self.builder.register_targets(str(target), [group], [], r.values.get("port"))
 
     def eks_cluster(self, p: Plan, r: Resource) -> None:
         subnets, groups = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids") or ([], [])
-        self.b.add_eks_cluster(r.id, r.address, self.origin(p, r), subnets, groups)
+        self.builder.add_eks_cluster(r.id, r.address, self.origin(p, r), subnets, groups)
 
     def eks_node_group(self, p: Plan, r: Resource) -> None:
-        self.b.add_eks_nodegroup(list(r.values.get("instance_types") or []))
+        self.builder.add_eks_nodegroup(list(r.values.get("instance_types") or []))
 
     def eks_fargate_profile(self, p: Plan, r: Resource) -> None:
-        self.b.add_eks_fargate_profile()
+        self.builder.add_eks_fargate_profile()
 
     def lambda_function(self, p: Plan, r: Resource) -> None:
         config = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids")
-        self.b.add_lambda(r.id, r.address, self.origin(p, r), config)
+        self.builder.add_lambda(r.id, r.address, self.origin(p, r), config)
 
     def backup_plan(self, p: Plan, r: Resource) -> None:
-        self.b.add_backup_plan(r.address)
+        self.builder.add_backup_plan(r.address)
 
     def backup_selection(self, p: Plan, r: Resource) -> None:
-        self.b.add_backup_selection()
+        self.builder.add_backup_selection()
 
     def lifecycle_policy(self, p: Plan, r: Resource) -> None:
-        self.b.add_lifecycle_policy(r.address, r.values.get("state"))
+        self.builder.add_lifecycle_policy(r.address, r.values.get("state"))
 
 
 def parse_plan(content: str | bytes | Any, file: str) -> Plan:
