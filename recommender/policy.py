@@ -47,7 +47,7 @@ from recommender.knowledge import (
     _listed,
     _rule,
 )
-from recommender.profile import DATABASE_ENGINES, REGION_CODES, FactType, fact_types
+from recommender.profile import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, REGION_CODES, FactType, fact_types
 
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 VIOLATION = "policy-violation"  # the finding id of a proposal that breaks a disallowed or required choice
@@ -56,16 +56,7 @@ TOP_KEYS = {"policy", "version"}
 OPTIONAL_KEYS = {"owner", "description", "regions", "priorities", "domains", "rules", "findings", "overrides"}
 CHOICE_KINDS = ("disallowed", "preferred", "required")
 # The proposal resources a policy finding may test, and their fields (recommender.evaluation.proposal's).
-RESOURCE_TYPES = (
-    "ec2",
-    "ecs_service",
-    "eks_pod",
-    "lambda",
-    "rds",
-    "load_balancer",
-    "on_premises",
-    "internet",
-)
+RESOURCE_TYPES = PROPOSAL_RESOURCE_TYPES
 RESOURCE_FIELDS: dict[str, FactType] = {
     "id": FactType("label"),
     "type": FactType("enum", RESOURCE_TYPES),

@@ -41,6 +41,17 @@ DATABASE_ENGINES = (
     "sqlserver",
     "oracle",
 )
+# The resource types of an architecture proposal (shared/spec/proposal.md), which policies name too.
+PROPOSAL_RESOURCE_TYPES = (
+    "ec2",
+    "ecs_service",
+    "eks_pod",
+    "lambda",
+    "rds",
+    "load_balancer",
+    "on_premises",
+    "internet",
+)
 BACKUP_SCOPES = ("whole_server", "volumes", "files", "databases")
 # AWS Region codes, generated with the EC2 catalogue (scripts/generate_catalogue.py).
 REGION_CODES: tuple[str, ...] = tuple(

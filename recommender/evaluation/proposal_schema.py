@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from recommender.profile import DATABASE_ENGINES, ProfileSchema
+from recommender.profile import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, ProfileSchema
 from recommender.schema_fields import Label, StrictBoolean, StrictInteger, StrictSchema
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -25,16 +25,7 @@ def parse_cidr(text: str) -> Network:
     return ipaddress.ip_network(text, strict=False)
 
 
-RESOURCE_TYPES = (
-    "ec2",
-    "ecs_service",
-    "eks_pod",
-    "lambda",
-    "rds",
-    "load_balancer",
-    "on_premises",
-    "internet",
-)
+RESOURCE_TYPES = PROPOSAL_RESOURCE_TYPES
 IN_SUBNET = ("ec2", "ecs_service", "eks_pod", "load_balancer")  # must name a subnet
 # An rds resource may leave out its subnet (a topology given for backup review only): its network checks
 # are skipped and the evaluation says so; a flow to or from it is refused.
