@@ -59,7 +59,11 @@ DERIVED_INPUTS: Mapping[str, tuple[str, ...]] = {
         "workload.kind",
         "workload.dataset_gib",
     ),
-    "workload.memory_gib": ("workload.kind", "workload.dataset_gib"),
+    "workload.memory_gib": (
+        "workload.memory_gib",
+        "workload.kind",
+        "workload.dataset_gib",
+    ),  # given, or sized
     "network.source.in_aws": ("network.source.type",),
     "network.same_vpc": ("network.source.type", "network.vpc_count"),
     "network.same_region": ("network.source.type",),
@@ -83,12 +87,12 @@ _COMPARE: Mapping[str, Callable[[Any, Any], bool]] = {
 _FACT_TYPES = fact_types()
 _WINNER = FactType("enum")  # decision.<domain>: an earlier domain's winner, not a profile field
 # What the computed instance-family rules (cheapest size in the Region, price relative to the cheapest
-# option) read besides their priority (the kind: memory headroom). A change of one of these, or one that moves
-# an exclusion (which changes the cheapest ranked option), is scored again from scratch in a domain that has
-# computed rules.
+# option) read besides their priority and the memory headroom of a data set (Search._moves_computed). A
+# change of one of these, or one that moves an exclusion (which changes the cheapest ranked option), is
+# scored again from scratch.
 COMPUTED_INPUTS = frozenset({
     "workload.vcpus", "workload.memory_gib", "workload.gpus", "workload.gpu_memory_gib", "workload.free_tier",
-    "workload.count", "workload.dataset_gib", "region",
+    "workload.count", "region",
 })  # fmt: skip
 
 
@@ -596,17 +600,25 @@ class Search:
         return self._flip(change, baseline, lever, exact=False) is not None
 
     def _rescored(self, path: str, domain: Domain, lever: Levers) -> bool:
-        """Whether changes of the field are scored from scratch (see COMPUTED_INPUTS; the kind too when a
-        data set is sized with its kind's memory headroom)."""
+        """Whether changes of the field must be tried exactly (never pruned by the rule-by-rule bounds): in
+        the instance family, those that move a computed rule; in a domain priced with the family's winner,
+        any (which of them are scored from scratch is decided per change, in _scored_anew)."""
         if not domain.computed_rules:
             return False
-        if (
-            domain.id != "instance_family"
-        ):  # priced with the instance family's winner, which any change may move
+        if domain.id != "instance_family":
             return True
+        return self._moves_computed(path, domain, lever)
+
+    def _moves_computed(self, path: str, domain: Domain, lever: Levers) -> bool:
+        """Whether a change of the field may move a computed rule of the domain directly: an input of its
+        sizes or estimates (the memory a data set's headroom sizes included), its priority, or an exclusion
+        (which changes the cheapest ranked option)."""
+        inputs = COMPUTED_INPUTS if domain.id == "instance_family" else ESTIMATE_INPUTS.get(domain.id, ())
+        headroom = path == "workload.dataset_gib" or (
+            path == "workload.kind" and bool(self.facts.get("workload.dataset_gib"))
+        )
         priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
-        headroom = path == "workload.kind" and bool(self.facts.get("workload.dataset_gib"))
-        return path in COMPUTED_INPUTS or headroom or path in priorities or bool(lever.excludes.get(path))
+        return path in inputs or headroom or path in priorities or bool(lever.excludes.get(path))
 
     def _rescore(self, change: Change, baseline: _Baseline) -> _Flip | None:
         facts, _ = self.changed_facts(change)
@@ -640,15 +652,11 @@ class Search:
         rule's priority, or an exclusion that changes the cheapest ranked option)."""
         if (self._unmet if unmet is None else unmet) or self._moves_decision(change, domain):
             return True
-        if not domain.computed_rules or domain.id == "instance_family":
-            return self._rescored(change.field, domain, lever)
-        priorities = {f"priorities.{rule.priority}" for rule in domain.computed_rules}
-        return (
-            change.field in ESTIMATE_INPUTS.get(domain.id, ())
-            or change.field in priorities
-            or bool(lever.excludes.get(change.field))
-            or self._host(change) != self._host(None)
-        )
+        if not domain.computed_rules:
+            return False
+        if self._moves_computed(change.field, domain, lever):
+            return True
+        return domain.id != "instance_family" and self._host(change) != self._host(None)
 
     def _host(self, change: Change | None) -> Any:
         """The instance family's suggested type with the change applied (what EC2 hosts are priced with);
@@ -658,7 +666,7 @@ class Search:
         family = self.kb.domains["instance_family"]
         flever = levers(family, self.kb)
         moves = change is not None and (
-            change.field in COMPUTED_INPUTS or change.field in changeable_fields(flever)
+            self._moves_computed(change.field, family, flever) or change.field in changeable_fields(flever)
         )
         key = self._change_key(change) if change is not None and moves else ("", "")
         if key in self._hosts:

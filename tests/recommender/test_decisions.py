@@ -87,3 +87,17 @@ def test_decision_order_must_list_every_domain_once(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(root)
     assert any("decision_order must list each domain" in str(p) for p in caught.value.problems)
+
+
+def test_memory_stays_a_lever_of_the_launch_type_beside_its_headroom(monkeypatch: pytest.MonkeyPatch) -> None:
+    """workload.memory_gib is completed from a data set's headroom, and is still a field the user can change:
+    above Fargate's 120 GB a task needs EC2."""
+    monkeypatch.setattr("recommender.explain.tipping.MAX_PER_DOMAIN", 50)
+    profile = {
+        "platform": {"manage_servers": "prefer_not"},
+        "workload": {"kind": "api", "vcpus": 4, "memory_gib": 16},
+    }
+    points = explained(profile, KB, explain="changes")["recommendations"]["launch_type"]["what_would_change"]
+    assert {"field": "workload.memory_gib", "to": 121, "winner": "ec2"}.items() <= next(
+        p for p in points if p["field"] == "workload.memory_gib"
+    ).items()
