@@ -368,15 +368,10 @@ def rationale(item: ScoredOption, cache: dict[Any, Any] | None = None) -> list[d
 def _rationale_entry(
     rule_id: str, impact: float, reason: str, sources: Sequence[str], policy: bool = False
 ) -> dict[str, Any]:
+    entry = {"rule": rule_id, "impact": impact, "reason": reason, "sources": list(sources)}
     if policy:
-        return {
-            "rule": rule_id,
-            "impact": impact,
-            "reason": reason,
-            "sources": list(sources),
-            "origin": "policy",
-        }
-    return {"rule": rule_id, "impact": impact, "reason": reason, "sources": list(sources)}
+        entry["origin"] = "policy"
+    return entry
 
 
 def _totals(item: ScoredOption) -> dict[str, tuple[float, str]]:
@@ -512,9 +507,10 @@ def _excluded_entry(item: ScoredOption, is_family: bool) -> dict[str, Any]:
 
 
 def _exclusion_reason(item: ScoredOption, rule: Rule) -> dict[str, Any]:
+    reason = {"rule": rule.id, "reason": item.reason(rule), "sources": list(rule.sources)}
     if rule.policy:
-        return {"rule": rule.id, "reason": rule.reason, "sources": list(rule.sources), "origin": "policy"}
-    return {"rule": rule.id, "reason": item.reason(rule), "sources": list(rule.sources)}
+        reason["origin"] = "policy"
+    return reason
 
 
 def _combined_plan(
@@ -523,15 +519,9 @@ def _combined_plan(
     """The domain's plan (recommender.plan) and the requirements it cannot meet."""
     revivable = [i for i in outcome.excluded if all(rule.unmet for rule in i.exclusions)]
     candidates = [i.option for i in (*outcome.ranked, *revivable)]
-    key: tuple[Any, ...] = ("plan", *[o.id for o in candidates], *[facts[f] for f in plan.INPUTS])
-    if outcome.required:  # a policy's required options are in the plan
-        required = tuple(rule.targets[0] for rule in outcome.required)
-        key = (*key, "required", *required)
-        chosen, covers, uncovered = cost.memo(
-            outcome.domain.cache, key, plan.plan, candidates, facts, required
-        )
-    else:
-        chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts)
+    required = tuple(rule.targets[0] for rule in outcome.required)  # a policy's required options are in it
+    key = ("plan", *[o.id for o in candidates], *[facts[f] for f in plan.INPUTS], "required", *required)
+    chosen, covers, uncovered = cost.memo(outcome.domain.cache, key, plan.plan, candidates, facts, required)
     answer: dict[str, Any] = {"options": [o.id for o in chosen], "covers": covers}
     if outcome.required:
         answer["required"] = [
