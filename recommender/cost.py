@@ -62,17 +62,6 @@ def cheapest_size(option: Option, facts: Mapping[str, Any]) -> Size | None:
     return found
 
 
-def fits_anywhere(option: Option, facts: Mapping[str, Any]) -> bool:
-    """Whether some size of the family meets the workload in some Region."""
-    return any(
-        s.vcpus >= facts["workload.vcpus"]
-        and s.memory_gib >= facts["workload.memory_gib"]
-        and s.accelerators >= facts["workload.gpus"]
-        and s.gpu_memory_gib >= facts["workload.gpu_memory_gib"]
-        for s in option.sizes
-    )
-
-
 def usd(value: float) -> float:
     return round(value, 2)
 
