@@ -545,15 +545,12 @@ class Search:
         outcomes: Mapping[str, DomainOutcome] | None = None,
     ):  # fmt: skip
         self.profile, self.facts, self.kb = profile, facts, kb
-        self.outcomes = (
-            outcomes or {}
-        )  # every domain's outcome: earlier winners are then worked out rule by rule
+        self.outcomes = dict(outcomes or {})  # earlier winners are worked out rule by rule from these
         self._baselines: dict[str, _Baseline] = {}
         self.weights = priority_weights(facts, kb)
         self._changed: dict[tuple[str, str], tuple[Mapping[str, Any], frozenset[str]]] = {}
         # per change: the instance family's suggested type (EC2 prices) and earlier domains' winners
         self._hosts: dict[tuple[str, str], Any] = {}
-        self._family: tuple[DomainOutcome, _Baseline] | None = None  # the instance family, unchanged
         self._flips: dict[tuple[str, str, str], _Flip | None] = {}  # per domain and change key
         self._family_outcomes: dict[tuple[str, str], DomainOutcome] = {}
         self._winners: dict[tuple[str, str, str], str | None] = {}
@@ -671,19 +668,13 @@ class Search:
         key = self._change_key(change) if change is not None and moves else ("", "")
         if key in self._hosts:
             return self._hosts[key]
-        if self._family is None:
-            outcome = score_domain(family, self.facts, self.kb)
-            self._family = outcome, _Baseline(outcome, flever, self.facts, self.weights, self.kb)
-        outcome, baseline = self._family
+        outcome = self._outcome("instance_family")
         if change is None or not moves:
             host = ec2_host({"instance_family": outcome})
         elif outcome.unmet or self._rescored(change.field, family, flever):  # sizes or prices move: anew
             host = ec2_host({"instance_family": self._family_under(change)})
         else:  # sizes stay: the suggested type is the new winner's (rule by rule, as its own search does)
-            flip = self._flip(change, baseline, flever, exact=True)
-            winner = (
-                flip.winner if flip is not None else (outcome.winner.option.id if outcome.winner else None)
-            )
+            winner = self._winner_under(change, "instance_family")
             sizes = {item.option.id: item.size for item in (*outcome.ranked, *outcome.excluded)}
             host = sizes.get(winner) if winner else None
         self._hosts[key] = host
@@ -715,16 +706,9 @@ class Search:
         else scored anew (which keeps it here too)."""
         key = (*self._change_key(change), domain_id)
         if key not in self._winners:
-            domain, outcome = self.kb.domains[domain_id], self.outcomes.get(domain_id)
+            domain, outcome = self.kb.domains[domain_id], self._outcome(domain_id)
             lever = levers(domain, self.kb)
-            if outcome is None:
-                facts = dict(self.changed_facts(change)[0])
-                facts.update(
-                    {f"decision.{d}": w for d, w in self._earlier_winners(change, domain).items() if w}
-                )
-                top = score_domain(domain, facts, self.kb, self._host(change)).winner
-                self._winners[key] = top.option.id if top is not None else None
-            elif self._scored_anew(change, domain, lever, unmet=bool(outcome.unmet)):
+            if self._scored_anew(change, domain, lever, unmet=bool(outcome.unmet)):
                 self._rescore(change, self._baseline(domain_id))
             else:
                 flip = self._flip(change, self._baseline(domain_id), lever, exact=True)
@@ -732,9 +716,17 @@ class Search:
                 self._winners[key] = flip.winner if flip is not None else stays
         return self._winners[key]
 
+    def _outcome(self, domain_id: str) -> DomainOutcome:
+        """The domain's outcome for the profile (scored here when the search was not given it)."""
+        if domain_id not in self.outcomes:
+            domain = self.kb.domains[domain_id]
+            host = self._host(None) if domain_id != "instance_family" else None
+            self.outcomes[domain_id] = score_domain(domain, self.facts, self.kb, host)
+        return self.outcomes[domain_id]
+
     def _baseline(self, domain_id: str) -> _Baseline:
         if domain_id not in self._baselines:
-            outcome = self.outcomes[domain_id]
+            outcome = self._outcome(domain_id)
             lever = levers(outcome.domain, self.kb)
             self._baselines[domain_id] = _Baseline(outcome, lever, self.facts, self.weights, self.kb)
         return self._baselines[domain_id]
