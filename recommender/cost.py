@@ -78,6 +78,12 @@ def _unknown(basis: str) -> Estimate:
     return {"monthly_usd": None, "basis": basis, "items": []}
 
 
+def _no_os_price(os_name: str, what: str) -> Estimate:
+    return _unknown(
+        f"No {os_name} (licence-included) price in the catalogue; Linux list prices only; {what}."
+    )
+
+
 def _item(item: str, monthly: float, unit_price: str) -> dict[str, Any]:
     return {"item": item, "monthly_usd": usd(monthly), "unit_price": unit_price}
 
@@ -129,9 +135,7 @@ def _instance_estimate(size: Size | None, count: int, os_name: str, facts: Mappi
         return _unknown("No size of this family meets the workload in its Region.")
     what = f"{count} instance{'s' if count > 1 else ''}"
     if os_name != "linux":
-        return _unknown(
-            f"No {os_name} (licence-included) price in the catalogue; Linux list prices only; {what}."
-        )
+        return _no_os_price(os_name, what)
     if size.usd_per_hour is None:
         return _unknown(
             f"No {prices.region} On-Demand price for {size.name} (AWS does not sell it On-Demand there)."
@@ -203,7 +207,9 @@ def launch_type_estimate(
         return _estimate(
             items, _basis(prices, facts, f"{what} as {task_vcpus:g} vCPU / {task_gb:g} GB tasks")
         )
-    if host is None or host.usd_per_hour is None or facts["workload.os"] != "linux":
+    if facts["workload.os"] != "linux":
+        return _no_os_price(facts["workload.os"], what)
+    if host is None or host.usd_per_hour is None:
         return _unknown(f"EC2 hosts are priced from the instance family's suggested type, which has no Linux "
                         f"list price here; {what}.")  # fmt: skip
     hosts = ec2_hosts(vcpus, memory, count, host)

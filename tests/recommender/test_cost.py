@@ -220,6 +220,14 @@ def test_on_premises_to_many_vpcs_prices_the_transit_gateway_hub_of_the_vpn_or_d
         assert "through a transit gateway to 12 VPCs" in twelve[option]["basis"]
 
 
+def test_windows_ec2_hosts_say_there_is_no_windows_price() -> None:
+    profile = {"platform": {}, "workload": {"kind": "web", "vcpus": 8, "memory_gib": 32, "os": "windows"}}
+    options = recommend(profile, KB)["recommendations"]["launch_type"]["options"]
+    ec2 = next(o for o in options if o["id"] == "ec2")
+    assert ec2["cost"]["monthly_usd"] is None
+    assert ec2["cost"]["basis"].startswith("No windows (licence-included) price in the catalogue")
+
+
 def test_windows_families_are_not_ranked_on_linux_prices() -> None:
     answer = family_answer({"workload": {"kind": "web", "vcpus": 8, "memory_gib": 32, "os": "windows"}})
     assert all(r["rule"] != "INS-091" for o in answer["options"] for r in o["rationale"])
