@@ -34,6 +34,15 @@ def test_worm_cross_account_retention_and_a_5_minute_rpo_for_servers_combine_drs
     assert plan["cost"]["monthly_usd"] == round(sum(i["monthly_usd"] for i in plan["cost"]["items"]), 2) > 0
 
 
+def test_rds_databases_are_not_claimed_by_server_replication() -> None:
+    """Elastic Disaster Recovery replicates servers' disks; RDS databases beside them are covered by a service
+    that backs RDS up (here AWS Backup's continuous backup, for the 15-minute RPO)."""
+    answer = backup_answer({"scope": ["whole_server", "databases"], "rpo_minutes": 15, "retention_days": 30})
+    covers = answer["plan"]["covers"]
+    assert "backup.scope:databases" not in covers["elastic_disaster_recovery"]
+    assert any("backup.scope:databases" in covered for covered in covers.values())
+
+
 def test_one_option_that_meets_everything_is_a_plan_of_one() -> None:
     answer = backup_answer({"scope": ["volumes"]})
     assert answer["plan"]["options"] == [answer["options"][0]["id"]]
