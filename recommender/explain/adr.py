@@ -177,7 +177,7 @@ def _domain_section(
             out.append(f"- **{item['name']}** was ruled out: {why}")
         if len(excluded) > EXCLUSIONS:
             out.append(f"- {len(excluded) - EXCLUSIONS} more options were ruled out by hard constraints.")
-    out += _cost(options)
+    out += _cost(options, result.get("plan"))
     out += _consequences(domain_id, result, document)
     out += ["", "### What would change this decision", ""]
     if "what_would_change" not in result:
@@ -189,8 +189,8 @@ def _domain_section(
     return out
 
 
-def _cost(options: list[Mapping[str, Any]]) -> list[str]:
-    """The recommendation's monthly estimate against the alternatives'."""
+def _cost(options: list[Mapping[str, Any]], plan: Mapping[str, Any] | None = None) -> list[str]:
+    """The recommendation's monthly estimate against the alternatives', and the combined plan's total."""
     priced = [o for o in options if o.get("cost") and o["cost"]["monthly_usd"] is not None]
     if not options or not options[0].get("cost"):
         return []
@@ -209,6 +209,11 @@ def _cost(options: list[Mapping[str, Any]]) -> list[str]:
     if cheapest is not top and cheapest not in priced[1 : 1 + ALTERNATIVES]:
         lines.append(
             f"- The cheapest ranked option is {cheapest['name']} at {_usd(cheapest['cost']['monthly_usd'])}."
+        )
+    total = (plan or {}).get("cost", {}).get("monthly_usd")
+    if plan and len(plan["options"]) > 1 and total is not None:
+        lines.append(
+            f"- The combined plan ({' + '.join(plan['options'])}) costs about {_usd(total)} a month."
         )
     return lines
 

@@ -59,3 +59,13 @@ def test_adr_without_tipping_points_says_so(kb: KnowledgeBase) -> None:
     profile = load_profile(PROFILE)
     adr = render_adr(recommend(profile, kb), profile, kb.domain_titles)
     assert "Not computed" in adr
+
+
+def test_adr_cost_gives_the_combined_plan_total(kb: KnowledgeBase) -> None:
+    backup = {"scope": ["whole_server"], "rpo_minutes": 5, "retention_days": 2555, "compliance": True}
+    profile = load_profile({"backup": backup})
+    document = recommend(profile, kb)
+    plan = document["recommendations"]["backup"]["plan"]
+    adr = render_adr(document, profile, kb.domain_titles)
+    total = f"${plan['cost']['monthly_usd']:,.0f}"
+    assert f"- The combined plan ({' + '.join(plan['options'])}) costs about {total} a month." in adr
