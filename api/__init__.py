@@ -6,12 +6,13 @@ gunicorn --config python:api.gunicorn_conf 'api:create_app()'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 
 from api import observability, portal, security
+from api.compression import init_compression
 from api.config import ConfigError, resolve_settings
 from api.openapi import OPENAPI_VERSION, Api, register_components
 from api.problems import register_problem_handlers
@@ -26,13 +27,28 @@ API_TITLE = "AWS workload recommender"
 API_VERSION = "v1"
 
 
+class App(Flask):
+    """Flask, deciding once per view or hook whether it is a coroutine function (Flask asks `inspect` again for
+    each of them on every request: seven times per recommendation)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = self._sync[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. Raises ConfigError for a bad setting and KnowledgeError (file:line problems) for a bad KB or policy.
 
     `config` may also hold KNOWLEDGE_BASE: an already loaded KnowledgeBase (tests, embedding), used as is.
     """
     settings = resolve_settings(config)
-    app = Flask(__name__, static_folder=None)
+    app = App(__name__, static_folder=None)
     app.config.update(config or {})  # keys other than the settings (e.g. the portal's) pass through
     app.config.update(settings)
     app.config.update(
@@ -58,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     observability.init_observability(app)
     security.init_security(app)
+    init_compression(app)
 
     api = Api(app)
     register_components(api)

@@ -101,7 +101,10 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _LINE_ENCODER.encode(line)
+
+
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 JsonFormatter.converter = time.gmtime
@@ -153,17 +156,18 @@ def _finish_request(response: Response) -> Response:
     endpoint = req.url_rule.rule if req.url_rule is not None else "unmatched"
     metrics().count_request(endpoint, req.method, str(response.status_code), duration)
     if access_log.isEnabledFor(logging.INFO):
-        access_log.info(
-            "request",
-            extra={
-                "fields": {
-                    "method": req.method,
-                    "path": req.path,
-                    "status": response.status_code,
-                    "duration_ms": round(duration * 1000, 3),
-                    "kb_digest": digest,
-                }
-            },
+        fields = {
+            "method": req.method,
+            "path": req.path,
+            "status": response.status_code,
+            "duration_ms": round(duration * 1000, 3),
+            "kb_digest": digest,
+        }
+        # the record made here, not by access_log.info(), which walks the stack for the caller's file and line
+        access_log.handle(
+            access_log.makeRecord(
+                access_log.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+            )
         )
     return response
 

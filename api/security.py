@@ -39,7 +39,7 @@ def _bearer_token() -> str | None:
 
 def _require_key() -> Response | None:
     keys: tuple[str, ...] = current_app.config["RECOMMENDER_API_KEYS"]
-    if not keys or is_open_path(request.path) or is_preflight():
+    if is_open_path(request.path) or is_preflight():
         return None
     token = _bearer_token()
     if token is not None and key_is_valid(token, keys):
@@ -96,5 +96,6 @@ def _decorate(response: Response) -> Response:
 def init_security(app: Flask) -> None:
     """Register after observability, so a refused request still gets its request id and log line."""
     app.before_request(_answer_preflight)
-    app.before_request(_require_key)
+    if app.config["RECOMMENDER_API_KEYS"]:
+        app.before_request(_require_key)
     app.after_request(_decorate)
