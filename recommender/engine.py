@@ -84,8 +84,8 @@ def score_domain(
     domain: Domain, facts: Mapping[str, Any], kb: KnowledgeBase, host: Size | None = None
 ) -> DomainOutcome:
     """Rank one domain's options; `host` is the instance family's suggested type (EC2 launch-type prices)."""
-    impacts: dict[str, list[tuple[Rule, float]]] = {o.id: [] for o in domain.options}
-    exclusions: dict[str, list[Rule]] = {o.id: [] for o in domain.options}
+    items = [ScoredOption(o, [], []) for o in domain.options]
+    by_id = dict(zip(domain.option_ids, items, strict=True))
     weights = priority_weights(facts, kb)
     fired: set[str] = set()
     not_evaluated: set[str] = set()
@@ -107,15 +107,14 @@ def score_domain(
         fired.add(rule.id)
         if rule.exclude:
             for option_id in hits:
-                exclusions[option_id].append(rule)
+                by_id[option_id].exclusions.append(rule)
         else:
             impact = round(rule.score * weights[rule.priority], 2)
             if impact:
                 hit = (rule, impact)  # one tuple, shared by every option the rule hits
                 for option_id in hits:
-                    impacts[option_id].append(hit)
+                    by_id[option_id].impacts.append(hit)
     low, high = kb.score_bounds
-    items = [ScoredOption(o, impacts[o.id], exclusions[o.id]) for o in domain.options]
     if domain.computed_rules:
         _computed_rules(domain, items, facts, kb, weights, fired, host)
     ranked, excluded = [], []
@@ -351,11 +350,12 @@ def rationale(item: ScoredOption, cache: dict[Any, Any] | None = None) -> list[d
                 _rationale_entry(rid, impact, reasons.get(rid, rule.reason), rule.sources, rule.policy)
             )
             continue
-        entries.append(
-            cost.memo(
+        entry = cache.get((rid, impact))
+        if entry is None:
+            entry = cost.memo(
                 cache, (rid, impact), _rationale_entry, rid, impact, rule.reason, rule.sources, rule.policy
             )
-        )
+        entries.append(entry)
     if item.bound:
         entries.append(
             {"rule": "score-bounds", "impact": item.bound,
@@ -386,29 +386,26 @@ def versus_top(
     """The rules that separate an option from the winner: positive = in the winner's favour."""
     totals = top_totals if top_totals is not None else _totals(top)
     own = _totals(item)
-    # (-size, rule id, the winner's points minus this option's, reason); rules giving both the same left out
+    # (-size, rule id, the winner's points minus this option's rounded, reason); rules giving both the same left
+    # out. Impacts are rounded to cents already: only differences of two of them are rounded again.
     gaps = []
     for rid, (impact, reason) in totals.items():
-        other = own.get(rid)
+        other = own.pop(rid, None)
         if other is None:
             gaps.append((-abs(impact), rid, impact, reason))
         elif other[0] != impact:
-            gap = impact - other[0]
-            gaps.append((-abs(gap), rid, gap, other[1]))  # the option's own figures (computed rules)
-    gaps += [
-        (-abs(impact), rid, 0.0 - impact, reason)
-        for rid, (impact, reason) in own.items()
-        if rid not in totals
-    ]
+            gap = impact - other[0]  # with the option's own reason (computed rules: its own figures)
+            gaps.append((-abs(gap), rid, round(gap, 2), other[1]))
+    gaps += [(-abs(impact), rid, -impact, reason) for rid, (impact, reason) in own.items()]
     if round(top.bound - item.bound, 2):  # scores cut at the bounds: the cut is part of the gap too
         gap = top.bound - item.bound
-        gaps.append((-abs(gap), "score-bounds", gap, BOUNDS_GAP_REASON))
+        gaps.append((-abs(gap), "score-bounds", round(gap, 2), BOUNDS_GAP_REASON))
     gaps.sort()  # by size, then rule id (unique): the reasons are never compared
     winner, loser = top.option.id, item.option.id
     return [
-        {"rule": rid, "impact": rounded, "reason": reason, "favours": winner if gap > 0 else loser}
+        {"rule": rid, "impact": gap, "reason": reason, "favours": winner if gap > 0 else loser}
         for _, rid, gap, reason in gaps
-        if (rounded := round(gap, 2))
+        if gap
     ]
 
 

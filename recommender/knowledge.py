@@ -230,6 +230,10 @@ class Domain:
     def _by_id(self) -> Mapping[str, Option]:
         return {option.id: option for option in self.options}
 
+    @functools.cached_property
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(option.id for option in self.options)
+
 
 @dataclass(frozen=True)
 class Finding:
