@@ -155,8 +155,11 @@ def parse_wrk(output: str) -> LoadResult:
     return LoadResult(rate, _ms(p50[1], p50[2]), _ms(p99[1], p99[2]), total, bad)
 
 
-def wrk(server: Server, path: str, bodies: Path, seconds: float, connections: int = 4) -> LoadResult:
-    """POST the bodies in rotation for `seconds` (wrk stops by itself); one wrk thread."""
+def wrk(
+    server: Server, path: str, bodies: Path, seconds: float, connections: int = 4, accept_encoding: str = ""
+) -> LoadResult:
+    """POST the bodies in rotation for `seconds` (wrk stops by itself); one wrk thread. With
+    `accept_encoding`, every request sends that Accept-Encoding header."""
     cmd = [
         WRK,
         "-t1",
@@ -169,7 +172,8 @@ def wrk(server: Server, path: str, bodies: Path, seconds: float, connections: in
     ]
     cpu_before = server.workers_cpu()
     done = subprocess.run(
-        cmd, env={**os.environ, "BENCH_BODIES": str(bodies)}, capture_output=True, text=True,
+        cmd, env={**os.environ, "BENCH_BODIES": str(bodies), "BENCH_ACCEPT_ENCODING": accept_encoding},
+        capture_output=True, text=True,
         check=True, timeout=seconds + 60,
     )  # fmt: skip
     result = parse_wrk(done.stdout)
@@ -218,6 +222,10 @@ def main() -> None:
     parser.add_argument(
         "--multiproc", action="store_true", help="PROMETHEUS_MULTIPROC_DIR set, as in the image"
     )
+    parser.add_argument(
+        "--accept-encoding", action="append", default=[], metavar="VALUE",
+        help="also load the recommender with this Accept-Encoding header (repeatable), e.g. zstd or gzip",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -235,6 +243,9 @@ def main() -> None:
         with recommender_server(env) as app:
             check_same_bytes(app, bodies, responses)
             print("recommender", wrk(app, "/v1/recommendations", bodies, args.seconds, args.connections))
+            for encoding in args.accept_encoding:
+                result = wrk(app, "/v1/recommendations", bodies, args.seconds, args.connections, encoding)
+                print(f"  Accept-Encoding: {encoding}", result)
             print("worker RSS MiB", [round(x, 1) for x in app.worker_rss_mib()])
     print(f"load average {os.getloadavg()[0]:.2f}")
 

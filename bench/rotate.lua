@@ -5,6 +5,10 @@ for line in io.lines(os.getenv("BENCH_BODIES")) do
   bodies[#bodies + 1] = line
 end
 local headers = { ["Content-Type"] = "application/json" }
+local encoding = os.getenv("BENCH_ACCEPT_ENCODING")
+if encoding ~= nil and encoding ~= "" then
+  headers["Accept-Encoding"] = encoding
+end
 local counter = 0
 
 function setup(thread)
