@@ -144,7 +144,7 @@ def _require(
     elsewhere the option goes first through a policy rationale entry of the points it lacks. An option a
     hard constraint excluded stays excluded: a policy never lifts one."""
     holding = []
-    plans = any(o.achieves for o in domain.options)
+    plans = domain.plans
     for rule in domain.required:
         result = rule.condition.evaluate(facts, _NO_ATTRIBUTES)
         if result is None:
@@ -482,7 +482,7 @@ def render_domain(
         excluded.append(cost.memo(entries, key, _excluded_entry, item, is_family))
     answer: dict[str, Any] = {"options": options, "excluded": excluded, "confidence": confidence(outcome, kb)}
     unmet: list[dict[str, Any]] = [_unmet_entry(rule, outcome, facts) for rule in outcome.unmet]
-    if outcome.winner is not None and any(o.achieves for o in outcome.domain.options):
+    if outcome.winner is not None and outcome.domain.plans:
         answer["plan"], shortfalls = _combined_plan(outcome, facts, kb)
         planned = {u["requirement"] for u in shortfalls}  # per scope: they replace the domain-wide entries
         unmet = shortfalls + [u for u in unmet if u["requirement"] not in planned]

@@ -234,6 +234,11 @@ class Domain:
     def option_ids(self) -> tuple[str, ...]:
         return tuple(option.id for option in self.options)
 
+    @functools.cached_property
+    def plans(self) -> bool:
+        """Whether answers are plans of several options (options say what they `achieve`)."""
+        return any(option.achieves for option in self.options)
+
 
 @dataclass(frozen=True)
 class Finding:
