@@ -374,9 +374,9 @@ def build_profile(document: Mapping[str, Any], loaded: dict[str, Any]) -> Profil
     for section in ALWAYS_DEFAULTED:
         if section not in loaded:
             loaded[section] = dict(_SECTION_DEFAULTS[section])
-    for section, nested in _nested_fields(_SCHEMA).items():
+    for section, plan in _DEFAULTS_PLANS.items():
         if section in loaded:
-            _collect_defaults(section, nested, document.get(section) or {}, loaded[section], assumptions)
+            _collect_defaults(plan, document.get(section) or {}, loaded[section], assumptions)
     facts = flatten(loaded)
     if "network" in loaded:
         derive_network_facts(loaded["network"], facts, assumptions)
@@ -389,20 +389,36 @@ def build_profile(document: Mapping[str, Any], loaded: dict[str, Any]) -> Profil
     )
 
 
-def _nested_fields(schema: Schema) -> dict[str, Schema]:
-    return {name: f.schema for name, f in schema.fields.items() if isinstance(f, fields.Nested)}
+# A section's fields, for listing the ones a profile left to their defaults: (name, dotted path, the nested
+# section's own fields or None), worked out once from the schema.
+DefaultsPlan = tuple[tuple[str, str, "DefaultsPlan | None"], ...]
+
+
+def _defaults_plan(path: str, schema: Schema) -> DefaultsPlan:
+    return tuple(
+        (
+            name,
+            f"{path}.{name}",
+            _defaults_plan(f"{path}.{name}", f.schema) if isinstance(f, fields.Nested) else None,
+        )
+        for name, f in schema.fields.items()
+    )
 
 
 def _collect_defaults(
-    path: str, schema: Schema, given: Mapping[str, Any], loaded: Mapping[str, Any], out: list[dict[str, Any]]
+    plan: DefaultsPlan, given: Mapping[str, Any], loaded: Mapping[str, Any], out: list[dict[str, Any]]
 ) -> None:
-    for name, fld in schema.fields.items():
-        sub = f"{path}.{name}"
-        if isinstance(fld, fields.Nested):
+    for name, path, nested in plan:
+        if nested is not None:
             if name in loaded:
-                _collect_defaults(sub, fld.schema, given.get(name) or {}, loaded[name], out)
+                _collect_defaults(nested, given.get(name) or {}, loaded[name], out)
         elif name not in given and name in loaded:
-            out.append({"field": sub, "value": loaded[name], "reason": "default"})
+            out.append({"field": path, "value": loaded[name], "reason": "default"})
+
+
+_DEFAULTS_PLANS = {
+    name: _defaults_plan(name, f.schema) for name, f in _SCHEMA.fields.items() if isinstance(f, fields.Nested)
+}
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
