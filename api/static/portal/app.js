@@ -153,6 +153,16 @@ async function recommend(profile) {
   }
 }
 
+// On narrow screens the questionnaire's actions stay pinned at the bottom of the screen (portal.css); the page
+// keeps their height free below a focused field (scroll-padding-bottom), so focus never hides behind them.
+const pinned = matchMedia("(max-width: 900px)");
+const actions = document.querySelector("#profile-form > .actions");
+const keepClear = () => {
+  document.documentElement.style.scrollPaddingBottom = pinned.matches ? `${actions.offsetHeight + 8}px` : "";
+};
+new ResizeObserver(keepClear).observe(actions);
+pinned.addEventListener("change", keepClear);
+
 $("profile-form").addEventListener("submit", event => {
   event.preventDefault();
   if (!questionnaire || isBusy($("submit-profile"))) return;
