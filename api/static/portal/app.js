@@ -11,14 +11,15 @@ document.documentElement.classList.toggle("embed", embedded);
 
 let questionnaire = null;
 let embedOrigins = [];
-let domainTitles = null;  // each domain's name, from the knowledge base (/v1/knowledge), on the first result
+let domainTitles = null;  // a promise of each domain's name, from the knowledge base (/v1/knowledge)
 
-async function titles() {
+// Asked for with the first recommendation, at the same time (not after it); asked again if it failed.
+function titles() {
   if (domainTitles === null) {
-    domainTitles = await getJSON("/v1/knowledge")
-      .then(kb => Object.fromEntries(kb.domains.map(d => [d.id, d.name])), () => null);
+    domainTitles = getJSON("/v1/knowledge")
+      .then(kb => Object.fromEntries(kb.domains.map(d => [d.id, d.name])), () => { domainTitles = null; return {}; });
   }
-  return domainTitles || {};
+  return domainTitles;
 }
 
 function hashParams() {
@@ -125,9 +126,10 @@ async function recommend(profile) {
   setBusy($("submit-profile"), true);
   busy(area, true);
   try {
+    const names = titles();
     const result = await post("/v1/recommendations", JSON.stringify(profile));
     const record = () => postForText("/v1/recommendations", JSON.stringify(profile), "text/markdown");
-    area.replaceChildren(...renderRecommendation(result, await titles(), record).flat().filter(Boolean));
+    area.replaceChildren(...renderRecommendation(result, await names, record).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -365,10 +367,18 @@ function parentOrigin() {
 
 window.addEventListener("message", onMessage);
 
+// What the server inlined in the page (api/portal.py): the embed origins and the profile's JSON Schema, so the
+// questionnaire is built without a request. A page without it (the bare index.html) fetches both.
+function inlined() {
+  try { return JSON.parse($("portal-data").textContent); } catch { return null; }
+}
+
 async function start() {
   showView(hashParams().get("view") || "recommend");
   try {
-    const [config, schema] = await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
+    const data = inlined();
+    const [config, schema] = data ? [data, data.profile_schema]
+      : await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
     embedOrigins = config.embed_origins || [];
     questionnaire = buildQuestionnaire(schema, $("questions"));
   } catch (err) {
