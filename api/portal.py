@@ -4,9 +4,9 @@ GET / serves the page, /portal/assets/<version>/<file> its CSS, JS, icon and exa
 /portal/config.json the embedding settings. Every response of this blueprint carries the page's security
 headers.
 
-Caching: <version> is a hash of every asset's bytes, computed once per process, so an asset's address
-changes whenever any asset does and each address can be cached for a year (`immutable`). The page itself is
-built once per app: index.html with its asset addresses versioned and the data the page would otherwise
+Caching: <version> is a hash of every asset's bytes, computed once per process (at start-up), so an asset's
+address changes whenever any asset does and each address can be cached for a year (`immutable`). The page
+itself is built once per app, at start-up: index.html with its asset addresses versioned and the data the page would otherwise
 fetch before it can show the questionnaire (the embed origins and the profile's JSON Schema) inlined as a
 JSON data block; it is `no-cache` with an ETag, so a return visit costs one 304. /portal/assets/<file>
 (without a version) still serves the current file, `no-cache`.
@@ -77,10 +77,11 @@ def embed_origins(app: Flask) -> list[str]:
 
 
 @blueprint.record_once
-def _check_settings(state: Any) -> None:
-    """A wrong setting stops the app at start-up rather than failing every page view."""
+def _start(state: Any) -> None:
+    """A wrong setting stops the app at start-up rather than failing every page view; the page is built here,
+    once per app."""
     frame_ancestors(state.app)
-    embed_origins(state.app)
+    state.app.extensions["portal_page"] = _build_page(state.app)
 
 
 @cache
@@ -92,25 +93,22 @@ def asset_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _page(app: Flask) -> tuple[bytes, str]:
-    """index.html as served by this app, and its ETag: built on the first request, then reused."""
-    built: tuple[bytes, str] | None = app.extensions.get("portal_page")
-    if built is None:
-        html = (ASSETS / "index.html").read_text().replace(ASSET_PATH, f"{ASSET_PATH}{asset_version()}/")
-        data = {"embed_origins": embed_origins(app), "profile_schema": json.loads(profile_schema())}
-        # a data block, never run (so the CSP's script-src does not apply); "<" escaped so it cannot close it
-        block = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
-        html = html.replace(
-            "</head>", f'<script type="application/json" id="portal-data">{block}</script>\n</head>', 1
-        )
-        body = html.encode()
-        built = app.extensions["portal_page"] = (body, hashlib.sha256(body).hexdigest()[:32])
-    return built
+def _build_page(app: Flask) -> tuple[bytes, str]:
+    """index.html as this app serves it (asset addresses versioned, first data inlined), and its ETag."""
+    html = (ASSETS / "index.html").read_text().replace(ASSET_PATH, f"{ASSET_PATH}{asset_version()}/")
+    data = {"embed_origins": embed_origins(app), "profile_schema": json.loads(profile_schema())}
+    # a data block, never run (so the CSP's script-src does not apply); "<" escaped so it cannot close it
+    block = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    html = html.replace(
+        "</head>", f'<script type="application/json" id="portal-data">{block}</script>\n</head>', 1
+    )
+    body = html.encode()
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 @blueprint.get("/")
 def index() -> Response:
-    body, etag = _page(current_app)
+    body, etag = current_app.extensions["portal_page"]
     response = Response(body, mimetype="text/html", headers={"Cache-Control": "no-cache"})
     response.set_etag(etag)
     response.make_conditional(request)  # 304 without a body when If-None-Match has the ETag
