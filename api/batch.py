@@ -45,7 +45,9 @@ def answer_each(items: list[Any], answer: Callable[[Any], dict[str, Any]]) -> li
             raise  # about the whole request (e.g. a feature not built), not about this item
         except InputError as exc:
             problem = input_problem(exc)
-            error = problem_document(problem.status, problem.detail, errors=problem.errors)
+            error = problem_document(
+                problem.status, problem.detail, errors=problem.errors, lines=problem.lines
+            )
             results.append({"index": index, "error": error})
         except Exception:
             log.exception("unhandled error while answering batch item %d", index)

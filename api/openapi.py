@@ -38,6 +38,14 @@ class ProblemSchema(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "Validation messages by field path, e.g. workload.vcpus."},
     )
+    lines = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "For a YAML body: the line each path of `errors` was written on (the line of its "
+            "key, or of the element a missing field belongs in)."
+        },
+    )
 
 
 class Api(flask_smorest.Api):

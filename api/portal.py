@@ -1,7 +1,15 @@
 """The portal page: a questionnaire and result viewer built in the browser from the API's own schemas.
 
-GET / serves the page, /portal/assets/<file> its CSS, JS and icon, /portal/config.json the embedding
-settings the page needs. Every response of this blueprint carries the page's security headers.
+GET / serves the page, /portal/assets/<version>/<file> its CSS, JS, icon and example (long-lived caching),
+/portal/config.json the embedding settings. Every response of this blueprint carries the page's security
+headers.
+
+Caching: <version> is a hash of every asset's bytes, computed once per process (at start-up), so an asset's
+address changes whenever any asset does and each address can be cached for a year (`immutable`). The page
+itself is built once per app, at start-up: index.html with its asset addresses versioned and the data the page would otherwise
+fetch before it can show the questionnaire (the embed origins and the profile's JSON Schema) inlined as a
+JSON data block; it is `no-cache` with an ETag, so a return visit costs one 304. /portal/assets/<file>
+(without a version) still serves the current file, `no-cache`.
 
 Settings (app.config, else the environment):
 - FRAME_ANCESTORS / RECOMMENDER_FRAME_ANCESTORS: who may frame the page (CSP frame-ancestors sources,
@@ -12,19 +20,25 @@ Settings (app.config, else the environment):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
 
 from api.config import ConfigError
+from api.resources.schemas import profile_schema
 
 ASSETS = Path(__file__).resolve().parent / "static" / "portal"
+ASSET_PATH = "/portal/assets/"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
-blueprint = Blueprint("portal", __name__, static_folder=str(ASSETS), static_url_path="/portal/assets")
+blueprint = Blueprint("portal", __name__)
 
 ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 FRAME_SOURCE = re.compile(r"'self'|'none'|https?:|(https?://)?(\*\.)?[A-Za-z0-9.-]+(:(\d{1,5}|\*))?")
@@ -63,15 +77,55 @@ def embed_origins(app: Flask) -> list[str]:
 
 
 @blueprint.record_once
-def _check_settings(state: Any) -> None:
-    """A wrong setting stops the app at start-up rather than failing every page view."""
+def _start(state: Any) -> None:
+    """A wrong setting stops the app at start-up rather than failing every page view; the page is built here,
+    once per app."""
     frame_ancestors(state.app)
-    embed_origins(state.app)
+    state.app.extensions["portal_page"] = _build_page(state.app)
+
+
+@cache
+def asset_version() -> str:
+    """A hash of every asset's name and bytes: the version in the assets' addresses (one per process)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in ASSETS.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(ASSETS).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _build_page(app: Flask) -> tuple[bytes, str]:
+    """index.html as this app serves it (asset addresses versioned, first data inlined), and its ETag."""
+    html = (ASSETS / "index.html").read_text().replace(ASSET_PATH, f"{ASSET_PATH}{asset_version()}/")
+    data = {"embed_origins": embed_origins(app), "profile_schema": json.loads(profile_schema())}
+    # a data block, never run (so the CSP's script-src does not apply); "<" escaped so it cannot close it
+    block = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    html = html.replace(
+        "</head>", f'<script type="application/json" id="portal-data">{block}</script>\n</head>', 1
+    )
+    body = html.encode()
+    return body, hashlib.sha256(body).hexdigest()[:32]
 
 
 @blueprint.get("/")
 def index() -> Response:
-    return send_from_directory(ASSETS, "index.html", max_age=0)
+    body, etag = current_app.extensions["portal_page"]
+    response = Response(body, mimetype="text/html", headers={"Cache-Control": "no-cache"})
+    response.set_etag(etag)
+    response.make_conditional(request)  # 304 without a body when If-None-Match has the ETag
+    return response
+
+
+@blueprint.get(f"{ASSET_PATH}<path:filename>")
+def asset(filename: str) -> Response:
+    """<version>/<file>: the current version's file, cached for a year; <file> alone: no-cache."""
+    version, _, rest = filename.partition("/")
+    if rest and version == asset_version():
+        response = send_from_directory(ASSETS, rest, max_age=31536000)
+        response.headers["Cache-Control"] = IMMUTABLE
+        return response
+    if rest and re.fullmatch(r"[0-9a-f]{16}", version):  # a page of another version (a deploy in between)
+        filename = rest
+    return send_from_directory(ASSETS, filename, max_age=0)
 
 
 @blueprint.get("/portal/config.json")

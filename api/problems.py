@@ -42,18 +42,26 @@ class ApiProblem(Exception):
         errors: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
         title: str | None = None,
+        lines: Mapping[str, int] | None = None,
     ):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = dict(errors) if errors else None
+        self.lines = dict(lines) if lines else None
         self.headers = dict(headers or {})
         self.title = title
 
 
 def problem_document(
-    status: int, detail: str, *, errors: Mapping[str, list[str]] | None = None, title: str | None = None
+    status: int,
+    detail: str,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    title: str | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
+    """`lines` (an extension member): the line of the YAML body each path of `errors` was written on."""
     slug, default_title = PROBLEM_TYPES.get(status, (None, HTTPStatus(status).phrase))
     document: dict[str, Any] = {
         "type": TYPE_BASE + slug if slug else "about:blank",
@@ -63,6 +71,8 @@ def problem_document(
     }
     if errors:
         document["errors"] = {path: list(messages) for path, messages in errors.items()}
+    if lines:
+        document["lines"] = dict(lines)
     return document
 
 
@@ -73,8 +83,9 @@ def problem_response(
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
     title: str | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> Response:
-    body = to_json(problem_document(status, detail, errors=errors, title=title))
+    body = to_json(problem_document(status, detail, errors=errors, title=title, lines=lines))
     response = Response(body, status=status, mimetype=PROBLEM_MEDIA_TYPE)
     response.headers.update(headers or {})
     return response
@@ -84,11 +95,13 @@ def input_problem(exc: InputError) -> ApiProblem:
     """A document that cannot be parsed is a 400; one that parses but breaks the contract is a 422."""
     if isinstance(exc, DocumentError):
         return ApiProblem(400, f"The request body cannot be parsed: {exc.describe()}")
-    return ApiProblem(422, exc.detail, errors=exc.errors)
+    return ApiProblem(422, exc.detail, errors=exc.errors, lines=exc.lines)
 
 
 def _from_problem(exc: ApiProblem) -> Response:
-    return problem_response(exc.status, exc.detail, errors=exc.errors, headers=exc.headers, title=exc.title)
+    return problem_response(
+        exc.status, exc.detail, errors=exc.errors, headers=exc.headers, title=exc.title, lines=exc.lines
+    )
 
 
 def _from_input_error(exc: InputError) -> Response:

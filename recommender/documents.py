@@ -45,6 +45,21 @@ class LineList(list):
         self.item_lines: list[int] = []
 
 
+def line_at(document: Any, path: str) -> int | None:
+    """The line a field path ("topology.vpcs.0.cidr") was written on in a YAML document: the line of its key,
+    else of the nearest enclosing element that is there (a missing field: the element it belongs in).
+    None for documents without lines (JSON) and paths outside the document."""
+    node, line = document, None
+    for part in path.split("."):
+        if isinstance(node, LineDict) and part in node:
+            line, node = node.line_of(part), node[part]
+        elif isinstance(node, LineList) and part.isdigit() and int(part) < len(node.item_lines):
+            line, node = node.item_lines[int(part)], node[int(part)]
+        else:
+            break
+    return line or None
+
+
 class _SafeLineLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases, duplicate keys and deep nesting, and records lines."""
 

@@ -39,11 +39,18 @@ class KnowledgeError(RecommenderError):
 
 
 class InputError(RecommenderError):
-    """A user's document is invalid. `errors` maps a field path to its messages."""
+    """A user's document is invalid. `errors` maps a field path to its messages; `lines` maps a field path
+    to the line of the document it was written on (when the document was YAML and the path is in it)."""
 
-    def __init__(self, detail: str, errors: Mapping[str, list[str]] | None = None):
+    def __init__(
+        self,
+        detail: str,
+        errors: Mapping[str, list[str]] | None = None,
+        lines: Mapping[str, int] | None = None,
+    ):
         self.detail = detail
         self.errors: dict[str, list[str]] = dict(errors or {})
+        self.lines: dict[str, int] = dict(lines or {})
         super().__init__(self.describe())
 
     def describe(self) -> str:

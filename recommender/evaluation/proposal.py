@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
-from recommender.documents import LineDict
+from recommender.documents import LineDict, line_at
 from recommender.errors import ProposalError
 from recommender.evaluation.proposal_schema import (
     ALL_PORTS,
@@ -228,7 +228,11 @@ def load_proposal(document: Any, *, finding_ids: Iterable[str] | None = None) ->
         errors = flatten_errors(exc.messages, _SCHEMA)
         if "profile" in errors and not isinstance(exc.messages, list) and "profile" not in exc.messages:
             errors["proposal"] = errors.pop("profile")
-        raise ProposalError("The proposal is invalid.", errors) from None
+        if isinstance(exc.valid_data, dict):  # the references of the valid elements too: one round, not two
+            builder = _Builder(document, exc.valid_data, finding_ids, refused=errors)
+            for path, messages in builder.reference_errors().items():
+                errors.setdefault(path, []).extend(messages)
+        raise _invalid(document, errors) from None
     if profile is None and "profile" in loaded:
         profile = build_profile(document.get("profile") or {}, loaded["profile"])
         if profile_key:
@@ -236,6 +240,12 @@ def load_proposal(document: Any, *, finding_ids: Iterable[str] | None = None) ->
             if len(_PROFILES) > PROFILE_CACHE_SIZE:
                 _PROFILES.popitem(last=False)
     return _Builder(document, loaded, finding_ids).build(profile, profile_key if profile else None)
+
+
+def _invalid(document: Any, errors: dict[str, list[str]]) -> ProposalError:
+    """The error for a proposal, with the line each refused field was written on (YAML documents)."""
+    lines = {path: line for path in errors if (line := line_at(document, path))}
+    return ProposalError("The proposal is invalid.", errors, lines)
 
 
 PROFILE_CACHE_SIZE = 512
@@ -270,24 +280,72 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f" Did you mean '{guess[0]}'?" if guess else ""
 
 
-class _Builder:
-    """Turns the loaded data into frozen elements, checking every cross-reference."""
+# The topology list a kind of reference points into (for references the schema could not settle).
+_SECTION_OF = {"VPC": "vpcs", "subnet": "subnets", "transit gateway": "transit_gateways",
+               "security group": "security_groups", "resource": "resources"}  # fmt: skip
 
-    def __init__(self, raw: Mapping[str, Any], loaded: dict[str, Any], finding_ids: Iterable[str] | None):
+
+class _Builder:
+    """Turns the loaded data into frozen elements, checking every cross-reference.
+
+    `refused`: the schema's errors, when `loaded` is only the part of the document the schema accepted
+    (marshmallow's valid_data). The elements with an error are then skipped, and a reference is reported
+    unknown only when it cannot be to one of them (their ids still count, and a whole list the schema refused
+    makes every reference into it unsure), so `reference_errors()` adds no error that fixing the schema's
+    errors would take away.
+    """
+
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        loaded: dict[str, Any],
+        finding_ids: Iterable[str] | None,
+        refused: Mapping[str, Any] | None = None,
+    ):
         self.raw = raw
         self.loaded = loaded
         self.finding_ids = set(finding_ids) if finding_ids is not None else None
         self.errors: dict[str, list[str]] = {}
+        refused = refused or {}
+        parts = [path.split(".") for path in refused]
+        self.refused = {".".join(p[:n]) for p in parts for n in range(1, len(p) + 1)}  # and their parents
+        self.refused_ids: set[str] = set()
+        self.unsure: set[str] = set()  # topology lists refused as a whole
+        raw_topology = raw.get("topology")
+        if self.refused and isinstance(raw_topology, Mapping):
+            topology = loaded.get("topology") or {}
+            for key, raw_list in raw_topology.items():
+                if key not in topology or f"topology.{key}" in refused:
+                    self.unsure.add(str(key))
+                elif isinstance(raw_list, list):
+                    self.refused_ids.update(
+                        item["id"] for i, item in enumerate(raw_list)
+                        if f"topology.{key}.{i}" in self.refused and isinstance(item, Mapping)
+                        and isinstance(item.get("id"), str)
+                    )  # fmt: skip
 
     def error(self, path: str, message: str) -> None:
         self.errors.setdefault(path, []).append(message)
 
+    def doubtful(self, value: str, *sections: str) -> bool:
+        """An unknown reference that may be to an element the schema refused: not reported."""
+        return value in self.refused_ids or any(s in self.unsure for s in sections)
+
+    def reference_errors(self) -> dict[str, list[str]]:
+        """The cross-reference errors of the elements the schema accepted (see the class)."""
+        if self.loaded.get("topology") is not None:
+            self.topology()
+        self.acknowledgements()
+        return self.errors
+
     def items(self, section: str, key: str) -> Iterable[tuple[Any, dict[str, Any], Location]]:
-        """(raw element, loaded element, location) of each element of a list."""
+        """(raw element, loaded element, location) of each element of a list (but those the schema refused)."""
         raw_list = (self.raw.get(section) or {}).get(key) if section else self.raw.get(key)
         loaded = (self.loaded.get(section) or {}).get(key, []) if section else self.loaded.get(key, [])
         for i, item in enumerate(loaded):
             path = f"{section}.{key}.{i}" if section else f"{key}.{i}"
+            if path in self.refused:
+                continue
             raw_item = raw_list[i] if isinstance(raw_list, list) and i < len(raw_list) else None
             yield raw_item, item, Location(path, _line(raw_list, i), item.get("origin"))
 
@@ -304,7 +362,7 @@ class _Builder:
             for key in choices
         }
         if self.errors:
-            raise ProposalError("The proposal is invalid.", self.errors)
+            raise _invalid(self.raw, self.errors)
         return Proposal(
             name=self.loaded.get("name"),
             profile=profile,
@@ -325,7 +383,8 @@ class _Builder:
     def ref(self, known: Mapping[str, Any], value: str, path: str, what: str) -> bool:
         if value in known:
             return True
-        self.error(path, f"Unknown {what} '{value}'.{_suggest(value, known)}")
+        if not self.doubtful(value, _SECTION_OF[what]):
+            self.error(path, f"Unknown {what} '{value}'.{_suggest(value, known)}")
         return False
 
     def topology(self) -> Topology:
@@ -351,12 +410,16 @@ class _Builder:
             if d["vpcs"][0] == d["vpcs"][1]:
                 self.error(f"{at.path}.vpcs", "A peering joins two different VPCs.")
             peerings.append(Peering(d["id"], (d["vpcs"][0], d["vpcs"][1]), d["routes"], at))
-        vpn_ids = {v["id"] for v in (self.loaded.get("topology") or {}).get("vpns", [])}
+        vpn_ids = {v["id"] for _, v, _ in self.items("topology", "vpns")}
         tgws = []
         for _, d, at in self.items("topology", "transit_gateways"):
             self.unique(seen, d["id"], at.path)
             for j, attached in enumerate(d["attachments"]):
-                if attached not in vpcs and attached not in vpn_ids:
+                if (
+                    attached not in vpcs
+                    and attached not in vpn_ids
+                    and not self.doubtful(attached, "vpcs", "vpns")
+                ):
                     self.error(f"{at.path}.attachments.{j}",
                                f"Unknown VPC or VPN '{attached}'.{_suggest(attached, [*vpcs, *vpn_ids])}")  # fmt: skip
             tgws.append(
@@ -477,7 +540,7 @@ class _Builder:
             cidr = None
         if cidr is None:
             group = text.split("/")[-1] if re.match(r"^\d{12}/", text) else text
-            if group not in group_ids:
+            if group not in group_ids and not self.doubtful(group, "security_groups"):
                 self.error(f"{path}.{peer}", f"'{text}' is neither a CIDR block nor a known security group."
                                              f"{_suggest(group, group_ids)}")  # fmt: skip
         return TrafficRule(r["protocol"], _ports(r), cidr, group, text, True, 0,

@@ -127,3 +127,30 @@ def test_other_media_types_are_415(client: FlaskClient, content_type: str | None
 
 def test_handlers_cover_a_fresh_app(app: Flask) -> None:
     assert app.test_client().put("/healthz").status_code == 405
+
+
+def test_an_invalid_yaml_proposal_names_every_error_with_its_line(client: FlaskClient) -> None:
+    """Schema and reference errors in one 422, and the line of the body each field was written on."""
+    body = b"""name: twice
+topology:
+  vpcs:
+    - {id: vpc-main, cidr: 10.0.0.0/33}
+  subnets:
+    - {id: subnet-app, vpc: vpc-main, cidr: 10.0.1.0/24}
+  resources:
+    - {id: app, type: ec2, subnet: subnet-ap}
+"""
+    response = client.post("/v1/evaluations", data=body, content_type="application/yaml")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    problem = response.json
+    assert set(problem["errors"]) == {"topology.vpcs.0.cidr", "topology.resources.0.subnet"}
+    assert problem["lines"] == {"topology.vpcs.0.cidr": 4, "topology.resources.0.subnet": 8}
+    # a batch item's error carries them too (lines of the batch document)
+    batch = b"proposals:\n" + b"\n".join(b"  - " + line if i == 0 else b"    " + line
+                                         for i, line in enumerate(body.splitlines()))  # fmt: skip
+    result = client.post("/v1/evaluations/batch", data=batch, content_type="application/yaml").json
+    assert result["results"][0]["error"]["lines"] == {
+        "topology.vpcs.0.cidr": 5,
+        "topology.resources.0.subnet": 9,
+    }

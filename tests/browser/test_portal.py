@@ -578,7 +578,7 @@ AXE_RUN = """async () => {
 
 def test_axe_finds_no_serious_violation(page: Page, portal_url: str) -> None:
     """WCAG 2.1 AA by axe-core: the questionnaire with a full result (every panel open), then an evaluation,
-    at desktop and phone widths, in the light and the dark scheme."""
+    then a proposal's errors, at desktop and phone widths, in the light and the dark scheme."""
     if not AXE.is_file():
         pytest.skip("axe-core is missing: npm ci")
     profile = {
@@ -609,6 +609,11 @@ def test_axe_finds_no_serious_violation(page: Page, portal_url: str) -> None:
     expect(page.locator("[data-verdict]")).to_be_visible()
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     check("evaluation")
+    # a proposal with errors: every error under the text box, its line marked beside the line numbers
+    page.fill("#proposal-text", "name: x\ntopology:\n  vpcs: [{id: vpc-a, cidr: 10.0.0.0/33}]\n")
+    page.click("#submit-proposal")
+    expect(page.locator("#proposal-line-mark")).to_be_visible()
+    check("proposal errors")
 
 
 def test_a_combined_backup_plan_is_shown(page: Page, portal_url: str) -> None:

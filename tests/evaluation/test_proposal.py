@@ -151,3 +151,64 @@ def test_rds_without_a_subnet(case: str, change: Any, refused_at: str | None, kb
         "backups and settings are reviewed"
     ]
     assert {f["id"] for f in result["findings"]} == {"backup-missing"}
+
+
+BROKEN_TWICE = b"""name: broken
+topology:
+  vpcs:
+    - {id: vpc-main, cidr: 10.0.0.0/16}
+    - {id: vpc-data, cidr: 10.1.0.0/33}
+  subnets:
+    - {id: subnet-app, vpc: vpc-main, cidr: 10.0.1.0/24}
+    - {id: subnet-db, vpc: vpc-data, cidr: 10.1.1.0/24}
+  security_groups:
+    - {id: sg-db, vpc: vpc-data, inbound: [{protocol: tcp, ports: 99999, source: sg-app}]}
+  resources:
+    - {id: app, type: ec2, subnet: subnet-ap}
+    - {id: db, type: rds, engine: postgress, subnet: subnet-db, security_groups: [sg-db]}
+  flows:
+    - {from: app, to: db, port: 5432}
+    - {from: app, to: cache, port: 6379}
+"""
+
+
+def test_schema_and_reference_errors_come_in_one_round() -> None:
+    """A wrong CIDR and an unknown subnet are both named at once, each with its line; nothing is said about
+    references to the elements the schema refused (subnet-db's VPC, db's group, the flow to db)."""
+    with pytest.raises(ProposalError) as info:
+        load_proposal(load_yaml(BROKEN_TWICE))
+    errors, lines = info.value.errors, info.value.lines
+    assert set(errors) == {
+        "topology.vpcs.1.cidr",  # the schema's
+        "topology.security_groups.0.inbound.0.ports",
+        "topology.resources.1.engine",
+        "topology.resources.0.subnet",  # the references'
+        "topology.flows.1.to",
+    }
+    assert errors["topology.resources.0.subnet"] == ["Unknown subnet 'subnet-ap'. Did you mean 'subnet-app'?"]
+    assert errors["topology.flows.1.to"] == ["Unknown resource 'cache'."]
+    assert lines == {
+        "topology.vpcs.1.cidr": 5,
+        "topology.security_groups.0.inbound.0.ports": 10,
+        "topology.resources.1.engine": 13,
+        "topology.resources.0.subnet": 12,
+        "topology.flows.1.to": 16,
+    }
+
+
+def test_a_list_the_schema_refuses_leaves_its_references_alone() -> None:
+    doc = base()
+    doc["topology"]["subnets"] = "subnet-app"  # not a list: every subnet reference is unsure
+    doc["topology"]["flows"][0]["to"] = "dbb"
+    errors = errors_of(doc)
+    assert set(errors) == {"topology.subnets", "topology.flows.0.to"}
+
+
+def test_a_missing_field_is_placed_on_its_element_and_json_has_no_lines() -> None:
+    text = b"name: x\ntopology:\n  vpcs:\n    - id: vpc-main\n      region: us-east-1\n"
+    with pytest.raises(ProposalError) as info:
+        load_proposal(load_yaml(text))
+    assert info.value.lines == {"topology.vpcs.0.cidr": 4}
+    with pytest.raises(ProposalError) as info:
+        load_proposal({"name": "x", "topology": {"vpcs": [{"id": "vpc-main"}]}})
+    assert info.value.errors and info.value.lines == {}

@@ -3,7 +3,7 @@
 import {h, post, postForText, getJSON, encodeState, decodeState, encodeText, decodeText, ProblemError} from "./dom.js";
 import {buildQuestionnaire} from "./form.js";
 import {renderRecommendation, skeleton} from "./results.js";
-import {renderEvaluation, contentTypeOf} from "./evaluate.js";
+import {renderEvaluation, contentTypeOf, lineEditor} from "./evaluate.js";
 
 const $ = id => document.getElementById(id);
 const embedded = new URLSearchParams(location.search).get("embed") === "1";
@@ -11,14 +11,15 @@ document.documentElement.classList.toggle("embed", embedded);
 
 let questionnaire = null;
 let embedOrigins = [];
-let domainTitles = null;  // each domain's name, from the knowledge base (/v1/knowledge), on the first result
+let domainTitles = null;  // a promise of each domain's name, from the knowledge base (/v1/knowledge)
 
-async function titles() {
+// Asked for with the first recommendation, at the same time (not after it); asked again if it failed.
+function titles() {
   if (domainTitles === null) {
-    domainTitles = await getJSON("/v1/knowledge")
-      .then(kb => Object.fromEntries(kb.domains.map(d => [d.id, d.name])), () => null);
+    domainTitles = getJSON("/v1/knowledge")
+      .then(kb => Object.fromEntries(kb.domains.map(d => [d.id, d.name])), () => { domainTitles = null; return {}; });
   }
-  return domainTitles || {};
+  return domainTitles;
 }
 
 function hashParams() {
@@ -125,9 +126,10 @@ async function recommend(profile) {
   setBusy($("submit-profile"), true);
   busy(area, true);
   try {
+    const names = titles();
     const result = await post("/v1/recommendations", JSON.stringify(profile));
     const record = () => postForText("/v1/recommendations", JSON.stringify(profile), "text/markdown");
-    area.replaceChildren(...renderRecommendation(result, await titles(), record).flat().filter(Boolean));
+    area.replaceChildren(...renderRecommendation(result, await names, record).flat().filter(Boolean));
     area.parentElement.classList.add("has-result");
     $("form-status").textContent = `Done: ${Object.keys(result.recommendations || {}).length} decision(s).`;
     const params = hashParams();
@@ -152,6 +154,16 @@ async function recommend(profile) {
     setBusy($("submit-profile"), false);
   }
 }
+
+// On narrow screens the questionnaire's actions stay pinned at the bottom of the screen (portal.css); the page
+// keeps their height free below a focused field (scroll-padding-bottom), so focus never hides behind them.
+const pinned = matchMedia("(max-width: 900px)");
+const actions = document.querySelector("#profile-form > .actions");
+const keepClear = () => {
+  document.documentElement.style.scrollPaddingBottom = pinned.matches ? `${actions.offsetHeight + 8}px` : "";
+};
+new ResizeObserver(keepClear).observe(actions);
+pinned.addEventListener("change", keepClear);
 
 $("profile-form").addEventListener("submit", event => {
   event.preventDefault();
@@ -186,11 +198,18 @@ $("start-over").addEventListener("click", () => {
   $("form-status").textContent = "Every answer is back to its default.";
 });
 
+const editor = lineEditor($("proposal-text"), $("proposal-gutter"), $("proposal-line-mark"));
+
+function setProposal(text) {
+  $("proposal-text").value = text;
+  editor.refresh();
+}
+
 $("proposal-example").addEventListener("click", async () => {
   try {
-    const response = await fetch("/portal/assets/example-proposal.yaml");
+    const response = await fetch(new URL("example-proposal.yaml", import.meta.url));
     if (!response.ok) throw new Error(`status ${response.status}`);
-    $("proposal-text").value = await response.text();
+    setProposal(await response.text());
     $("proposal-text").focus();
   } catch {
     $("proposal-status").textContent = "The example could not be loaded.";
@@ -199,7 +218,7 @@ $("proposal-example").addEventListener("click", async () => {
 
 $("proposal-file").addEventListener("change", async event => {
   const file = event.target.files[0];
-  if (file) $("proposal-text").value = await file.text();
+  if (file) setProposal(await file.text());
 });
 
 // A proposal travels in the address (#proposal=, base64url of its UTF-8 text) up to this many bytes.
@@ -217,6 +236,7 @@ async function evaluate(text, expand = []) {
   const area = $("evaluation");
   const errors = $("proposal-errors");
   errors.replaceChildren();
+  editor.clear();
   $("proposal-text").removeAttribute("aria-invalid");
   if (!text.trim()) {
     errors.append(h("p", {}, "Paste a proposal or upload a file first."));
@@ -247,13 +267,19 @@ async function evaluate(text, expand = []) {
     const line = problem.status === 400 && /\bline (\d+): (.*)$/s.exec(problem.detail || "");
     area.replaceChildren(problemView(problem, "The proposal could not be evaluated", !problem.errors && !line));
     if (problem.errors || line) $("proposal-text").setAttribute("aria-invalid", "true");
+    const goTo = number => h("button", {type: "button", class: "secondary small", onclick: () => editor.go(number)}, `Go to line ${number}`);
     if (problem.errors) {
-      errors.append(...Object.entries(problem.errors).map(([path, msgs]) =>
-        h("p", {}, h("code", {}, path), `: ${[].concat(msgs).join(" ")}`)));
+      // in the order of the text (the line each field was written on, from a YAML proposal), the first marked
+      const lines = problem.lines || {};
+      const entries = Object.entries(problem.errors).map(([path, msgs], index) => ({path, index, line: lines[path],
+        text: [].concat(msgs).join(" ")})).sort((a, b) => (a.line || Infinity) - (b.line || Infinity) || a.index - b.index);
+      errors.append(...entries.map(e => h("p", {"data-path": e.path}, e.line ? `Line ${e.line}: ` : "",
+        h("code", {}, e.path), `: ${e.text}`, e.line ? [" ", goTo(e.line)] : null)));
+      if (entries[0] && entries[0].line) editor.mark(entries[0].line);
     } else if (line) {
       const number = Number(line[1]);
-      errors.append(h("p", {}, `Line ${number}: ${line[2]} `,
-        h("button", {type: "button", class: "secondary small", onclick: () => selectLine($("proposal-text"), number)}, `Go to line ${number}`)));
+      errors.append(h("p", {}, `Line ${number}: ${line[2]} `, goTo(number)));
+      editor.mark(number);
     }
     $("proposal-status").textContent = problem.title || "The evaluation failed.";
     return false;
@@ -261,14 +287,6 @@ async function evaluate(text, expand = []) {
     busy(area, false);
     setBusy($("submit-proposal"), false);
   }
-}
-
-// Focus the proposal's text box with one line selected (scrolled into view by the browser).
-function selectLine(textarea, number) {
-  const lines = textarea.value.split("\n");
-  const start = lines.slice(0, number - 1).reduce((at, text) => at + text.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(start, start + (lines[number - 1] || "").length);
 }
 
 // Printing shows every panel: closed <details> open for the printout and close again after it.
@@ -311,7 +329,7 @@ function applyProposal(encoded) {
       detail: "The proposal in the address could not be decoded. Paste the proposal instead."}));
     return;
   }
-  $("proposal-text").value = text;
+  setProposal(text);
   evaluate(text);
 }
 
@@ -349,10 +367,18 @@ function parentOrigin() {
 
 window.addEventListener("message", onMessage);
 
+// What the server inlined in the page (api/portal.py): the embed origins and the profile's JSON Schema, so the
+// questionnaire is built without a request. A page without it (the bare index.html) fetches both.
+function inlined() {
+  try { return JSON.parse($("portal-data").textContent); } catch { return null; }
+}
+
 async function start() {
   showView(hashParams().get("view") || "recommend");
   try {
-    const [config, schema] = await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
+    const data = inlined();
+    const [config, schema] = data ? [data, data.profile_schema]
+      : await Promise.all([getJSON("/portal/config.json"), getJSON("/v1/schemas/profile")]);
     embedOrigins = config.embed_origins || [];
     questionnaire = buildQuestionnaire(schema, $("questions"));
   } catch (err) {

@@ -229,3 +229,56 @@ function textVersion(diagram) {
         at > 0 ? `. Passed: ${f.hops.slice(0, at).join(" \u2192 ")}.` : ".");
     }))] : null);
 }
+
+// -- The proposal's text box with line numbers: a gutter beside it (aria-hidden: screen readers hear the
+// errors' "Line N:" instead), scrolled with it, and one line marked, an error's, until the text changes.
+export function lineEditor(textarea, gutter, band) {
+  let count = 0;
+  let marked = 0;
+  const metric = name => parseFloat(getComputedStyle(textarea)[name]) || 0;
+  const place = () => {
+    gutter.style.height = `${textarea.offsetHeight}px`;  // the text box's height, whatever the numbers' length
+    gutter.scrollTop = textarea.scrollTop;
+    const height = metric("lineHeight");
+    const top = metric("paddingTop") + (marked - 1) * height - textarea.scrollTop;
+    band.hidden = !marked || top < 0 || top + height > textarea.clientHeight;
+    band.style.top = `${textarea.offsetTop + top}px`;
+    band.style.height = `${height}px`;
+  };
+  const refresh = () => {
+    const lines = (textarea.value.match(/\n/g) || []).length + 1;
+    if (lines !== count) {
+      count = lines;  // two lines more than the text, so the gutter scrolls as far as the text box
+      gutter.textContent = `${Array.from({length: lines}, (_, i) => i + 1).join("\n")}\n\n\n`;
+    }
+    place();
+  };
+  textarea.addEventListener("input", () => { marked = 0; refresh(); });
+  textarea.addEventListener("scroll", place);
+  new ResizeObserver(place).observe(textarea);
+  refresh();
+  // Mark a line and scroll the text box to it when it is out of view.
+  const mark = line => {
+    marked = line;
+    const height = metric("lineHeight");
+    const y = metric("paddingTop") + (line - 1) * height;
+    if (y < textarea.scrollTop || y + height > textarea.scrollTop + textarea.clientHeight) {
+      textarea.scrollTop = Math.max(0, y - textarea.clientHeight / 3);
+    }
+    refresh();
+  };
+  return {
+    refresh,  // after the text is set by the page (which fires no input event)
+    mark,
+    clear() { marked = 0; place(); },
+    // Focus the text box with the line selected, and mark it.
+    go(line) {
+      const lines = textarea.value.split("\n");
+      const start = lines.slice(0, line - 1).reduce((at, text) => at + text.length + 1, 0);
+      textarea.focus();
+      textarea.setSelectionRange(start, start + (lines[line - 1] || "").length);
+      textarea.scrollLeft = 0;
+      mark(line);
+    },
+  };
+}

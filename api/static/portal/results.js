@@ -130,12 +130,83 @@ function domainCard(id, outcome, title) {
     options.length > SHOWN ? h("details", {class: "more"},
       h("summary", {}, `Show ${options.length - SHOWN} more ranked option${options.length - SHOWN > 1 ? "s" : ""}`),
       h("ol", {class: "options", start: String(SHOWN + 1)}, options.slice(SHOWN).map(o => optionItem(o, top)))) : null,
+    options.length > 1 ? compareBlock(id, options) : null,
     (outcome.excluded || []).length ? h("details", {class: "excluded", open: outcome.excluded.length <= SHOWN_EXCLUDED},
       h("summary", {}, `Excluded (${outcome.excluded.length})`),
       h("ul", {}, outcome.excluded.map(x => h("li", {"data-option": x.id},
         h("strong", {}, x.name || x.id), x.category ? ` (${humanize(x.category)})` : "",
         h("ul", {class: "reasons"}, (x.reasons || []).map(r => h("li", {}, r.reason, " ", ruleTag(r.rule), " ", policyTag(r), " ", sources(r.sources)))))))) : null,
     outcome.what_would_change ? whatWouldChange(outcome.what_would_change) : null);
+}
+
+// "Compare two options": any two ranked options of a domain side by side (rank, score, base, estimate, size,
+// caveats) and the rules that give them different points. Every score is base + the sum of its rationale
+// (response.md), so these rules and the bases account for the whole gap; rules giving both the same points
+// are only counted.
+function compareBlock(domainId, options) {
+  const byId = Object.fromEntries(options.map(o => [o.id, o]));
+  const picker = (n, selected) => {
+    const id = `compare-${domainId}-${n}`;
+    return [h("label", {for: id}, n === 1 ? "Compare" : "with"),
+      h("select", {id, "data-compare": String(n)}, options.map(o => h("option", {value: o.id, selected: o === selected}, `#${o.rank} ${o.name || o.id}`)))];
+  };
+  const [labelA, first] = picker(1, options[0]);
+  const [labelB, second] = picker(2, options[1]);
+  const status = h("p", {class: "compare-status", role: "status"});
+  const table = h("div", {class: "compare-table"});
+  const show = () => {
+    const [a, b] = [byId[first.value], byId[second.value]];
+    if (a === b) {
+      status.textContent = "Pick two different options.";
+      table.replaceChildren();
+      return;
+    }
+    const gap = Math.round((Number(a.score) - Number(b.score)) * 100) / 100;
+    status.textContent = gap ? `${nameOf(gap > 0 ? a : b)} scores ${Math.abs(gap).toFixed(1)} points more than ${nameOf(gap > 0 ? b : a)}.`
+      : `${nameOf(a)} and ${nameOf(b)} score the same.`;
+    table.replaceChildren(...comparison(a, b));
+  };
+  first.addEventListener("change", show);
+  second.addEventListener("change", show);
+  show();
+  return h("details", {class: "compare", "data-domain": domainId},
+    h("summary", {}, "Compare two options side by side"),
+    h("div", {class: "compare-pick"}, labelA, first, labelB, second), status, table);
+}
+
+const nameOf = o => o.name || o.id;
+
+function comparison(a, b) {
+  const estimate = o => (!o.cost ? "\u2014" : o.cost.monthly_usd === null || o.cost.monthly_usd === undefined
+    ? "No monthly estimate" : `About ${usd(o.cost.monthly_usd)} a month`);
+  const size = o => (o.suggested_instance_type ? h("code", {}, o.suggested_instance_type.name) : "\u2014");
+  const caveats = o => ((o.caveats || []).length ? h("ul", {}, o.caveats.map(c => h("li", {}, c))) : "None");
+  const rows = [["Rank", o => `#${o.rank}`], ["Score", o => Number(o.score).toFixed(1)], ["Base score", o => String(o.base)],
+    ["Monthly estimate", estimate], ["Suggested size", size], ["Caveats", caveats]]
+    .filter(([label]) => label !== "Suggested size" || a.suggested_instance_type || b.suggested_instance_type);
+  const impacts = o => new Map((o.rationale || []).map(r => [r.rule, r]));
+  const [ia, ib] = [impacts(a), impacts(b)];
+  const rules = [...new Set([...ia.keys(), ...ib.keys()])];
+  const differ = rules.map(rule => ({rule, a: ia.get(rule), b: ib.get(rule)}))
+    .map(d => ({...d, gap: Math.round(((d.a ? d.a.impact : 0) - (d.b ? d.b.impact : 0)) * 100) / 100}))
+    .filter(d => d.gap)
+    .sort((x, y) => Math.abs(y.gap) - Math.abs(x.gap) || (x.rule < y.rule ? -1 : 1));
+  const same = rules.length - differ.length;
+  const points = r => (r ? signed(r.impact) : "\u2014");
+  return [
+    h("div", {class: "table-wrap", role: "region", tabindex: "0", "aria-label": `${nameOf(a)} and ${nameOf(b)} side by side`},
+      h("table", {class: "side-by-side"},
+        h("thead", {}, h("tr", {}, h("td", {}), h("th", {scope: "col"}, nameOf(a)), h("th", {scope: "col"}, nameOf(b)))),
+        h("tbody", {}, rows.map(([label, cell]) => h("tr", {}, h("th", {scope: "row"}, label), h("td", {}, cell(a)), h("td", {}, cell(b))))))),
+    h("h4", {}, differ.length ? `Rules that give them different points (${differ.length})` : "No rule gives them different points"),
+    differ.length ? stackedTable(["Rule", nameOf(a), nameOf(b), "In favour of"], differ.map(d => [
+      h("span", {}, d.a && d.b && d.a.reason !== d.b.reason  // a rule computed per option says so for each
+        ? [`${nameOf(a)}: ${d.a.reason} ${nameOf(b)}: ${d.b.reason}`] : (d.a || d.b).reason, " ", ruleTag(d.rule)),
+      points(d.a), points(d.b),
+      `${nameOf(d.gap > 0 ? a : b)} by ${Math.abs(d.gap).toFixed(1)}`]), `Rules that separate ${nameOf(a)} and ${nameOf(b)}`) : null,
+    h("p", {class: "muted"}, same ? `${same} other rule${same > 1 ? "s give" : " gives"} both the same points.` : "",
+      a.base !== b.base ? ` Their base scores differ by ${Math.abs(a.base - b.base).toFixed(1)}.` : ""),
+  ];
 }
 
 function planBlock(plan, options) {
