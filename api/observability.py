@@ -142,7 +142,7 @@ access_log = logging.getLogger(LOGGER_NAME + ".access")
 
 def _start_request() -> None:
     g.started = time.perf_counter()
-    given = request.headers.get(REQUEST_ID_HEADER, "")
+    given = request.environ.get("HTTP_X_REQUEST_ID", "")  # (headers.get raises inside when it is absent)
     trusted = current_app.config["RECOMMENDER_TRUST_REQUEST_ID"]
     g.request_id = given if trusted and VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 

@@ -83,7 +83,8 @@ def _answer_preflight() -> Response | None:
 def _decorate(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
+    if not response.headers.getlist("Cache-Control"):  # (setdefault raises inside when it is absent)
+        response.headers["Cache-Control"] = "no-store"
     if current_app.config["RECOMMENDER_CORS_ORIGINS"]:  # CORS configured: look at the Origin
         allowed = _allowed_origin(request.headers.get("Origin"))
         if allowed is not None:
