@@ -47,6 +47,18 @@ def proposal_id(address: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
 
 
+# Values of an attribute written as blocks (`ingress`, `route`) that may reference a resource of the plan,
+# with the resource types they reference.
+BLOCK_REFERENCES = {
+    "security_groups": ("aws_security_group", "aws_default_security_group"),
+    "prefix_list_ids": ("aws_ec2_managed_prefix_list",),
+    "gateway_id": ("aws_internet_gateway", "aws_vpn_gateway"),
+    "nat_gateway_id": ("aws_nat_gateway",),
+    "transit_gateway_id": ("aws_ec2_transit_gateway",),
+    "vpc_peering_connection_id": ("aws_vpc_peering_connection",),
+}
+
+
 @dataclass(frozen=True)
 class PrefixList:
     """A rule peer that is a managed prefix list (its entries are looked up in the builder)."""
@@ -317,12 +329,39 @@ class TerraformImporter:
         """Nested blocks (ingress, route, ...) as (planned values, expressions) pairs."""
         planned = r.values.get(name)
         written = r.expressions.get(name)
+        if isinstance(written, dict) and isinstance(planned, list):  # an attribute written as blocks
+            return self._attribute_blocks(r, name, planned, written.get("references") or [])
         written = written if isinstance(written, list) else []
         if isinstance(planned, list) and planned:
             if len(written) == len(planned):
                 return list(zip(planned, written, strict=True))
             return [(item, {}) for item in planned]
         return [({}, item) for item in written]
+
+    def _attribute_blocks(
+        self, r: Resource, name: str, planned: list[Any], references: list[str]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Blocks of an attribute such as `ingress` or `route` (a list of objects, not nested blocks): the
+        plan has one expression for the whole list, and a value that is known only after apply (the id of
+        a group of the same plan) is missing from its planned block. Each reference goes to the one block
+        that misses a value of its resource type; when several blocks miss one, they are left out, said so."""
+        pairs: list[tuple[dict[str, Any], dict[str, Any]]] = [(item, {}) for item in planned]
+        for key, kinds in BLOCK_REFERENCES.items():
+            missing = [
+                expressions for item, expressions in pairs if isinstance(item, dict) and key not in item
+            ]
+            found = [ref for ref in references if ref.split(".")[0] in kinds]
+            if not missing or not found:
+                continue
+            if len(missing) == 1:
+                missing[0][key] = {"references": found}
+            else:
+                names = ", ".join(sorted({".".join(ref.split(".")[:2]) for ref in found}))
+                self.builder.assume(
+                    f"{r.address}.{name}: {len(missing)} blocks have a {key} known only after apply "
+                    f"({names}), which cannot be told apart in the plan: left out"
+                )
+        return pairs
 
     def origin(self, p: Plan, r: Resource) -> dict[str, Any]:
         return self.builder.origin(r.address, p.line_of(r.address), file=p.file)
@@ -486,7 +525,7 @@ class TerraformImporter:
         )
         key = "source" if direction == "inbound" else "destination"
         rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
-        if not peer and "prefix_list_id" in r.values:
+        if not peer and ("prefix_list_id" in r.values or "prefix_list_id" in r.expressions):
             rules = self.builder.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
         elif not peer:
             self.builder.skip(f"{r.address}: its peer is unknown")
