@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from recommender.evaluation import load_proposal
 from recommender.importers import import_source, import_sources
-from tests.importers.test_model import comparable
+from tests.importers.test_model import HCL, REGION, in_order
 
-HCL = Path(__file__).resolve().parent / "hcl"
-REGION = "eu-central-1"  # the provider's region in hcl/provider.tf
 CASES = sorted(p.parent.name for p in HCL.glob("*/template.yaml"))
 ALL_EGRESS = {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0"}
 
@@ -29,16 +26,6 @@ def plan_of(case: str) -> dict[str, Any]:
 def template_of(case: str) -> dict[str, Any]:
     """The template, deployed in the plan's region (a template does not say where it is deployed)."""
     return import_sources("cfn", [str(HCL / case / "template.yaml")], [REGION])
-
-
-def in_order(proposal: dict[str, Any]) -> dict[str, Any]:
-    """comparable(), with each list of the topology in one order: a plan lists resources by address, a
-    template in the order they are written."""
-    result = comparable(proposal)
-    topology = result["topology"]
-    for key, items in topology.items():
-        topology[key] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-    return result
 
 
 def notes(proposal: dict[str, Any], key: str) -> list[str]:
