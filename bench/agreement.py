@@ -1,10 +1,12 @@
-"""Do our verdicts agree with the tools teams already run? (Checkov and cfn-lint, on the importer fixtures.)
+"""Do our verdicts agree with the tools teams already run? (Checkov and cfn-lint, on CloudFormation templates.)
 
-    .venv/bin/python bench/agreement.py [--checkov PATH] [--cfn-lint PATH]
+    .venv/bin/python bench/agreement.py [--checkov PATH] [--cfn-lint PATH] [--corpus | --dir DIR]
 
 For four checks (world-open SSH, world-open database ports, publicly accessible RDS, missing backups)
-every security group or database of the fixture templates gets three verdicts: ours (import + evaluate),
-Checkov's and cfn-lint's. Prints a markdown table: where they agree, where they differ, and why.
+every security group or database of the templates gets three verdicts: ours (import + evaluate),
+Checkov's and cfn-lint's. Prints a markdown table: where they agree, where they differ, and why; then
+the agreement per check. The templates are the importer fixtures (tests/importers/templates), or with
+--corpus the 40 public templates of tests/importers/corpus (see bench/corpus.py), or any --dir.
 
 Checkov pins old boto3/botocore/packaging, so install it in a venv of its own and pass --checkov (or put
 it on PATH / set CHECKOV). It runs with --skip-download (no network).
@@ -25,12 +27,20 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from recommender.errors import InputError  # noqa: E402
 from recommender.evaluation.evaluate import evaluate  # noqa: E402
 from recommender.evaluation.proposal import load_proposal  # noqa: E402
 from recommender.importers import import_source  # noqa: E402
 from recommender.knowledge import load_knowledge  # noqa: E402
 
 TEMPLATES = ROOT / "tests" / "importers" / "templates"
+CORPUS = ROOT / "tests" / "importers" / "corpus"
+SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def templates_in(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in SUFFIXES)
+
 
 # check -> (our finding ids, Checkov check ids for CloudFormation, cfn-lint rule ids)
 CHECKS: dict[str, tuple[set[str], set[str], set[str]]] = {
@@ -61,12 +71,20 @@ class Subject:
     logical_id: str
 
 
-def our_verdicts(kb: Any) -> tuple[dict[Subject, bool], dict[str, dict[str, str]]]:
-    """Per subject, whether we flag it; and per template, which logical id a rule resource belongs to."""
+def our_verdicts(
+    kb: Any, files: list[Path]
+) -> tuple[dict[Subject, bool], dict[str, dict[str, str]], dict[str, str]]:
+    """Per subject, whether we flag it; per template, which logical id a rule resource belongs to; and the
+    templates we refuse (name -> why), which have no verdict of ours to compare."""
     verdicts: dict[Subject, bool] = {}
     owners: dict[str, dict[str, str]] = {}
-    for path in sorted(TEMPLATES.iterdir()):
-        proposal = import_source("cfn", str(path), "us-east-1")
+    refused: dict[str, str] = {}
+    for path in files:
+        try:
+            proposal = import_source("cfn", str(path), "us-east-1")
+        except InputError as exc:
+            refused[path.name] = exc.detail.splitlines()[0]
+            continue
         proposal.pop("import")
         result = evaluate(load_proposal(proposal), kb)
         topology = proposal.get("topology", {})
@@ -88,15 +106,15 @@ def our_verdicts(kb: Any) -> tuple[dict[Subject, bool], dict[str, dict[str, str]
                         if f["id"] in ours
                     )
                 verdicts[Subject(path.name, check, subject)] = hit
-    return verdicts, owners
+    return verdicts, owners, refused
 
 
-def checkov_failures(checkov: str) -> tuple[str, set[tuple[str, str, str]]]:
+def checkov_failures(checkov: str, directory: Path) -> tuple[str, set[tuple[str, str, str]]]:
     """Checkov's version and its failed (template, check id, logical id)."""
     version = subprocess.run(
         [checkov, "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    command = [checkov, "-d", str(TEMPLATES), "--framework", "cloudformation", "-o", "json", "--quiet",
+    command = [checkov, "-d", str(directory), "--framework", "cloudformation", "-o", "json", "--quiet",
                "--compact", "--skip-download"]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=False).stdout
     reports = json.loads(output)
@@ -107,13 +125,12 @@ def checkov_failures(checkov: str) -> tuple[str, set[tuple[str, str, str]]]:
     return version, failed
 
 
-def cfn_lint_rules(cfn_lint: str) -> tuple[str, set[tuple[str, str, str]]]:
+def cfn_lint_rules(cfn_lint: str, files: list[Path]) -> tuple[str, set[tuple[str, str, str]]]:
     version = subprocess.run(
         [cfn_lint, "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    files = [str(p) for p in sorted(TEMPLATES.iterdir())]
     output = subprocess.run(
-        [cfn_lint, "-I", "--format", "json", *files], capture_output=True, text=True
+        [cfn_lint, "-I", "--format", "json", *map(str, files)], capture_output=True, text=True
     ).stdout
     found = set()
     for match in json.loads(output or "[]"):
@@ -138,17 +155,30 @@ def main() -> int:
     parser.add_argument(
         "--cfn-lint", default=shutil.which("cfn-lint") or str(Path(sys.executable).parent / "cfn-lint")
     )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--corpus", action="store_true", help=f"the templates of {CORPUS.relative_to(ROOT)}")
+    where.add_argument(
+        "--dir", type=Path, help=f"a directory of templates (default {TEMPLATES.relative_to(ROOT)})"
+    )
     args = parser.parse_args()
+    directory = CORPUS if args.corpus else (args.dir or TEMPLATES)
+    files = templates_in(directory)
     kb = load_knowledge()
-    ours, owners = our_verdicts(kb)
-    checkov_version, checkov = checkov_failures(args.checkov) if args.checkov else ("not installed", None)
-    lint_version, lint = cfn_lint_rules(args.cfn_lint)
+    ours, owners, refused = our_verdicts(kb, files)
+    checkov_version, checkov = (
+        checkov_failures(args.checkov, directory) if args.checkov else ("not installed", None)
+    )
+    lint_version, lint = cfn_lint_rules(args.cfn_lint, files)
 
-    print(f"Agreement on {len({s.template for s in ours})} CloudFormation templates (tests/importers/templates); "
+    print(f"Agreement on {len({s.template for s in ours})} CloudFormation templates ({directory}); "
           f"Checkov {checkov_version}, cfn-lint {lint_version}.\n")  # fmt: skip
     print("| template | check | subject | ours | Checkov | cfn-lint | agree | why they differ |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     totals = {"checkov": [0, 0], "cfn-lint": [0, 0]}
+    per_check: dict[str, dict[str, list[int]]] = {
+        check: {"checkov": [0, 0], "cfn-lint": [0, 0]} for check in CHECKS
+    }
+    causes: dict[str, dict[str, int]] = {check: {} for check in CHECKS}
     for subject, mine in sorted(
         ours.items(), key=lambda item: (item[0].check, item[0].template, item[0].logical_id)
     ):
@@ -159,14 +189,16 @@ def main() -> int:
         linted = flagged(lint, lint_ids, subject, owners[subject.template])
         reasons = []
         if theirs is not None:
-            totals["checkov"][0] += theirs == mine
-            totals["checkov"][1] += 1
+            for counts in (totals["checkov"], per_check[subject.check]["checkov"]):
+                counts[0] += theirs == mine
+                counts[1] += 1
             if theirs != mine:
-                reasons.append(
-                    "Checkov: " + REASONS.get((subject.check, "ours" if mine else "checkov"), UNSEEN)
-                )
-        totals["cfn-lint"][0] += linted == mine
-        totals["cfn-lint"][1] += 1
+                cause = REASONS.get((subject.check, "ours" if mine else "checkov"), UNSEEN)
+                reasons.append("Checkov: " + cause)
+                causes[subject.check][cause] = causes[subject.check].get(cause, 0) + 1
+        for counts in (totals["cfn-lint"], per_check[subject.check]["cfn-lint"]):
+            counts[0] += linted == mine
+            counts[1] += 1
         if linted != mine:
             reasons.append("cfn-lint: " + NO_CHECK_CFN_LINT)
         agree = "yes" if not reasons else "no"
@@ -177,6 +209,24 @@ def main() -> int:
     for tool, (agreed, total) in totals.items():
         if total:
             print(f"- {tool}: agrees on {agreed} of {total} verdicts ({100 * agreed / total:.0f}%).")
+    print(
+        "\n| check | verdicts | we flag | Checkov agrees | cfn-lint agrees | causes of the differences with Checkov |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for check, by_tool in per_check.items():
+        flags = sum(mine for subject, mine in ours.items() if subject.check == check)
+        total = by_tool["cfn-lint"][1]
+        checkov_cell = (
+            f"{by_tool['checkov'][0]} of {by_tool['checkov'][1]}" if by_tool["checkov"][1] else "n/a"
+        )
+        why = "; ".join(f"{cause} ({n})" for cause, n in sorted(causes[check].items())) or "-"
+        print(
+            f"| {check} | {total} | {flags} | {checkov_cell} | {by_tool['cfn-lint'][0]} of {total} | {why} |"
+        )
+    if refused:
+        print(f"\nRefused by our importer (no verdict of ours to compare): {len(refused)}")
+        for name, why in sorted(refused.items()):
+            print(f"- {name}: {why}")
     return 0
 
 

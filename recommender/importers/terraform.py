@@ -47,6 +47,15 @@ def proposal_id(address: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
 
 
+# Attributes besides `id` by which other resources name a resource (replicate_source_db = the source's
+# identifier): a known value of one of them stands for the resource's address.
+IDENTIFIERS = {
+    "aws_db_instance": ("identifier",),
+    "aws_rds_cluster": ("cluster_identifier",),
+    "aws_docdb_cluster": ("cluster_identifier",),
+    "aws_neptune_cluster": ("cluster_identifier",),
+}
+
 # Values of an attribute written as blocks (`ingress`, `route`) that may reference a resource of the plan,
 # with the resource types they reference.
 BLOCK_REFERENCES = {
@@ -76,6 +85,7 @@ class Resource:
         self.id = proposal_id(address)
         self.expressions = expressions
         self.index = address[len(_INDEX.sub("", address)) :] if address.endswith("]") else ""
+        self.unknown: dict[str, Any] = {}  # resource_changes' after_unknown: what is known only after apply
 
 
 class Plan:
@@ -97,13 +107,22 @@ class Plan:
         self._read_config((document.get("configuration") or {}).get("root_module") or {}, "")
         self.resources: list[Resource] = []
         self._read_planned(document["planned_values"].get("root_module") or {})
+        unknown = {
+            change.get("address"): (change.get("change") or {}).get("after_unknown")
+            for change in document.get("resource_changes") or []
+            if isinstance(change, dict)
+        }
+        for resource in self.resources:
+            marks = unknown.get(resource.address)
+            resource.unknown = marks if isinstance(marks, dict) else {}
         self.by_config: dict[str, list[Resource]] = {}
         self.by_id: dict[str, str] = {}
         for resource in self.resources:
             self.by_config.setdefault(_config_address(resource.address), []).append(resource)
-            known_id = resource.values.get("id")
-            if isinstance(known_id, str) and known_id:
-                self.by_id[known_id] = resource.id
+            for key in ("id", *IDENTIFIERS.get(resource.kind, ())):
+                known_id = resource.values.get(key)
+                if isinstance(known_id, str) and known_id:
+                    self.by_id.setdefault(known_id, resource.id)
 
     def _read_config(self, module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources") or []:
@@ -180,22 +199,24 @@ class Plan:
             if not module:
                 value = self.variables.get(name)
                 return value if isinstance(value, list) else [] if value is None else [value]
-            call = self.module_calls.get(module) or {}
+            call = self.module_calls.get(_config_address(module)) or {}
             parent = module.rsplit(".module.", 1)[0] if ".module." in module else ""
             return self.values_of((call.get("expressions") or {}).get(name), parent, like)
         if reference.startswith("module."):
             parts = reference.split(".")
             if len(parts) < 3:
                 return []
-            call = self.module_calls.get(f"{prefix}module.{parts[1]}") or {}
+            call = self.module_calls.get(_config_address(f"{prefix}module.{parts[1]}")) or {}
             output = ((call.get("module") or {}).get("outputs") or {}).get(parts[2]) or {}
             return self.values_of(output.get("expression"), f"{prefix}module.{parts[1]}", like)
         parts = reference.split(".")
         if len(parts) < 2 or reference.startswith(("data.", "local.", "each.", "count.", "path.", "self.")):
             return []
-        address = prefix + parts[0] + "." + _INDEX.sub("", parts[1])
+        address = _config_address(prefix) + parts[0] + "." + _INDEX.sub("", parts[1])
         instances = self.by_config.get(address) or []
-        if len(parts) > 2 and parts[2] not in ("id", "arn", "name"):
+        # in a counted module (module.net[0]), the instances of the same module instance
+        instances = [resource for resource in instances if resource.module == module] or instances
+        if len(parts) > 2 and parts[2] not in ("id", "arn", "name", *IDENTIFIERS.get(parts[0], ())):
             return []  # another attribute (a CIDR, a port): not an identity
         if not instances:
             return []
@@ -353,25 +374,44 @@ class TerraformImporter:
     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Blocks of an attribute such as `ingress` or `route` (a list of objects, not nested blocks): the
         plan has one expression for the whole list, and a value that is known only after apply (the id of
-        a group of the same plan) is missing from its planned block. Each reference goes to the one block
-        that misses a value of its resource type; when several blocks miss one, they are left out, said so."""
+        a group of the same plan) is missing from its planned block (`after_unknown` says which). Each
+        reference goes to the one block that misses a value of its resource type; a module output or a
+        variable to the one value missing; when several could take it, they are left out, said so."""
         pairs: list[tuple[dict[str, Any], dict[str, Any]]] = [(item, {}) for item in planned]
+        marks = resource.unknown.get(name)
+        open_keys: list[list[str]] = []  # per block: its values known only after apply
+        for index, (item, _) in enumerate(pairs):
+            block_marks = marks[index] if isinstance(marks, list) and index < len(marks) else None
+            if isinstance(block_marks, dict):
+                open_keys.append([key for key, mark in block_marks.items() if mark is True])
+            else:  # a plan without resource_changes: a value missing from the block is unknown
+                open_keys.append(
+                    [key for key in BLOCK_REFERENCES if isinstance(item, dict) and key not in item]
+                )
         for key, kinds in BLOCK_REFERENCES.items():
-            missing = [
-                expressions for item, expressions in pairs if isinstance(item, dict) and key not in item
-            ]
+            missing = [pairs[index][1] for index, keys in enumerate(open_keys) if key in keys]
             found = [ref for ref in references if ref.split(".")[0] in kinds]
             if not missing or not found:
                 continue
             if len(missing) == 1:
                 missing[0][key] = {"references": found}
             else:
-                names = ", ".join(sorted({".".join(ref.split(".")[:2]) for ref in found}))
-                self.builder.assume(
-                    f"{resource.address}.{name}: {len(missing)} blocks have a {key} known only after apply "
-                    f"({names}), which cannot be told apart in the plan: left out"
-                )
+                self._blocks_apart(resource, name, key, found)
+        untyped = [ref for ref in references if ref.startswith(("module.", "var."))]
+        slots = [(pairs[index][1], key) for index, keys in enumerate(open_keys) for key in keys
+                 if key not in pairs[index][1]]  # fmt: skip
+        if untyped and len(slots) == 1:
+            slots[0][0][slots[0][1]] = {"references": untyped}
+        elif untyped and slots:
+            self._blocks_apart(resource, name, "value", untyped)
         return pairs
+
+    def _blocks_apart(self, resource: Resource, name: str, key: str, references: list[str]) -> None:
+        names = ", ".join(sorted({".".join(ref.split(".")[:2]) for ref in references}))
+        self.builder.assume(
+            f"{resource.address}.{name}: several blocks have a {key} known only after apply ({names}), "
+            "which cannot be told apart in the plan: left out"
+        )
 
     def origin(self, plan: Plan, resource: Resource) -> dict[str, Any]:
         return self.builder.origin(resource.address, plan.line_of(resource.address), file=plan.file)
