@@ -109,20 +109,36 @@ def our_verdicts(
     return verdicts, owners, refused
 
 
-def checkov_failures(checkov: str, directory: Path) -> tuple[str, set[tuple[str, str, str]]]:
-    """Checkov's version and its failed (template, check id, logical id)."""
+def checkov_failures(
+    checkov: str, directory: Path, files: list[Path]
+) -> tuple[str, set[tuple[str, str, str]], list[str]]:
+    """Checkov's version, its failed (template, check id, logical id), and the templates it crashed on.
+    One run on the directory; when Checkov crashes on it (it does on a resource whose Type is a mapping),
+    one run per template."""
     version = subprocess.run(
         [checkov, "--version"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    command = [checkov, "-d", str(directory), "--framework", "cloudformation", "-o", "json", "--quiet",
-               "--compact", "--skip-download"]  # fmt: skip
-    output = subprocess.run(command, capture_output=True, text=True, check=False).stdout
-    reports = json.loads(output)
+    options = ["--framework", "cloudformation", "-o", "json", "--quiet", "--compact", "--skip-download"]
+    crashed: list[str] = []
+    reports: list[Any] = []
+    for target in [["-d", str(directory)]] + [["-f", str(path)] for path in files]:
+        output = subprocess.run(
+            [checkov, *target, *options], capture_output=True, text=True, check=False
+        ).stdout
+        try:
+            found = json.loads(output)
+        except ValueError:
+            if target[0] == "-f":
+                crashed.append(Path(target[1]).name)
+            continue
+        reports += found if isinstance(found, list) else [found]
+        if target[0] == "-d":
+            break
     failed = set()
-    for report in reports if isinstance(reports, list) else [reports]:
+    for report in reports:
         for item in report.get("results", {}).get("failed_checks", []):
             failed.add((Path(item["file_path"]).name, item["check_id"], item["resource"].split(".", 1)[1]))
-    return version, failed
+    return version, failed, crashed
 
 
 def cfn_lint_rules(cfn_lint: str, files: list[Path]) -> tuple[str, set[tuple[str, str, str]]]:
@@ -165,8 +181,8 @@ def main() -> int:
     files = templates_in(directory)
     kb = load_knowledge()
     ours, owners, refused = our_verdicts(kb, files)
-    checkov_version, checkov = (
-        checkov_failures(args.checkov, directory) if args.checkov else ("not installed", None)
+    checkov_version, checkov, checkov_crashed = (
+        checkov_failures(args.checkov, directory, files) if args.checkov else ("not installed", None, [])
     )
     lint_version, lint = cfn_lint_rules(args.cfn_lint, files)
 
@@ -184,7 +200,9 @@ def main() -> int:
     ):
         _, checkov_ids, lint_ids = CHECKS[subject.check]
         theirs = (
-            flagged(checkov, checkov_ids, subject, owners[subject.template]) if checkov is not None else None
+            flagged(checkov, checkov_ids, subject, owners[subject.template])
+            if checkov is not None and subject.template not in checkov_crashed
+            else None
         )
         linted = flagged(lint, lint_ids, subject, owners[subject.template])
         reasons = []
@@ -223,6 +241,8 @@ def main() -> int:
         print(
             f"| {check} | {total} | {flags} | {checkov_cell} | {by_tool['cfn-lint'][0]} of {total} | {why} |"
         )
+    if checkov_crashed:
+        print(f"\nCheckov crashed on (no verdict of Checkov's there): {', '.join(checkov_crashed)}")
     if refused:
         print(f"\nRefused by our importer (no verdict of ours to compare): {len(refused)}")
         for name, why in sorted(refused.items()):

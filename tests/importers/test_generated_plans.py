@@ -85,7 +85,7 @@ DIFFERENCES: dict[str, list[Any]] = {
 
 def test_every_case_has_a_generated_plan() -> None:
     cases = sorted(p.parent.name for p in HCL.glob("*/main.tf"))
-    assert set(CASES) <= set(cases) and len(cases) >= 9
+    assert set(CASES) <= set(cases) and len(cases) >= 11
     for case in cases:
         document = json.loads((HCL / case / "plan.json").read_text())
         assert (
