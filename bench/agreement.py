@@ -47,7 +47,7 @@ CHECKS: dict[str, tuple[set[str], set[str], set[str]]] = {
     "world-open SSH": ({"sg-open-admin-port", "sg-all-traffic-open"}, {"CKV_AWS_24"}, set()),
     "world-open database port": ({"sg-open-database-port", "sg-all-traffic-open"}, set(), set()),
     "publicly accessible RDS": ({"db-publicly-accessible"}, {"CKV_AWS_17"}, set()),
-    "missing backups": ({"backup-missing"}, {"CKV_AWS_133"}, set()),
+    "missing backups": ({"backup-missing"}, {"CKV_AWS_133", "CKV_AWS_360", "CKV_AWS_361"}, set()),
 }
 SUBJECT = {"world-open SSH": "sg", "world-open database port": "sg"}  # the others are about databases
 
@@ -60,6 +60,18 @@ REASONS = {
     ("missing backups", "ours"): "Checkov has no CloudFormation check that BackupRetentionPeriod is above 0 "
     "(CKV_AWS_133 is for Terraform); cfn-lint neither",
 }
+WHOLE_INTERNET_TEXT = (
+    "{source} (a parameter default) is the whole internet: a /0 with a non-zero address; Checkov's "
+    "CKV_AWS_24 compares the text with 0.0.0.0/0"
+)
+REASONS[("missing backups", "checkov")] = (
+    "Checkov's DocumentDB and Neptune checks (CKV_AWS_360/361) want 7 days of retention or more; we flag only "
+    "no automated backups (0 days)"
+)
+ELASTICACHE_BACKUPS = (
+    "Checkov's ElastiCache backup check (CKV_AWS_134) is for Terraform only: no CloudFormation check reads "
+    "SnapshotRetentionLimit (unset: no snapshots)"
+)
 UNSEEN = "a difference not seen when this table was written: read the template and both tools' output"
 NO_CHECK_CFN_LINT = "cfn-lint validates template syntax and schema; it has no security or backup rule"
 
@@ -69,6 +81,27 @@ class Subject:
     template: str
     check: str
     logical_id: str
+
+
+INBOUND: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (template, group) -> our inbound rules
+DESCRIPTIONS: dict[tuple[str, str], str] = {}  # (template, database) -> its description in our proposal
+
+
+def cause(subject: Subject, mine: bool) -> str:
+    """Why Checkov's verdict differs from ours on this subject."""
+    if subject.check == "world-open SSH" and mine:
+        rules = INBOUND.get((subject.template, subject.logical_id), [])
+        for rule in rules:
+            source = str(rule.get("source", ""))
+            if source.endswith("/0") and source not in ("0.0.0.0/0", "::/0") and rule["ports"] != "all":
+                return WHOLE_INTERNET_TEXT.format(source=source)
+    if (
+        subject.check == "missing backups"
+        and mine
+        and "ElastiCache" in DESCRIPTIONS.get((subject.template, subject.logical_id), "")
+    ):
+        return ELASTICACHE_BACKUPS
+    return REASONS.get((subject.check, "ours" if mine else "checkov"), UNSEEN)
 
 
 def our_verdicts(
@@ -95,6 +128,10 @@ def our_verdicts(
             for group in topology.get("security_groups", [])
             for rule in group["inbound"]
         }
+        for group in topology.get("security_groups", []):
+            INBOUND[(path.name, group["id"])] = group["inbound"]
+        for resource in topology.get("resources", []):
+            DESCRIPTIONS[(path.name, resource["id"])] = str(resource.get("description", ""))
         for check, (ours, _, _) in CHECKS.items():
             for subject in groups if SUBJECT.get(check) == "sg" else databases:
                 hit = any(f["id"] in ours and f["resource"] == subject for f in result["findings"])
@@ -211,9 +248,9 @@ def main() -> int:
                 counts[0] += theirs == mine
                 counts[1] += 1
             if theirs != mine:
-                cause = REASONS.get((subject.check, "ours" if mine else "checkov"), UNSEEN)
-                reasons.append("Checkov: " + cause)
-                causes[subject.check][cause] = causes[subject.check].get(cause, 0) + 1
+                why = cause(subject, mine)
+                reasons.append("Checkov: " + why)
+                causes[subject.check][why] = causes[subject.check].get(why, 0) + 1
         for counts in (totals["cfn-lint"], per_check[subject.check]["cfn-lint"]):
             counts[0] += linted == mine
             counts[1] += 1
