@@ -57,8 +57,8 @@ def _rules(permissions: list[dict[str, Any]], direction: str, origin: dict[str, 
     for permission in permissions:
         protocol = protocol_name(permission.get("IpProtocol", "-1"))
         ports = port_range(protocol, permission.get("FromPort"), permission.get("ToPort"))
-        peers = [r["CidrIp"] for r in permission.get("IpRanges", [])]
-        peers += [r["CidrIpv6"] for r in permission.get("Ipv6Ranges", [])]
+        peers = [ip_range["CidrIp"] for ip_range in permission.get("IpRanges", [])]
+        peers += [ip_range["CidrIpv6"] for ip_range in permission.get("Ipv6Ranges", [])]
         peers += [pair["GroupId"] for pair in permission.get("UserIdGroupPairs", []) if pair.get("GroupId")]
         rules += [
             {"protocol": protocol, "ports": ports, peer_key: peer, "origin": dict(origin)} for peer in peers
@@ -107,7 +107,11 @@ class AccountImporter:
         for table in _pages(ec2, "describe_route_tables", "RouteTables"):
             table_id = table["RouteTableId"]
             associations = table.get("Associations", [])
-            model = RouteTable(table_id, table.get("VpcId"), main=any(a.get("Main") for a in associations))
+            model = RouteTable(
+                table_id,
+                table.get("VpcId"),
+                main=any(association.get("Main") for association in associations),
+            )
             for route in table.get("Routes", []):
                 destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or ""
                 gateway = route.get("GatewayId", "")
@@ -135,7 +139,7 @@ class AccountImporter:
         for acl in _pages(ec2, "describe_network_acls", "NetworkAcls"):
             acl_id = acl["NetworkAclId"]
             model = ImportedNetworkAcl(acl_id, acl.get("VpcId"), self.origin("ec2", "network-acl", acl_id))
-            for entry in sorted(acl.get("Entries", []), key=lambda e: e.get("RuleNumber", 0)):
+            for entry in sorted(acl.get("Entries", []), key=lambda entry: entry.get("RuleNumber", 0)):
                 if entry.get("RuleNumber") == DEFAULT_NACL_RULE:
                     continue
                 protocol = protocol_name(entry.get("Protocol", "-1"))
@@ -220,7 +224,7 @@ class AccountImporter:
 
     def databases(self, rds: Any) -> None:
         subnet_groups = {
-            group["DBSubnetGroupName"]: [s["SubnetIdentifier"] for s in group.get("Subnets", [])]
+            group["DBSubnetGroupName"]: [subnet["SubnetIdentifier"] for subnet in group.get("Subnets", [])]
             for group in _pages(rds, "describe_db_subnet_groups", "DBSubnetGroups")
         }
         for name, subnets in subnet_groups.items():
@@ -242,7 +246,8 @@ class AccountImporter:
             )
             if group not in subnet_groups:
                 subnets = [
-                    s["SubnetIdentifier"] for s in (instance.get("DBSubnetGroup") or {}).get("Subnets", [])
+                    subnet["SubnetIdentifier"]
+                    for subnet in (instance.get("DBSubnetGroup") or {}).get("Subnets", [])
                 ]
                 self.builder.add_db_subnet_group([group], subnets)
 
@@ -253,7 +258,7 @@ class AccountImporter:
         return Database(
             db_id, db_id, self.builder.origin(arn or self.arn("rds", "db", db_id)),
             engine=described.get("Engine"), port=port, subnet_group=group,
-            security_groups=[g["VpcSecurityGroupId"] for g in described.get("VpcSecurityGroups", [])],
+            security_groups=[group["VpcSecurityGroupId"] for group in described.get("VpcSecurityGroups", [])],
             publicly_accessible=bool(described.get("PubliclyAccessible")),
             retention=int(described.get("BackupRetentionPeriod") or 0),
             cluster="DBClusterIdentifier" in described and "DBInstanceIdentifier" not in described,

@@ -415,25 +415,25 @@ class CfnImporter:
 
     # ---- reading properties ------------------------------------------------------------------------
 
-    def get(self, t: Template, lid: str, props: Any, key: str, default: Any = None) -> Any:
+    def get(self, template: Template, lid: str, props: Any, key: str, default: Any = None) -> Any:
         """A property resolved, or `default` when absent; an unresolvable one is an assumption."""
         if not isinstance(props, dict) or key not in props:
             return default
         try:
-            value = t.resolve(props[key])
+            value = template.resolve(props[key])
         except Unresolved as exc:
-            line = _line(props, key) or t.resource_line(lid)
-            self.builder.assume(f"{t.file}:{line}: {lid}.{key} left out: {exc}")
+            line = _line(props, key) or template.resource_line(lid)
+            self.builder.assume(f"{template.file}:{line}: {lid}.{key} left out: {exc}")
             if key in GROUP_KEYS:
                 self.builder.unknown_groups.add(lid)
             return default
         if value is NO_VALUE:
             return default
-        self._check_shape(t, lid, props, key, value)
+        self._check_shape(template, lid, props, key, value)
         return value
 
     @staticmethod
-    def _check_shape(t: Template, lid: str, props: Any, key: str, value: Any) -> None:
+    def _check_shape(template: Template, lid: str, props: Any, key: str, value: Any) -> None:
         """An id, name or CIDR must be one value, a list of them a list of values: otherwise the template
         is refused here, naming the line, rather than giving a proposal the importer cannot stand by."""
         items = value if key in LIST_KEYS and isinstance(value, list) else [value]
@@ -450,42 +450,44 @@ class CfnImporter:
             if wrong is NO_VALUE and key.endswith(("CidrIp", "CidrIpv6", "CidrBlock")):
                 wrong = next((item for item in items if not _is_cidr(item)), NO_VALUE)
             if wrong is not NO_VALUE:
-                line = _line(props, key) or t.resource_line(lid)
+                line = _line(props, key) or template.resource_line(lid)
                 what = (
                     "a list of ids or names" if key in LIST_KEYS else "a single value (an id, a name, a CIDR)"
                 )
                 raise InputError(
-                    f"{t.file}:{line}: resource {lid}: {key} must be {what}, not {type(wrong).__name__}",
+                    f"{template.file}:{line}: resource {lid}: {key} must be {what}, not {type(wrong).__name__}",
                     {f"Resources.{lid}.{key}": [f"Got {str(wrong)[:80]}."]},
                 )
 
-    def mapping(self, t: Template, lid: str, props: Any, key: str) -> Any:
+    def mapping(self, template: Template, lid: str, props: Any, key: str) -> Any:
         """A nested property block (a mapping) whose fields are resolved one by one by `get`, so one
         value known only at deploy time (a launch template's version) does not hide the others."""
         value = props.get(key) if isinstance(props, dict) else None
         if isinstance(value, dict) and not _is_function(value):
             return value
-        return self.get(t, lid, props, key)
+        return self.get(template, lid, props, key)
 
-    def get_list(self, t: Template, lid: str, props: Any, key: str) -> list[Any]:
-        value = self.get(t, lid, props, key, [])
+    def get_list(self, template: Template, lid: str, props: Any, key: str) -> list[Any]:
+        value = self.get(template, lid, props, key, [])
         return value if isinstance(value, list) else [value]
 
-    def origin(self, t: Template, lid: str, node: Any = None, index: int | None = None) -> dict[str, Any]:
+    def origin(
+        self, template: Template, lid: str, node: Any = None, index: int | None = None
+    ) -> dict[str, Any]:
         line = None
         if isinstance(node, LineList) and index is not None and index < len(node.item_lines):
             line = node.item_lines[index]
         elif isinstance(node, LineDict):
             line = node.line
-        return self.builder.origin(lid, line or t.resource_line(lid), file=t.file)
+        return self.builder.origin(lid, line or template.resource_line(lid), file=template.file)
 
     # ---- the import --------------------------------------------------------------------------------
 
-    def add(self, t: Template) -> None:
-        ordered = sorted(t.resources.items(), key=lambda item: self._tier(item[1]))
+    def add(self, template: Template) -> None:
+        ordered = sorted(template.resources.items(), key=lambda item: self._tier(item[1]))
         for lid, resource in ordered:
             if str(lid).startswith("Fn::ForEach::"):
-                self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
+                self.builder.skip(f"{template.file}:{template.resource_line(lid)}: {lid}: Fn::ForEach (the AWS::LanguageExtensions "
                             "transform) is not expanded: the resources it makes are not evaluated")  # fmt: skip
                 continue
             kind = resource.get("Type") if isinstance(resource, dict) else None
@@ -498,30 +500,32 @@ class CfnImporter:
                 directive and directive != "Ref" and directive not in SHORT_TAGS
             ):  # !Rain::Module x, {"Rain::Module": x}
                 raise InputError(
-                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type is a !{directive} directive of a "
+                    f"{template.file}:{template.resource_line(lid)}: resource {lid}: its Type is a !{directive} directive of a "
                     "template preprocessor, not a resource type: import the processed template (for Rain "
                     "modules, the output of `rain pkg`)",
                     {f"Resources.{lid}.Type": [f"Unsupported: !{directive}."]},
                 )
             if not isinstance(kind, str):
                 raise InputError(
-                    f"{t.file}:{t.resource_line(lid)}: resource {lid}: its Type must be a resource type name "
+                    f"{template.file}:{template.resource_line(lid)}: resource {lid}: its Type must be a resource type name "
                     "such as AWS::EC2::Instance",
                     {f"Resources.{lid}.Type": [f"Got {type(kind).__name__}: {str(kind)[:80]}."]},
                 )
             if kind not in self.handlers:
                 self.builder.skip(
-                    f"{t.file}:{t.resource_line(lid)}: {lid} ({kind}): resource type not mapped"
+                    f"{template.file}:{template.resource_line(lid)}: {lid} ({kind}): resource type not mapped"
                 )
                 continue
             if "Condition" in resource:
                 try:
-                    created = t.condition(resource["Condition"])
+                    created = template.condition(resource["Condition"])
                 except Unresolved as exc:
-                    self.builder.assume(f"{t.file}:{t.resource_line(lid)}: {lid} assumed created ({exc})")
+                    self.builder.assume(
+                        f"{template.file}:{template.resource_line(lid)}: {lid} assumed created ({exc})"
+                    )
                     created = True
                 if not created:
-                    self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: condition {resource['Condition']} "
+                    self.builder.skip(f"{template.file}:{template.resource_line(lid)}: {lid}: condition {resource['Condition']} "
                                 "is false, the resource is not created")  # fmt: skip
                     continue
             if (
@@ -529,20 +533,22 @@ class CfnImporter:
                 or lid in self.builder.vpcs
                 or lid in self.builder.security_groups
             ):
-                raise InputError(f"{t.file}: logical id {lid} is defined by two templates of this import")
+                raise InputError(
+                    f"{template.file}: logical id {lid} is defined by two templates of this import"
+                )
             props = resource.get("Properties") or LineDict()
             if not isinstance(props, dict):
                 raise InputError(
-                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): Properties must be a mapping",
+                    f"{template.file}:{template.resource_line(lid)}: resource {lid} ({kind}): Properties must be a mapping",
                     {f"Resources.{lid}.Properties": [f"Got {type(props).__name__}."]},
                 )
             try:
-                self.handlers[kind][1](t, lid, props)
+                self.handlers[kind][1](template, lid, props)
             except SHAPE_ERRORS as exc:
                 if not is_shape_error(exc):
                     raise
                 raise InputError(
-                    f"{t.file}:{t.resource_line(lid)}: resource {lid} ({kind}): a property has a shape this "
+                    f"{template.file}:{template.resource_line(lid)}: resource {lid} ({kind}): a property has a shape this "
                     f"importer does not read ({type(exc).__name__}: {exc}); fix the template or remove the resource "
                     "from the import",
                     {f"Resources.{lid}": ["Unsupported shape."]},
@@ -561,71 +567,85 @@ class CfnImporter:
 
     # ---- handlers ----------------------------------------------------------------------------------
 
-    def nothing(self, t: Template, lid: str, props: Any) -> None:
+    def nothing(self, template: Template, lid: str, props: Any) -> None:
         """Understood and used through the resources that reference it."""
 
-    def vpc(self, t: Template, lid: str, props: Any) -> None:
-        if t.region is None:
-            self.builder.assume(f"{t.file}: the region is known only at deploy time: VPCs carry no region")
-        self.builder.add_vpc(lid, self.get(t, lid, props, "CidrBlock"), self.origin(t, lid), region=t.region)
+    def vpc(self, template: Template, lid: str, props: Any) -> None:
+        if template.region is None:
+            self.builder.assume(
+                f"{template.file}: the region is known only at deploy time: VPCs carry no region"
+            )
+        self.builder.add_vpc(
+            lid,
+            self.get(template, lid, props, "CidrBlock"),
+            self.origin(template, lid),
+            region=template.region,
+        )
 
-    def internet_gateway(self, t: Template, lid: str, props: Any) -> None:
+    def internet_gateway(self, template: Template, lid: str, props: Any) -> None:
         self.internet_gateways.add(lid)
 
-    def subnet(self, t: Template, lid: str, props: Any) -> None:
-        vpc = self.get(t, lid, props, "VpcId")
-        cidr = self.get(t, lid, props, "CidrBlock")
-        public_ip = _truthy(self.get(t, lid, props, "MapPublicIpOnLaunch", False))
-        self.builder.add_subnet(lid, vpc, cidr, self.origin(t, lid), public_ip)
+    def subnet(self, template: Template, lid: str, props: Any) -> None:
+        vpc = self.get(template, lid, props, "VpcId")
+        cidr = self.get(template, lid, props, "CidrBlock")
+        public_ip = _truthy(self.get(template, lid, props, "MapPublicIpOnLaunch", False))
+        self.builder.add_subnet(lid, vpc, cidr, self.origin(template, lid), public_ip)
 
-    def gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
-        vgw, vpc = self.get(t, lid, props, "VpnGatewayId"), self.get(t, lid, props, "VpcId")
+    def gateway_attachment(self, template: Template, lid: str, props: Any) -> None:
+        vgw, vpc = self.get(template, lid, props, "VpnGatewayId"), self.get(template, lid, props, "VpcId")
         if vgw:
             self.vpn_gateway_vpc[vgw] = vpc
-        if self.get(t, lid, props, "InternetGatewayId") and vpc:
+        if self.get(template, lid, props, "InternetGatewayId") and vpc:
             self.builder.internet_gateway_vpcs.add(vpc)
 
-    def route_table(self, t: Template, lid: str, props: Any) -> None:
-        self.builder.route_tables[lid] = RouteTable(lid, self.get(t, lid, props, "VpcId"))
+    def route_table(self, template: Template, lid: str, props: Any) -> None:
+        self.builder.route_tables[lid] = RouteTable(lid, self.get(template, lid, props, "VpcId"))
 
-    def route(self, t: Template, lid: str, props: Any) -> None:
-        table = self.builder.route_tables.get(self.get(t, lid, props, "RouteTableId"))
+    def route(self, template: Template, lid: str, props: Any) -> None:
+        table = self.builder.route_tables.get(self.get(template, lid, props, "RouteTableId"))
         if table is None:
             self.builder.skip(
-                f"{t.file}:{t.resource_line(lid)}: {lid}: its route table is not part of this template"
+                f"{template.file}:{template.resource_line(lid)}: {lid}: its route table is not part of this template"
             )
             return
-        destination = self.get(t, lid, props, "DestinationCidrBlock") or self.get(
-            t, lid, props, "DestinationIpv6CidrBlock", ""
+        destination = self.get(template, lid, props, "DestinationCidrBlock") or self.get(
+            template, lid, props, "DestinationIpv6CidrBlock", ""
         )
         keys = ("VpcPeeringConnectionId", "TransitGatewayId", "NatGatewayId", "GatewayId")
-        targets = tuple(self.get(t, lid, props, key) for key in keys)
+        targets = tuple(self.get(template, lid, props, key) for key in keys)
         table.routes.append(route_to(destination, targets, self.internet_gateways, self.vpn_gateway_vpc))
 
-    def route_table_association(self, t: Template, lid: str, props: Any) -> None:
-        subnet, table = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "RouteTableId")
+    def route_table_association(self, template: Template, lid: str, props: Any) -> None:
+        subnet, table = (
+            self.get(template, lid, props, "SubnetId"),
+            self.get(template, lid, props, "RouteTableId"),
+        )
         if subnet and table:
             self.builder.route_table_of[subnet] = table
 
-    def _sg_rule(self, t: Template, lid: str, item: Any, direction: str, origin: dict[str, Any]) -> Any:
+    def _sg_rule(
+        self, template: Template, lid: str, item: Any, direction: str, origin: dict[str, Any]
+    ) -> Any:
         """One security group rule in proposal form, or None (noted) when its peer is not modelled."""
-        protocol = protocol_name(self.get(t, lid, item, "IpProtocol", "-1"))
-        ports = port_range(protocol, self.get(t, lid, item, "FromPort"), self.get(t, lid, item, "ToPort"))
+        protocol = protocol_name(self.get(template, lid, item, "IpProtocol", "-1"))
+        ports = port_range(
+            protocol, self.get(template, lid, item, "FromPort"), self.get(template, lid, item, "ToPort")
+        )
         peer_key = "source" if direction == "inbound" else "destination"
         prefix = "Source" if direction == "inbound" else "Destination"
         group_key = "SourceSecurityGroupId" if direction == "inbound" else "DestinationSecurityGroupId"
         for key in ("CidrIp", "CidrIpv6", group_key):
-            peer = self.get(t, lid, item, key)
+            peer = self.get(template, lid, item, key)
             if peer:
                 return {"protocol": protocol, "ports": ports, peer_key: peer, "origin": origin}
-        name = self.get(t, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
-        if isinstance(name, str) and self._template_group(t, name):  # a group by name: the default VPC
+        name = self.get(template, lid, item, "SourceSecurityGroupName") if direction == "inbound" else None
+        if isinstance(name, str) and self._template_group(template, name):  # a group by name: the default VPC
             return {"protocol": protocol, "ports": ports, peer_key: name, "origin": origin}
         if f"{prefix}PrefixListId" in item:
             rule = {"protocol": protocol, "ports": ports, "origin": origin}
             where = f"{origin['file']}:{origin.get('line')}: {lid}"
             rules = self.builder.prefix_list_rules(
-                self.get(t, lid, item, f"{prefix}PrefixListId"), rule, peer_key, where
+                self.get(template, lid, item, f"{prefix}PrefixListId"), rule, peer_key, where
             )
             return rules or None
         other = [key for key in ("SourceSecurityGroupName",) if key in item]
@@ -636,90 +656,98 @@ class CfnImporter:
         return None
 
     @staticmethod
-    def _template_group(t: Template, name: str) -> bool:
+    def _template_group(template: Template, name: str) -> bool:
         """A security group of the template (its Ref is its name in the default VPC), or ELB's group."""
         kinds = {"AWS::EC2::SecurityGroup": name,
                  "AWS::ElasticLoadBalancing::LoadBalancer": name.removesuffix("-default-elb")}  # fmt: skip
-        return any(isinstance(t.resources.get(ref), dict) and t.resources[ref].get("Type") == kind
+        return any(isinstance(template.resources.get(ref), dict) and template.resources[ref].get("Type") == kind
                    for kind, ref in kinds.items())  # fmt: skip
 
-    def security_group(self, t: Template, lid: str, props: Any) -> None:
+    def security_group(self, template: Template, lid: str, props: Any) -> None:
         group = self.builder.add_group(
-            lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid), self.where(t, lid)
+            lid,
+            self.get(template, lid, props, "VpcId"),
+            self.origin(template, lid),
+            self.where(template, lid),
         )
         for key, direction in (("SecurityGroupIngress", "inbound"), ("SecurityGroupEgress", "outbound")):
             raw = props.get(key) if isinstance(props, dict) else None
-            items = raw if isinstance(raw, list) else self.get_list(t, lid, props, key)
+            items = raw if isinstance(raw, list) else self.get_list(template, lid, props, key)
             for index, item in enumerate(items):
                 if _is_function(item):  # the whole rule is an !If or a Ref: resolve it first
                     try:
-                        item = t.resolve(item)
+                        item = template.resolve(item)
                     except Unresolved as exc:
                         self.builder.assume(
-                            f"{t.file}:{t.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
+                            f"{template.file}:{template.resource_line(lid)}: {lid}: an {direction} rule left out: {exc}"
                         )
                         continue
                 if item is NO_VALUE or not isinstance(item, dict):
                     continue  # each field of a rule is resolved on its own (an unresolved Description is harmless)
-                rule = self._sg_rule(t, lid, item, direction, self.origin(t, lid, raw, index))
+                rule = self._sg_rule(template, lid, item, direction, self.origin(template, lid, raw, index))
                 group[direction].extend(rule if isinstance(rule, list) else [rule] if rule else [])
         if "SecurityGroupEgress" not in props:
-            origin = self.origin(t, lid)
+            origin = self.origin(template, lid)
             group["outbound"].append(
                 {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0", "origin": origin}
             )
 
-    def prefix_list(self, t: Template, lid: str, props: Any) -> None:
-        entries = [e for e in self.get_list(t, lid, props, "Entries") if isinstance(e, dict)]
-        self.builder.add_prefix_list(lid, [self.get(t, lid, entry, "Cidr") for entry in entries])
+    def prefix_list(self, template: Template, lid: str, props: Any) -> None:
+        entries = [
+            entry for entry in self.get_list(template, lid, props, "Entries") if isinstance(entry, dict)
+        ]
+        self.builder.add_prefix_list(lid, [self.get(template, lid, entry, "Cidr") for entry in entries])
 
-    def standalone_rule(self, t: Template, lid: str, props: Any) -> None:
-        direction = "outbound" if t.resources[lid]["Type"].endswith("Egress") else "inbound"
-        group = self.get(t, lid, props, "GroupId")
+    def standalone_rule(self, template: Template, lid: str, props: Any) -> None:
+        direction = "outbound" if template.resources[lid]["Type"].endswith("Egress") else "inbound"
+        group = self.get(template, lid, props, "GroupId")
         if group is None:
             self.builder.skip(
-                f"{t.file}:{t.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)"
+                f"{template.file}:{template.resource_line(lid)}: {lid}: no GroupId (GroupName is not modelled)"
             )
             return
-        rule = self._sg_rule(t, lid, props, direction, self.origin(t, lid))
+        rule = self._sg_rule(template, lid, props, direction, self.origin(template, lid))
         for one in rule if isinstance(rule, list) else [rule] if rule else []:
             self.builder.add_rule(group, direction, one)
 
-    def network_acl(self, t: Template, lid: str, props: Any) -> None:
+    def network_acl(self, template: Template, lid: str, props: Any) -> None:
         self.builder.acls[lid] = ImportedNetworkAcl(
-            lid, self.get(t, lid, props, "VpcId"), self.origin(t, lid)
+            lid, self.get(template, lid, props, "VpcId"), self.origin(template, lid)
         )
 
-    def network_acl_entry(self, t: Template, lid: str, props: Any) -> None:
-        acl = self.builder.acls.get(self.get(t, lid, props, "NetworkAclId"))
+    def network_acl_entry(self, template: Template, lid: str, props: Any) -> None:
+        acl = self.builder.acls.get(self.get(template, lid, props, "NetworkAclId"))
         if acl is None:
             self.builder.skip(
-                f"{t.file}:{t.resource_line(lid)}: {lid}: its network ACL is not part of this template"
+                f"{template.file}:{template.resource_line(lid)}: {lid}: its network ACL is not part of this template"
             )
             return
-        egress = _truthy(self.get(t, lid, props, "Egress", False))
-        protocol = protocol_name(self.get(t, lid, props, "Protocol", "-1"))
-        port_spec = self.get(t, lid, props, "PortRange") or {}
-        peer = self.get(t, lid, props, "CidrBlock") or self.get(t, lid, props, "Ipv6CidrBlock")
+        egress = _truthy(self.get(template, lid, props, "Egress", False))
+        protocol = protocol_name(self.get(template, lid, props, "Protocol", "-1"))
+        port_spec = self.get(template, lid, props, "PortRange") or {}
+        peer = self.get(template, lid, props, "CidrBlock") or self.get(template, lid, props, "Ipv6CidrBlock")
         entry = {
-            "rule": rule_number(self.get(t, lid, props, "RuleNumber", 0)),
+            "rule": rule_number(self.get(template, lid, props, "RuleNumber", 0)),
             "protocol": protocol,
             "ports": port_range(protocol, port_spec.get("From"), port_spec.get("To")),
             "destination" if egress else "source": peer,
-            "action": str(self.get(t, lid, props, "RuleAction", "deny")).lower(),
-            "origin": self.origin(t, lid),
+            "action": str(self.get(template, lid, props, "RuleAction", "deny")).lower(),
+            "origin": self.origin(template, lid),
         }
         (acl.outbound if egress else acl.inbound).append(entry)
-        (acl.outbound if egress else acl.inbound).sort(key=lambda e: e["rule"])
+        (acl.outbound if egress else acl.inbound).sort(key=lambda entry: entry["rule"])
 
-    def network_acl_association(self, t: Template, lid: str, props: Any) -> None:
-        subnet, acl = self.get(t, lid, props, "SubnetId"), self.get(t, lid, props, "NetworkAclId")
+    def network_acl_association(self, template: Template, lid: str, props: Any) -> None:
+        subnet, acl = (
+            self.get(template, lid, props, "SubnetId"),
+            self.get(template, lid, props, "NetworkAclId"),
+        )
         if subnet and acl:
             self.builder.acl_of[subnet] = acl
 
-    def peering(self, t: Template, lid: str, props: Any) -> None:
-        vpcs = [self.get(t, lid, props, "VpcId"), self.get(t, lid, props, "PeerVpcId")]
-        peer_region = self.get(t, lid, props, "PeerRegion")
+    def peering(self, template: Template, lid: str, props: Any) -> None:
+        vpcs = [self.get(template, lid, props, "VpcId"), self.get(template, lid, props, "PeerVpcId")]
+        peer_region = self.get(template, lid, props, "PeerRegion")
         if (
             peer_region
             and vpcs[1] in self.builder.vpcs
@@ -728,296 +756,316 @@ class CfnImporter:
             self.builder.assume(
                 f"peering {lid}: PeerRegion {peer_region} differs from the region of {vpcs[1]}"
             )
-        self.builder.peerings[lid] = Link(lid, self.origin(t, lid), [vpc for vpc in vpcs if vpc])
+        self.builder.peerings[lid] = Link(lid, self.origin(template, lid), [vpc for vpc in vpcs if vpc])
 
-    def transit_gateway(self, t: Template, lid: str, props: Any) -> None:
-        self.builder.transit_gateways[lid] = Link(lid, self.origin(t, lid))
+    def transit_gateway(self, template: Template, lid: str, props: Any) -> None:
+        self.builder.transit_gateways[lid] = Link(lid, self.origin(template, lid))
 
-    def transit_gateway_attachment(self, t: Template, lid: str, props: Any) -> None:
-        tgw, vpc = self.get(t, lid, props, "TransitGatewayId"), self.get(t, lid, props, "VpcId")
+    def transit_gateway_attachment(self, template: Template, lid: str, props: Any) -> None:
+        tgw, vpc = self.get(template, lid, props, "TransitGatewayId"), self.get(template, lid, props, "VpcId")
         if not tgw or not vpc:
             return
         if tgw not in self.builder.transit_gateways:
             self.builder.assume(
-                f"{t.file}:{t.resource_line(lid)}: transit gateway {tgw} is not part of this template"
+                f"{template.file}:{template.resource_line(lid)}: transit gateway {tgw} is not part of this template"
             )
-            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(t, lid))
+            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(template, lid))
         self.builder.transit_gateways[tgw].vpcs.append(vpc)
 
-    def vpn_connection(self, t: Template, lid: str, props: Any) -> None:
-        vgw = self.get(t, lid, props, "VpnGatewayId")
+    def vpn_connection(self, template: Template, lid: str, props: Any) -> None:
+        vgw = self.get(template, lid, props, "VpnGatewayId")
         vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
         if vpc is None:
-            self.builder.skip(f"{t.file}:{t.resource_line(lid)}: {lid}: VPN not attached to a VPC of this template "
+            self.builder.skip(f"{template.file}:{template.resource_line(lid)}: {lid}: VPN not attached to a VPC of this template "
                         "through a virtual private gateway")  # fmt: skip
             return
-        self.vpn_connections[lid] = {"id": lid, "vpc": vpc, "origin": self.origin(t, lid)}
+        self.vpn_connections[lid] = {"id": lid, "vpc": vpc, "origin": self.origin(template, lid)}
 
-    def vpn_connection_route(self, t: Template, lid: str, props: Any) -> None:
+    def vpn_connection_route(self, template: Template, lid: str, props: Any) -> None:
         vpn, cidr = (
-            self.get(t, lid, props, "VpnConnectionId"),
-            self.get(t, lid, props, "DestinationCidrBlock"),
+            self.get(template, lid, props, "VpnConnectionId"),
+            self.get(template, lid, props, "DestinationCidrBlock"),
         )
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def where(self, t: Template, lid: str) -> str:
+    def where(self, template: Template, lid: str) -> str:
         """How messages name a resource: file:line: LogicalId."""
-        return f"{t.file}:{t.resource_line(lid)}: {lid}"
+        return f"{template.file}:{template.resource_line(lid)}: {lid}"
 
-    def _vpc_config(self, t: Template, lid: str, props: Any, key: str, subnets: str, groups: str) -> Any:
+    def _vpc_config(
+        self, template: Template, lid: str, props: Any, key: str, subnets: str, groups: str
+    ) -> Any:
         """(subnets, security groups) of a VpcConfig-like property, or None when it is absent."""
-        config = self.mapping(t, lid, props, key)
+        config = self.mapping(template, lid, props, key)
         if not isinstance(config, dict):
             return None
-        return self.get_list(t, lid, config, subnets), self.get_list(t, lid, config, groups)
+        return self.get_list(template, lid, config, subnets), self.get_list(template, lid, config, groups)
 
-    def _groups_by_name(self, t: Template, lid: str, props: Any) -> list[Any]:
+    def _groups_by_name(self, template: Template, lid: str, props: Any) -> list[Any]:
         """SecurityGroups (names, used in the default VPC): a group of the template is known by its Ref."""
-        names = self.get_list(t, lid, props, "SecurityGroups")
+        names = self.get_list(template, lid, props, "SecurityGroups")
         known = [name for name in names if isinstance(name, str)
-                 and (self._template_group(t, name) or name == default_group_id(None))]  # fmt: skip
+                 and (self._template_group(template, name) or name == default_group_id(None))]  # fmt: skip
         if len(known) < len(names):
             self.builder.skip(
-                f"{self.where(t, lid)}: SecurityGroups named outside this template are not modelled"
+                f"{self.where(template, lid)}: SecurityGroups named outside this template are not modelled"
             )
         return known
 
-    def instance(self, t: Template, lid: str, props: Any) -> None:
-        subnets = [self.get(t, lid, props, "SubnetId")] if "SubnetId" in props else None
-        groups = self.get_list(t, lid, props, "SecurityGroupIds") + self._groups_by_name(t, lid, props)
-        interfaces = self.get_list(t, lid, props, "NetworkInterfaces")
+    def instance(self, template: Template, lid: str, props: Any) -> None:
+        subnets = [self.get(template, lid, props, "SubnetId")] if "SubnetId" in props else None
+        groups = self.get_list(template, lid, props, "SecurityGroupIds") + self._groups_by_name(
+            template, lid, props
+        )
+        interfaces = self.get_list(template, lid, props, "NetworkInterfaces")
         if interfaces and isinstance(interfaces[0], dict):
-            subnets = [self.get(t, lid, interfaces[0], "SubnetId")]
-            groups = groups or self.get_list(t, lid, interfaces[0], "GroupSet")
-        instance_type = self.get(t, lid, props, "InstanceType")
+            subnets = [self.get(template, lid, interfaces[0], "SubnetId")]
+            groups = groups or self.get_list(template, lid, interfaces[0], "GroupSet")
+        instance_type = self.get(template, lid, props, "InstanceType")
         if instance_type is None and "InstanceType" not in props and "LaunchTemplate" not in props:
             self.builder.assume(f"{lid}: no InstanceType: CloudFormation's default m1.small assumed")
             instance_type = "m1.small"
         self.builder.add_instance(
-            lid, self.where(t, lid), self.origin(t, lid), subnets, groups, instance_type
+            lid, self.where(template, lid), self.origin(template, lid), subnets, groups, instance_type
         )
 
-    def db_subnet_group(self, t: Template, lid: str, props: Any) -> None:
-        names = [lid, self.get(t, lid, props, "DBSubnetGroupName")]
-        self.builder.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+    def db_subnet_group(self, template: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(template, lid, props, "DBSubnetGroupName")]
+        self.builder.add_db_subnet_group(names, self.get_list(template, lid, props, "SubnetIds"))
 
-    def _database(self, t: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> Database:
-        accessible = self.get(t, lid, props, "PubliclyAccessible")
-        retention = self.get(t, lid, props, "BackupRetentionPeriod")
+    def _database(self, template: Template, lid: str, props: Any, groups_key: str, cluster: bool) -> Database:
+        accessible = self.get(template, lid, props, "PubliclyAccessible")
+        retention = self.get(template, lid, props, "BackupRetentionPeriod")
         return Database(
-            lid, self.where(t, lid), self.origin(t, lid),
-            engine=self.get(t, lid, props, "Engine"),
-            port=self.get(t, lid, props, "Port"),
-            subnet_group=self.get(t, lid, props, "DBSubnetGroupName"),
-            security_groups=self.get_list(t, lid, props, groups_key),
+            lid, self.where(template, lid), self.origin(template, lid),
+            engine=self.get(template, lid, props, "Engine"),
+            port=self.get(template, lid, props, "Port"),
+            subnet_group=self.get(template, lid, props, "DBSubnetGroupName"),
+            security_groups=self.get_list(template, lid, props, groups_key),
             publicly_accessible=None if accessible is None else _truthy(accessible),
             retention=retention,
             cluster=cluster,
-            replica_of=self.get(t, lid, props, "SourceDBInstanceIdentifier"),
+            replica_of=self.get(template, lid, props, "SourceDBInstanceIdentifier"),
         )  # fmt: skip
 
-    def db_instance(self, t: Template, lid: str, props: Any) -> None:
-        cluster = self.get(t, lid, props, "DBClusterIdentifier")
+    def db_instance(self, template: Template, lid: str, props: Any) -> None:
+        cluster = self.get(template, lid, props, "DBClusterIdentifier")
         if cluster:
-            accessible = self.get(t, lid, props, "PubliclyAccessible")
+            accessible = self.get(template, lid, props, "PubliclyAccessible")
             self.builder.add_cluster_member(
-                self.where(t, lid), cluster, None if accessible is None else _truthy(accessible)
+                self.where(template, lid), cluster, None if accessible is None else _truthy(accessible)
             )
             return
-        database = self._database(t, lid, props, "VPCSecurityGroups", cluster=False)
+        database = self._database(template, lid, props, "VPCSecurityGroups", cluster=False)
         if not database.security_groups:  # DBSecurityGroups (names) in the default VPC
-            database.security_groups = [g for g in self.get_list(t, lid, props, "DBSecurityGroups")
-                                        if isinstance(g, str) and self._template_group(t, g)]  # fmt: skip
+            database.security_groups = [group for group in self.get_list(template, lid, props, "DBSecurityGroups")
+                                        if isinstance(group, str) and self._template_group(template, group)]  # fmt: skip
         self.builder.add_database(database)
 
-    def db_cluster(self, t: Template, lid: str, props: Any) -> None:
-        self.builder.add_database(self._database(t, lid, props, "VpcSecurityGroupIds", cluster=True))
+    def db_cluster(self, template: Template, lid: str, props: Any) -> None:
+        self.builder.add_database(self._database(template, lid, props, "VpcSecurityGroupIds", cluster=True))
 
     # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
 
     def _database_like(
-        self, t: Template, lid: str, props: Any, service: str, keys: tuple[str, str, str, str]
+        self, template: Template, lid: str, props: Any, service: str, keys: tuple[str, str, str, str]
     ) -> None:
         subnet_group, groups, retention, engine = keys
         self.builder.add_database(Database(
-            lid, self.where(t, lid), self.origin(t, lid),
-            engine=self.get(t, lid, props, engine) if engine else None,
-            port=self.get(t, lid, props, "Port"),
-            subnet_group=self.get(t, lid, props, subnet_group),
-            security_groups=self.get_list(t, lid, props, groups),
-            retention=self.get(t, lid, props, retention),
+            lid, self.where(template, lid), self.origin(template, lid),
+            engine=self.get(template, lid, props, engine) if engine else None,
+            port=self.get(template, lid, props, "Port"),
+            subnet_group=self.get(template, lid, props, subnet_group),
+            security_groups=self.get_list(template, lid, props, groups),
+            retention=self.get(template, lid, props, retention),
             cluster=True, service=service,
         ))  # fmt: skip
 
-    def docdb_cluster(self, t: Template, lid: str, props: Any) -> None:
+    def docdb_cluster(self, template: Template, lid: str, props: Any) -> None:
         keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
-        self._database_like(t, lid, props, "docdb", keys)
+        self._database_like(template, lid, props, "docdb", keys)
 
-    def neptune_cluster(self, t: Template, lid: str, props: Any) -> None:
+    def neptune_cluster(self, template: Template, lid: str, props: Any) -> None:
         keys = ("DBSubnetGroupName", "VpcSecurityGroupIds", "BackupRetentionPeriod", "")
-        self._database_like(t, lid, props, "neptune", keys)
+        self._database_like(template, lid, props, "neptune", keys)
 
-    def cluster_instance(self, t: Template, lid: str, props: Any) -> None:
+    def cluster_instance(self, template: Template, lid: str, props: Any) -> None:
         self.builder.add_cluster_member(
-            self.where(t, lid), self.get(t, lid, props, "DBClusterIdentifier"), None
+            self.where(template, lid), self.get(template, lid, props, "DBClusterIdentifier"), None
         )
 
-    def cache_subnet_group(self, t: Template, lid: str, props: Any) -> None:
-        names = [lid, self.get(t, lid, props, "CacheSubnetGroupName")]
-        self.builder.add_db_subnet_group(names, self.get_list(t, lid, props, "SubnetIds"))
+    def cache_subnet_group(self, template: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(template, lid, props, "CacheSubnetGroupName")]
+        self.builder.add_db_subnet_group(names, self.get_list(template, lid, props, "SubnetIds"))
 
-    def cache_replication_group(self, t: Template, lid: str, props: Any) -> None:
+    def cache_replication_group(self, template: Template, lid: str, props: Any) -> None:
         keys = ("CacheSubnetGroupName", "SecurityGroupIds", "SnapshotRetentionLimit", "Engine")
-        self._database_like(t, lid, props, "elasticache", keys)
+        self._database_like(template, lid, props, "elasticache", keys)
 
-    def cache_cluster(self, t: Template, lid: str, props: Any) -> None:
+    def cache_cluster(self, template: Template, lid: str, props: Any) -> None:
         if "ReplicationGroupId" in props:  # a node of a replication group: evaluated with it
             self.builder.add_cluster_member(
-                self.where(t, lid), self.get(t, lid, props, "ReplicationGroupId"), None
+                self.where(template, lid), self.get(template, lid, props, "ReplicationGroupId"), None
             )
             return
         keys = ("CacheSubnetGroupName", "VpcSecurityGroupIds", "SnapshotRetentionLimit", "Engine")
-        self._database_like(t, lid, props, "elasticache", keys)
+        self._database_like(template, lid, props, "elasticache", keys)
 
-    def ecs_cluster(self, t: Template, lid: str, props: Any) -> None:
+    def ecs_cluster(self, template: Template, lid: str, props: Any) -> None:
         self.builder.orchestrators.add("ecs")
 
-    def ecs_service(self, t: Template, lid: str, props: Any) -> None:
+    def ecs_service(self, template: Template, lid: str, props: Any) -> None:
         providers = [
             item.get("CapacityProvider")
-            for item in self.get_list(t, lid, props, "CapacityProviderStrategy")
+            for item in self.get_list(template, lid, props, "CapacityProviderStrategy")
             if isinstance(item, dict)
         ]
-        network = self.mapping(t, lid, props, "NetworkConfiguration")
-        awsvpc = self._vpc_config(t, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
-        launch = self.get(t, lid, props, "LaunchType")
-        self.builder.add_ecs_service(lid, self.where(t, lid), self.origin(t, lid), launch, providers, awsvpc)
-        for item in self.get_list(t, lid, props, "LoadBalancers"):
+        network = self.mapping(template, lid, props, "NetworkConfiguration")
+        awsvpc = self._vpc_config(template, lid, network, "AwsvpcConfiguration", "Subnets", "SecurityGroups")
+        launch = self.get(template, lid, props, "LaunchType")
+        self.builder.add_ecs_service(
+            lid, self.where(template, lid), self.origin(template, lid), launch, providers, awsvpc
+        )
+        for item in self.get_list(template, lid, props, "LoadBalancers"):
             if isinstance(item, dict):
-                self.builder.register_targets(lid, [self.get(t, lid, item, "TargetGroupArn")],
-                                        [self.get(t, lid, item, "LoadBalancerName")],
-                                        self.get(t, lid, item, "ContainerPort"))  # fmt: skip
+                self.builder.register_targets(lid, [self.get(template, lid, item, "TargetGroupArn")],
+                                        [self.get(template, lid, item, "LoadBalancerName")],
+                                        self.get(template, lid, item, "ContainerPort"))  # fmt: skip
 
     # ---- Auto Scaling groups and load balancers ------------------------------------------------------
 
-    def _named_groups(self, t: Template, lid: str, props: Any, ids: str, names: str) -> list[Any]:
+    def _named_groups(self, template: Template, lid: str, props: Any, ids: str, names: str) -> list[Any]:
         """Security group ids, plus groups given by name that are groups of the template (default VPC)."""
         named = [
-            g
-            for g in self.get_list(t, lid, props, names)
-            if isinstance(g, str) and self._template_group(t, g)
+            group
+            for group in self.get_list(template, lid, props, names)
+            if isinstance(group, str) and self._template_group(template, group)
         ]
-        return self.get_list(t, lid, props, ids) + named
+        return self.get_list(template, lid, props, ids) + named
 
-    def launch_template(self, t: Template, lid: str, props: Any) -> None:
-        data = self.mapping(t, lid, props, "LaunchTemplateData") or {}
-        groups = self._named_groups(t, lid, data, "SecurityGroupIds", "SecurityGroups")
-        interfaces = self.get_list(t, lid, data, "NetworkInterfaces")
+    def launch_template(self, template: Template, lid: str, props: Any) -> None:
+        data = self.mapping(template, lid, props, "LaunchTemplateData") or {}
+        groups = self._named_groups(template, lid, data, "SecurityGroupIds", "SecurityGroups")
+        interfaces = self.get_list(template, lid, data, "NetworkInterfaces")
         if not groups and interfaces and isinstance(interfaces[0], dict):
-            groups = self.get_list(t, lid, interfaces[0], "Groups")
-        names = [lid, self.get(t, lid, props, "LaunchTemplateName")]
-        self.builder.add_launch_template(names, groups, self.get(t, lid, data, "InstanceType"))
+            groups = self.get_list(template, lid, interfaces[0], "Groups")
+        names = [lid, self.get(template, lid, props, "LaunchTemplateName")]
+        self.builder.add_launch_template(names, groups, self.get(template, lid, data, "InstanceType"))
 
-    def launch_configuration(self, t: Template, lid: str, props: Any) -> None:
-        names = [lid, self.get(t, lid, props, "LaunchConfigurationName")]
-        groups = self.get_list(t, lid, props, "SecurityGroups")
-        self.builder.add_launch_template(names, groups, self.get(t, lid, props, "InstanceType"))
+    def launch_configuration(self, template: Template, lid: str, props: Any) -> None:
+        names = [lid, self.get(template, lid, props, "LaunchConfigurationName")]
+        groups = self.get_list(template, lid, props, "SecurityGroups")
+        self.builder.add_launch_template(names, groups, self.get(template, lid, props, "InstanceType"))
 
-    def auto_scaling_group(self, t: Template, lid: str, props: Any) -> None:
-        subnets = self.get_list(t, lid, props, "VPCZoneIdentifier") if "VPCZoneIdentifier" in props else None
-        spec = self.mapping(t, lid, props, "LaunchTemplate")
-        mixed = self.mapping(t, lid, props, "MixedInstancesPolicy")
+    def auto_scaling_group(self, template: Template, lid: str, props: Any) -> None:
+        subnets = (
+            self.get_list(template, lid, props, "VPCZoneIdentifier") if "VPCZoneIdentifier" in props else None
+        )
+        spec = self.mapping(template, lid, props, "LaunchTemplate")
+        mixed = self.mapping(template, lid, props, "MixedInstancesPolicy")
         if spec is None and isinstance(mixed, dict):
             spec = self.mapping(
-                t, lid, self.mapping(t, lid, mixed, "LaunchTemplate"), "LaunchTemplateSpecification"
+                template,
+                lid,
+                self.mapping(template, lid, mixed, "LaunchTemplate"),
+                "LaunchTemplateSpecification",
             )
-        template = self.get(t, lid, props, "LaunchConfigurationName")
+        launch_template = self.get(template, lid, props, "LaunchConfigurationName")
         if isinstance(spec, dict):
-            template = self.get(t, lid, spec, "LaunchTemplateId") or self.get(
-                t, lid, spec, "LaunchTemplateName"
+            launch_template = self.get(template, lid, spec, "LaunchTemplateId") or self.get(
+                template, lid, spec, "LaunchTemplateName"
             )
         self.builder.add_auto_scaling_group(
-            lid, self.where(t, lid), self.origin(t, lid), subnets, template,
-            self.get_list(t, lid, props, "TargetGroupARNs"), self.get_list(t, lid, props, "LoadBalancerNames"),
+            lid, self.where(template, lid), self.origin(template, lid), subnets, launch_template,
+            self.get_list(template, lid, props, "TargetGroupARNs"), self.get_list(template, lid, props, "LoadBalancerNames"),
         )  # fmt: skip
 
-    def load_balancer(self, t: Template, lid: str, props: Any) -> None:
-        subnets = self.get_list(t, lid, props, "Subnets")
-        for mapping in self.get_list(t, lid, props, "SubnetMappings"):
+    def load_balancer(self, template: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(template, lid, props, "Subnets")
+        for mapping in self.get_list(template, lid, props, "SubnetMappings"):
             if isinstance(mapping, dict):
-                subnets.append(self.get(t, lid, mapping, "SubnetId"))
-        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
-        groups = self.get_list(t, lid, props, "SecurityGroups")
-        where = self.where(t, lid)
-        self.builder.add_load_balancer(lid, where, self.origin(t, lid), subnets, groups, internet_facing)
+                subnets.append(self.get(template, lid, mapping, "SubnetId"))
+        internet_facing = str(self.get(template, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(template, lid, props, "SecurityGroups")
+        where = self.where(template, lid)
+        self.builder.add_load_balancer(
+            lid, where, self.origin(template, lid), subnets, groups, internet_facing
+        )
 
-    def classic_load_balancer(self, t: Template, lid: str, props: Any) -> None:
-        subnets = self.get_list(t, lid, props, "Subnets") if "Subnets" in props else None
-        internet_facing = str(self.get(t, lid, props, "Scheme", "internet-facing")) != "internal"
-        groups = self.get_list(t, lid, props, "SecurityGroups")
-        where, origin = self.where(t, lid), self.origin(t, lid)
+    def classic_load_balancer(self, template: Template, lid: str, props: Any) -> None:
+        subnets = self.get_list(template, lid, props, "Subnets") if "Subnets" in props else None
+        internet_facing = str(self.get(template, lid, props, "Scheme", "internet-facing")) != "internal"
+        groups = self.get_list(template, lid, props, "SecurityGroups")
+        where, origin = self.where(template, lid), self.origin(template, lid)
         self.builder.add_load_balancer(lid, where, origin, subnets, groups, internet_facing, classic=True)
-        for listener in self.get_list(t, lid, props, "Listeners"):
+        for listener in self.get_list(template, lid, props, "Listeners"):
             if isinstance(listener, dict):
-                self.builder.add_classic_listener(lid, self.get(t, lid, listener, "LoadBalancerPort"),
-                                            self.get(t, lid, listener, "InstancePort"), origin)  # fmt: skip
-        self.builder.register_targets_of(lid, self.get_list(t, lid, props, "Instances"))
+                self.builder.add_classic_listener(lid, self.get(template, lid, listener, "LoadBalancerPort"),
+                                            self.get(template, lid, listener, "InstancePort"), origin)  # fmt: skip
+        self.builder.register_targets_of(lid, self.get_list(template, lid, props, "Instances"))
 
-    def _action_groups(self, t: Template, lid: str, actions: list[Any]) -> list[Any]:
+    def _action_groups(self, template: Template, lid: str, actions: list[Any]) -> list[Any]:
         groups = []
         for action in actions:
             if isinstance(action, dict):
-                groups.append(self.get(t, lid, action, "TargetGroupArn"))
-                forward = self.mapping(t, lid, action, "ForwardConfig") or {}
-                for item in self.get_list(t, lid, forward, "TargetGroups"):
+                groups.append(self.get(template, lid, action, "TargetGroupArn"))
+                forward = self.mapping(template, lid, action, "ForwardConfig") or {}
+                for item in self.get_list(template, lid, forward, "TargetGroups"):
                     groups.append(
-                        self.get(t, lid, item, "TargetGroupArn") if isinstance(item, dict) else None
+                        self.get(template, lid, item, "TargetGroupArn") if isinstance(item, dict) else None
                     )
         return groups
 
-    def listener(self, t: Template, lid: str, props: Any) -> None:
-        balancer, port = self.get(t, lid, props, "LoadBalancerArn"), self.get(t, lid, props, "Port")
+    def listener(self, template: Template, lid: str, props: Any) -> None:
+        balancer, port = (
+            self.get(template, lid, props, "LoadBalancerArn"),
+            self.get(template, lid, props, "Port"),
+        )
         self.listeners[lid] = (balancer, port)
         self.builder.add_listener(
-            balancer, port, self._action_groups(t, lid, self.get_list(t, lid, props, "DefaultActions"))
+            balancer,
+            port,
+            self._action_groups(template, lid, self.get_list(template, lid, props, "DefaultActions")),
         )
 
-    def listener_rule(self, t: Template, lid: str, props: Any) -> None:
-        groups = self._action_groups(t, lid, self.get_list(t, lid, props, "Actions"))
-        self.listener_rules.append((self.get(t, lid, props, "ListenerArn"), groups))
+    def listener_rule(self, template: Template, lid: str, props: Any) -> None:
+        groups = self._action_groups(template, lid, self.get_list(template, lid, props, "Actions"))
+        self.listener_rules.append((self.get(template, lid, props, "ListenerArn"), groups))
 
-    def target_group(self, t: Template, lid: str, props: Any) -> None:
+    def target_group(self, template: Template, lid: str, props: Any) -> None:
         targets = [
-            (self.get(t, lid, item, "Id"), self.get(t, lid, item, "Port"))
-            for item in self.get_list(t, lid, props, "Targets")
+            (self.get(template, lid, item, "Id"), self.get(template, lid, item, "Port"))
+            for item in self.get_list(template, lid, props, "Targets")
             if isinstance(item, dict)
         ]
-        self.builder.add_target_group(lid, self.get(t, lid, props, "Port"), targets)
+        self.builder.add_target_group(lid, self.get(template, lid, props, "Port"), targets)
 
-    def eks_cluster(self, t: Template, lid: str, props: Any) -> None:
-        config = self._vpc_config(t, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")
+    def eks_cluster(self, template: Template, lid: str, props: Any) -> None:
+        config = self._vpc_config(template, lid, props, "ResourcesVpcConfig", "SubnetIds", "SecurityGroupIds")
         subnets, groups = config or ([], [])
-        self.builder.add_eks_cluster(lid, self.where(t, lid), self.origin(t, lid), subnets, groups)
+        self.builder.add_eks_cluster(
+            lid, self.where(template, lid), self.origin(template, lid), subnets, groups
+        )
 
-    def eks_nodegroup(self, t: Template, lid: str, props: Any) -> None:
-        self.builder.add_eks_nodegroup(self.get_list(t, lid, props, "InstanceTypes"))
+    def eks_nodegroup(self, template: Template, lid: str, props: Any) -> None:
+        self.builder.add_eks_nodegroup(self.get_list(template, lid, props, "InstanceTypes"))
 
-    def eks_fargate_profile(self, t: Template, lid: str, props: Any) -> None:
+    def eks_fargate_profile(self, template: Template, lid: str, props: Any) -> None:
         self.builder.add_eks_fargate_profile()
 
-    def lambda_function(self, t: Template, lid: str, props: Any) -> None:
-        config = self._vpc_config(t, lid, props, "VpcConfig", "SubnetIds", "SecurityGroupIds")
-        self.builder.add_lambda(lid, self.where(t, lid), self.origin(t, lid), config)
+    def lambda_function(self, template: Template, lid: str, props: Any) -> None:
+        config = self._vpc_config(template, lid, props, "VpcConfig", "SubnetIds", "SecurityGroupIds")
+        self.builder.add_lambda(lid, self.where(template, lid), self.origin(template, lid), config)
 
-    def backup_plan(self, t: Template, lid: str, props: Any) -> None:
+    def backup_plan(self, template: Template, lid: str, props: Any) -> None:
         self.builder.add_backup_plan(lid)
 
-    def backup_selection(self, t: Template, lid: str, props: Any) -> None:
+    def backup_selection(self, template: Template, lid: str, props: Any) -> None:
         self.builder.add_backup_selection()
 
-    def lifecycle_policy(self, t: Template, lid: str, props: Any) -> None:
-        self.builder.add_lifecycle_policy(self.where(t, lid), self.get(t, lid, props, "State"))
+    def lifecycle_policy(self, template: Template, lid: str, props: Any) -> None:
+        self.builder.add_lifecycle_policy(self.where(template, lid), self.get(template, lid, props, "State"))
 
 
 def parse_template(text: str | bytes, file: str, region: str | None, parameters: Mapping[str, str],

@@ -47,6 +47,27 @@ def proposal_id(address: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:/-]", "_", text)
 
 
+# Attributes besides `id` by which other resources name a resource (replicate_source_db = the source's
+# identifier): a known value of one of them stands for the resource's address.
+IDENTIFIERS = {
+    "aws_db_instance": ("identifier",),
+    "aws_rds_cluster": ("cluster_identifier",),
+    "aws_docdb_cluster": ("cluster_identifier",),
+    "aws_neptune_cluster": ("cluster_identifier",),
+}
+
+# Values of an attribute written as blocks (`ingress`, `route`) that may reference a resource of the plan,
+# with the resource types they reference.
+BLOCK_REFERENCES = {
+    "security_groups": ("aws_security_group", "aws_default_security_group"),
+    "prefix_list_ids": ("aws_ec2_managed_prefix_list",),
+    "gateway_id": ("aws_internet_gateway", "aws_vpn_gateway"),
+    "nat_gateway_id": ("aws_nat_gateway",),
+    "transit_gateway_id": ("aws_ec2_transit_gateway",),
+    "vpc_peering_connection_id": ("aws_vpc_peering_connection",),
+}
+
+
 @dataclass(frozen=True)
 class PrefixList:
     """A rule peer that is a managed prefix list (its entries are looked up in the builder)."""
@@ -64,6 +85,7 @@ class Resource:
         self.id = proposal_id(address)
         self.expressions = expressions
         self.index = address[len(_INDEX.sub("", address)) :] if address.endswith("]") else ""
+        self.unknown: dict[str, Any] = {}  # resource_changes' after_unknown: what is known only after apply
 
 
 class Plan:
@@ -85,13 +107,22 @@ class Plan:
         self._read_config((document.get("configuration") or {}).get("root_module") or {}, "")
         self.resources: list[Resource] = []
         self._read_planned(document["planned_values"].get("root_module") or {})
+        unknown = {
+            change.get("address"): (change.get("change") or {}).get("after_unknown")
+            for change in document.get("resource_changes") or []
+            if isinstance(change, dict)
+        }
+        for resource in self.resources:
+            marks = unknown.get(resource.address)
+            resource.unknown = marks if isinstance(marks, dict) else {}
         self.by_config: dict[str, list[Resource]] = {}
         self.by_id: dict[str, str] = {}
         for resource in self.resources:
             self.by_config.setdefault(_config_address(resource.address), []).append(resource)
-            known_id = resource.values.get("id")
-            if isinstance(known_id, str) and known_id:
-                self.by_id[known_id] = resource.id
+            for key in ("id", *IDENTIFIERS.get(resource.kind, ())):
+                known_id = resource.values.get(key)
+                if isinstance(known_id, str) and known_id:
+                    self.by_id.setdefault(known_id, resource.id)
 
     def _read_config(self, module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources") or []:
@@ -168,32 +199,34 @@ class Plan:
             if not module:
                 value = self.variables.get(name)
                 return value if isinstance(value, list) else [] if value is None else [value]
-            call = self.module_calls.get(module) or {}
+            call = self.module_calls.get(_config_address(module)) or {}
             parent = module.rsplit(".module.", 1)[0] if ".module." in module else ""
             return self.values_of((call.get("expressions") or {}).get(name), parent, like)
         if reference.startswith("module."):
             parts = reference.split(".")
             if len(parts) < 3:
                 return []
-            call = self.module_calls.get(f"{prefix}module.{parts[1]}") or {}
+            call = self.module_calls.get(_config_address(f"{prefix}module.{parts[1]}")) or {}
             output = ((call.get("module") or {}).get("outputs") or {}).get(parts[2]) or {}
             return self.values_of(output.get("expression"), f"{prefix}module.{parts[1]}", like)
         parts = reference.split(".")
         if len(parts) < 2 or reference.startswith(("data.", "local.", "each.", "count.", "path.", "self.")):
             return []
-        address = prefix + parts[0] + "." + _INDEX.sub("", parts[1])
+        address = _config_address(prefix) + parts[0] + "." + _INDEX.sub("", parts[1])
         instances = self.by_config.get(address) or []
-        if len(parts) > 2 and parts[2] not in ("id", "arn", "name"):
+        # in a counted module (module.net[0]), the instances of the same module instance
+        instances = [resource for resource in instances if resource.module == module] or instances
+        if len(parts) > 2 and parts[2] not in ("id", "arn", "name", *IDENTIFIERS.get(parts[0], ())):
             return []  # another attribute (a CIDR, a port): not an identity
         if not instances:
             return []
         index = parts[1][len(_INDEX.sub("", parts[1])) :]
         if index or like is not None:
             wanted = index or (like.index if like else "")
-            match = [r for r in instances if r.index == wanted]
+            match = [resource for resource in instances if resource.index == wanted]
             if match:
                 return [match[0].id]
-        return [instances[0].id] if len(instances) == 1 else [r.id for r in instances]
+        return [instances[0].id] if len(instances) == 1 else [resource.id for resource in instances]
 
     def known(self, value: Any) -> Any:
         """A known id of a resource of this plan becomes its address; other values stay as they are."""
@@ -281,42 +314,54 @@ class TerraformImporter:
     # ---- reading attributes ----------------------------------------------------------------------
 
     def one(
-        self, p: Plan, r: Resource, name: str, block: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self,
+        plan: Plan,
+        resource: Resource,
+        name: str,
+        block: tuple[dict[str, Any], dict[str, Any]] | None = None,
     ) -> Any:
         """One attribute: its planned value, else what its expression references; unknown -> noted, None."""
-        values, expressions = block if block else (r.values, r.expressions)
+        values, expressions = block if block else (resource.values, resource.expressions)
         value = values.get(name)
         if value not in (None, ""):
-            return p.known(value)
-        found = p.values_of(expressions.get(name), r.module, r)
+            return plan.known(value)
+        found = plan.values_of(expressions.get(name), resource.module, resource)
         if found:
             if len(found) > 1:
-                self.builder.assume(f"{r.address}.{name} references several resources: {found[0]} kept")
+                self.builder.assume(
+                    f"{resource.address}.{name} references several resources: {found[0]} kept"
+                )
             return found[0]
         if name in expressions:
-            self.builder.assume(f"{r.address}.{name} is known only after apply: left out")
+            self.builder.assume(f"{resource.address}.{name} is known only after apply: left out")
         return None
 
     def many(
-        self, p: Plan, r: Resource, name: str, block: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self,
+        plan: Plan,
+        resource: Resource,
+        name: str,
+        block: tuple[dict[str, Any], dict[str, Any]] | None = None,
     ) -> list[Any]:
-        values, expressions = block if block else (r.values, r.expressions)
+        values, expressions = block if block else (resource.values, resource.expressions)
         value = values.get(name)
         if (
             isinstance(value, list)
             and all(item is not None for item in value)
             and (value or name not in expressions)
         ):
-            return [p.known(item) for item in value]
-        found = p.values_of(expressions.get(name), r.module, r)
+            return [plan.known(item) for item in value]
+        found = plan.values_of(expressions.get(name), resource.module, resource)
         if not found and expressions.get(name, {}).get("references"):
-            self.builder.assume(f"{r.address}.{name} is known only after apply: left out")
-        return [p.known(item) for item in found]
+            self.builder.assume(f"{resource.address}.{name} is known only after apply: left out")
+        return [plan.known(item) for item in found]
 
-    def blocks(self, r: Resource, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def blocks(self, resource: Resource, name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Nested blocks (ingress, route, ...) as (planned values, expressions) pairs."""
-        planned = r.values.get(name)
-        written = r.expressions.get(name)
+        planned = resource.values.get(name)
+        written = resource.expressions.get(name)
+        if isinstance(written, dict) and isinstance(planned, list):  # an attribute written as blocks
+            return self._attribute_blocks(resource, name, planned, written.get("references") or [])
         written = written if isinstance(written, list) else []
         if isinstance(planned, list) and planned:
             if len(written) == len(planned):
@@ -324,27 +369,75 @@ class TerraformImporter:
             return [(item, {}) for item in planned]
         return [({}, item) for item in written]
 
-    def origin(self, p: Plan, r: Resource) -> dict[str, Any]:
-        return self.builder.origin(r.address, p.line_of(r.address), file=p.file)
+    def _attribute_blocks(
+        self, resource: Resource, name: str, planned: list[Any], references: list[str]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Blocks of an attribute such as `ingress` or `route` (a list of objects, not nested blocks): the
+        plan has one expression for the whole list, and a value that is known only after apply (the id of
+        a group of the same plan) is missing from its planned block (`after_unknown` says which). Each
+        reference goes to the one block that misses a value of its resource type; a module output or a
+        variable to the one value missing; when several could take it, they are left out, said so."""
+        pairs: list[tuple[dict[str, Any], dict[str, Any]]] = [(item, {}) for item in planned]
+        marks = resource.unknown.get(name)
+        open_keys: list[list[str]] = []  # per block: its values known only after apply
+        for index, (item, _) in enumerate(pairs):
+            block_marks = marks[index] if isinstance(marks, list) and index < len(marks) else None
+            if isinstance(block_marks, dict):
+                open_keys.append([key for key, mark in block_marks.items() if mark is True])
+            else:  # a plan without resource_changes: a value missing from the block is unknown
+                open_keys.append(
+                    [key for key in BLOCK_REFERENCES if isinstance(item, dict) and key not in item]
+                )
+        for key, kinds in BLOCK_REFERENCES.items():
+            missing = [pairs[index][1] for index, keys in enumerate(open_keys) if key in keys]
+            found = [ref for ref in references if ref.split(".")[0] in kinds]
+            if not missing or not found:
+                continue
+            if len(missing) == 1:
+                missing[0][key] = {"references": found}
+            else:
+                self._blocks_apart(resource, name, key, found)
+        untyped = [ref for ref in references if ref.startswith(("module.", "var."))]
+        slots = [(pairs[index][1], key) for index, keys in enumerate(open_keys) for key in keys
+                 if key not in pairs[index][1]]  # fmt: skip
+        if untyped and len(slots) == 1:
+            slots[0][0][slots[0][1]] = {"references": untyped}
+        elif untyped and slots:
+            self._blocks_apart(resource, name, "value", untyped)
+        return pairs
+
+    def _blocks_apart(self, resource: Resource, name: str, key: str, references: list[str]) -> None:
+        names = ", ".join(sorted({".".join(ref.split(".")[:2]) for ref in references}))
+        self.builder.assume(
+            f"{resource.address}.{name}: several blocks have a {key} known only after apply ({names}), "
+            "which cannot be told apart in the plan: left out"
+        )
+
+    def origin(self, plan: Plan, resource: Resource) -> dict[str, Any]:
+        return self.builder.origin(resource.address, plan.line_of(resource.address), file=plan.file)
 
     # ---- the import ------------------------------------------------------------------------------
 
-    def add(self, p: Plan) -> None:
-        for r in sorted(p.resources, key=lambda r: self.handlers.get(r.kind, (3, None))[0]):
-            if r.kind not in self.handlers:
-                self.builder.skip(f"{r.address}: resource type {r.kind} not mapped")
+    def add(self, plan: Plan) -> None:
+        for resource in sorted(
+            plan.resources, key=lambda resource: self.handlers.get(resource.kind, (3, None))[0]
+        ):
+            if resource.kind not in self.handlers:
+                self.builder.skip(f"{resource.address}: resource type {resource.kind} not mapped")
                 continue
-            if r.id in self.builder.resources or r.id in self.builder.vpcs:
-                raise InputError(f"{p.file}: resource {r.address} is defined by two plans of this import")
+            if resource.id in self.builder.resources or resource.id in self.builder.vpcs:
+                raise InputError(
+                    f"{plan.file}: resource {resource.address} is defined by two plans of this import"
+                )
             try:
-                self.handlers[r.kind][1](p, r)
+                self.handlers[resource.kind][1](plan, resource)
             except SHAPE_ERRORS as exc:
                 if not is_shape_error(exc):
                     raise
                 raise InputError(
-                    f"{p.file}:{p.line_of(r.address) or 1}: {r.address}: a value has a shape this importer does "
+                    f"{plan.file}:{plan.line_of(resource.address) or 1}: {resource.address}: a value has a shape this importer does "
                     f"not read ({type(exc).__name__}: {exc})",
-                    {r.address: ["Unsupported shape."]},
+                    {resource.address: ["Unsupported shape."]},
                 ) from None
 
     def finish(self) -> None:
@@ -354,441 +447,533 @@ class TerraformImporter:
 
     # ---- handlers --------------------------------------------------------------------------------
 
-    def nothing(self, p: Plan, r: Resource) -> None:
+    def nothing(self, plan: Plan, resource: Resource) -> None:
         """Understood and used through the resources that reference it."""
 
-    def vpc(self, p: Plan, r: Resource) -> None:
-        region = p.region_of(r)
+    def vpc(self, plan: Plan, resource: Resource) -> None:
+        region = plan.region_of(resource)
         if region is None:
-            self.builder.assume(f"{r.address}: region unknown (the provider's region is not a constant)")
-        self.builder.add_vpc(r.id, self.one(p, r, "cidr_block"), self.origin(p, r), region=region)
+            self.builder.assume(
+                f"{resource.address}: region unknown (the provider's region is not a constant)"
+            )
+        self.builder.add_vpc(
+            resource.id, self.one(plan, resource, "cidr_block"), self.origin(plan, resource), region=region
+        )
 
-    def internet_gateway(self, p: Plan, r: Resource) -> None:
-        self.internet_gateways.add(r.id)
-        vpc = self.one(p, r, "vpc_id")
+    def internet_gateway(self, plan: Plan, resource: Resource) -> None:
+        self.internet_gateways.add(resource.id)
+        vpc = self.one(plan, resource, "vpc_id")
         if vpc:
             self.builder.internet_gateway_vpcs.add(vpc)
 
-    def internet_gateway_attachment(self, p: Plan, r: Resource) -> None:
-        vpc = self.one(p, r, "vpc_id")
+    def internet_gateway_attachment(self, plan: Plan, resource: Resource) -> None:
+        vpc = self.one(plan, resource, "vpc_id")
         if vpc:
             self.builder.internet_gateway_vpcs.add(vpc)
 
-    def vpn_gateway(self, p: Plan, r: Resource) -> None:
-        vpc = self.one(p, r, "vpc_id")
-        self.vpn_gateway_vpc[r.id] = vpc
+    def vpn_gateway(self, plan: Plan, resource: Resource) -> None:
+        vpc = self.one(plan, resource, "vpc_id")
+        self.vpn_gateway_vpc[resource.id] = vpc
 
-    def vpn_gateway_attachment(self, p: Plan, r: Resource) -> None:
-        vgw, vpc = self.one(p, r, "vpn_gateway_id"), self.one(p, r, "vpc_id")
+    def vpn_gateway_attachment(self, plan: Plan, resource: Resource) -> None:
+        vgw, vpc = self.one(plan, resource, "vpn_gateway_id"), self.one(plan, resource, "vpc_id")
         if vgw and vpc:
             self.vpn_gateway_vpc[vgw] = vpc
 
-    def subnet(self, p: Plan, r: Resource) -> None:
-        public_ip = bool(r.values.get("map_public_ip_on_launch"))
+    def subnet(self, plan: Plan, resource: Resource) -> None:
+        public_ip = bool(resource.values.get("map_public_ip_on_launch"))
         self.builder.add_subnet(
-            r.id, self.one(p, r, "vpc_id"), self.one(p, r, "cidr_block"), self.origin(p, r), public_ip
+            resource.id,
+            self.one(plan, resource, "vpc_id"),
+            self.one(plan, resource, "cidr_block"),
+            self.origin(plan, resource),
+            public_ip,
         )
 
-    def _route(self, p: Plan, r: Resource, block: Any = None) -> Route:
-        destination = self.one(p, r, "cidr_block" if block else "destination_cidr_block", block) or ""
+    def _route(self, plan: Plan, resource: Resource, block: Any = None) -> Route:
+        destination = (
+            self.one(plan, resource, "cidr_block" if block else "destination_cidr_block", block) or ""
+        )
         keys = ("vpc_peering_connection_id", "transit_gateway_id", "nat_gateway_id", "gateway_id")
-        targets = tuple(self.one(p, r, key, block) for key in keys)
+        targets = tuple(self.one(plan, resource, key, block) for key in keys)
         return route_to(destination, targets, self.internet_gateways, self.vpn_gateway_vpc)
 
-    def route_table(self, p: Plan, r: Resource) -> None:
-        table = RouteTable(r.id, self.one(p, r, "vpc_id"))
-        table.routes = [self._route(p, r, block) for block in self.blocks(r, "route")]
-        self.builder.route_tables[r.id] = table
+    def route_table(self, plan: Plan, resource: Resource) -> None:
+        table = RouteTable(resource.id, self.one(plan, resource, "vpc_id"))
+        table.routes = [self._route(plan, resource, block) for block in self.blocks(resource, "route")]
+        self.builder.route_tables[resource.id] = table
 
-    def route(self, p: Plan, r: Resource) -> None:
-        table = self.builder.route_tables.get(self.one(p, r, "route_table_id"))
+    def route(self, plan: Plan, resource: Resource) -> None:
+        table = self.builder.route_tables.get(self.one(plan, resource, "route_table_id"))
         if table is None:
-            self.builder.skip(f"{r.address}: its route table is not part of this plan")
+            self.builder.skip(f"{resource.address}: its route table is not part of this plan")
             return
-        table.routes.append(self._route(p, r))
+        table.routes.append(self._route(plan, resource))
 
-    def route_table_association(self, p: Plan, r: Resource) -> None:
-        subnet, table = self.one(p, r, "subnet_id"), self.one(p, r, "route_table_id")
+    def route_table_association(self, plan: Plan, resource: Resource) -> None:
+        subnet, table = self.one(plan, resource, "subnet_id"), self.one(plan, resource, "route_table_id")
         if subnet and table:
             self.builder.route_table_of[subnet] = table
 
-    def main_route_table_association(self, p: Plan, r: Resource) -> None:
-        table = self.builder.route_tables.get(self.one(p, r, "route_table_id"))
+    def main_route_table_association(self, plan: Plan, resource: Resource) -> None:
+        table = self.builder.route_tables.get(self.one(plan, resource, "route_table_id"))
         if table:
             table.main = True
 
-    def _rule(self, p: Plan, r: Resource, block: Any, direction: str, peer: Any) -> dict[str, Any]:
-        protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
-        ports = port_range(protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block))
+    def _rule(self, plan: Plan, resource: Resource, block: Any, direction: str, peer: Any) -> dict[str, Any]:
+        protocol = protocol_name(self.one(plan, resource, "protocol", block) or "-1")
+        ports = port_range(
+            protocol, self.one(plan, resource, "from_port", block), self.one(plan, resource, "to_port", block)
+        )
         key = "source" if direction == "inbound" else "destination"
-        return {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
+        return {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(plan, resource)}
 
-    def _rules(self, p: Plan, r: Resource, block: Any, direction: str, peer: Any) -> list[dict[str, Any]]:
+    def _rules(
+        self, plan: Plan, resource: Resource, block: Any, direction: str, peer: Any
+    ) -> list[dict[str, Any]]:
         """The rule for one peer; a prefix list gives one per entry (or none, said so, when unknown)."""
         if not isinstance(peer, PrefixList):
-            return [self._rule(p, r, block, direction, peer)]
-        rule = self._rule(p, r, block, direction, "")
+            return [self._rule(plan, resource, block, direction, peer)]
+        rule = self._rule(plan, resource, block, direction, "")
         key = "source" if direction == "inbound" else "destination"
-        return self.builder.prefix_list_rules(peer.id, rule, key, r.address)
+        return self.builder.prefix_list_rules(peer.id, rule, key, resource.address)
 
-    def _block_peers(self, p: Plan, r: Resource, block: Any, group_key: str, is_self: bool) -> list[Any]:
-        peers = self.many(p, r, "cidr_blocks", block) + self.many(p, r, "ipv6_cidr_blocks", block)
-        peers += self.many(p, r, group_key, block)
+    def _block_peers(
+        self, plan: Plan, resource: Resource, block: Any, group_key: str, is_self: bool
+    ) -> list[Any]:
+        peers = self.many(plan, resource, "cidr_blocks", block) + self.many(
+            plan, resource, "ipv6_cidr_blocks", block
+        )
+        peers += self.many(plan, resource, group_key, block)
         if is_self:
-            peers.append(r.id)
-        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids", block)]
+            peers.append(resource.id)
+        peers += [PrefixList(list_id) for list_id in self.many(plan, resource, "prefix_list_ids", block)]
         return peers
 
-    def security_group(self, p: Plan, r: Resource) -> None:
-        vpc = None if self.absent(r, "vpc_id") else self.one(p, r, "vpc_id") or ""
-        group = self.builder.add_group(r.id, vpc, self.origin(p, r), r.address) if vpc is None else \
-            self.builder.add_security_group(r.id, vpc or None, self.origin(p, r))  # fmt: skip
+    def security_group(self, plan: Plan, resource: Resource) -> None:
+        vpc = None if self.absent(resource, "vpc_id") else self.one(plan, resource, "vpc_id") or ""
+        group = self.builder.add_group(resource.id, vpc, self.origin(plan, resource), resource.address) if vpc is None else \
+            self.builder.add_security_group(resource.id, vpc or None, self.origin(plan, resource))  # fmt: skip
         for name, direction in (("ingress", "inbound"), ("egress", "outbound")):
-            for block in self.blocks(r, name):
+            for block in self.blocks(resource, name):
                 self_ref = bool(block[0].get("self") or (block[1].get("self") or {}).get("constant_value"))
-                for peer in self._block_peers(p, r, block, "security_groups", self_ref):
-                    group[direction].extend(self._rules(p, r, block, direction, peer))
+                for peer in self._block_peers(plan, resource, block, "security_groups", self_ref):
+                    group[direction].extend(self._rules(plan, resource, block, direction, peer))
 
-    def prefix_list(self, p: Plan, r: Resource) -> None:
+    def prefix_list(self, plan: Plan, resource: Resource) -> None:
         self.builder.add_prefix_list(
-            r.id, [self.one(p, r, "cidr", block) for block in self.blocks(r, "entry")]
+            resource.id, [self.one(plan, resource, "cidr", block) for block in self.blocks(resource, "entry")]
         )
 
-    def prefix_list_entry(self, p: Plan, r: Resource) -> None:
-        self.builder.add_prefix_list(self.one(p, r, "prefix_list_id"), [self.one(p, r, "cidr")])
+    def prefix_list_entry(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_prefix_list(
+            self.one(plan, resource, "prefix_list_id"), [self.one(plan, resource, "cidr")]
+        )
 
-    def default_security_group(self, p: Plan, r: Resource) -> None:
+    def default_security_group(self, plan: Plan, resource: Resource) -> None:
         """aws_default_security_group: Terraform adopts the VPC's default group and sets its rules."""
-        self.security_group(p, r)
-        self.builder.security_groups[r.id]["default"] = True
+        self.security_group(plan, resource)
+        self.builder.security_groups[resource.id]["default"] = True
 
-    def security_group_rule(self, p: Plan, r: Resource) -> None:
-        direction = "inbound" if r.values.get("type") == "ingress" else "outbound"
-        group = self.one(p, r, "security_group_id")
-        block = (r.values, r.expressions)
-        peers = self.many(p, r, "cidr_blocks") + self.many(p, r, "ipv6_cidr_blocks")
-        source = self.one(p, r, "source_security_group_id")
+    def security_group_rule(self, plan: Plan, resource: Resource) -> None:
+        direction = "inbound" if resource.values.get("type") == "ingress" else "outbound"
+        group = self.one(plan, resource, "security_group_id")
+        block = (resource.values, resource.expressions)
+        peers = self.many(plan, resource, "cidr_blocks") + self.many(plan, resource, "ipv6_cidr_blocks")
+        source = self.one(plan, resource, "source_security_group_id")
         peers += [source] if source else []
-        peers += [group] if r.values.get("self") else []
-        peers += [PrefixList(x) for x in self.many(p, r, "prefix_list_ids")]
+        peers += [group] if resource.values.get("self") else []
+        peers += [PrefixList(list_id) for list_id in self.many(plan, resource, "prefix_list_ids")]
         for peer in peers:
-            for rule in self._rules(p, r, block, direction, peer):
+            for rule in self._rules(plan, resource, block, direction, peer):
                 self.builder.add_rule(group, direction, rule)
 
-    def vpc_security_group_rule(self, p: Plan, r: Resource) -> None:
-        direction = "inbound" if r.kind.endswith("ingress_rule") else "outbound"
-        protocol = protocol_name(self.one(p, r, "ip_protocol") or "-1")
-        ports = port_range(protocol, self.one(p, r, "from_port"), self.one(p, r, "to_port"))
+    def vpc_security_group_rule(self, plan: Plan, resource: Resource) -> None:
+        direction = "inbound" if resource.kind.endswith("ingress_rule") else "outbound"
+        protocol = protocol_name(self.one(plan, resource, "ip_protocol") or "-1")
+        ports = port_range(
+            protocol, self.one(plan, resource, "from_port"), self.one(plan, resource, "to_port")
+        )
         peer = (
-            self.one(p, r, "cidr_ipv4")
-            or self.one(p, r, "cidr_ipv6")
-            or self.one(p, r, "referenced_security_group_id")
+            self.one(plan, resource, "cidr_ipv4")
+            or self.one(plan, resource, "cidr_ipv6")
+            or self.one(plan, resource, "referenced_security_group_id")
         )
         key = "source" if direction == "inbound" else "destination"
-        rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(p, r)}
-        if not peer and "prefix_list_id" in r.values:
-            rules = self.builder.prefix_list_rules(self.one(p, r, "prefix_list_id"), rule, key, r.address)
+        rule = {"protocol": protocol, "ports": ports, key: peer, "origin": self.origin(plan, resource)}
+        if not peer and ("prefix_list_id" in resource.values or "prefix_list_id" in resource.expressions):
+            rules = self.builder.prefix_list_rules(
+                self.one(plan, resource, "prefix_list_id"), rule, key, resource.address
+            )
         elif not peer:
-            self.builder.skip(f"{r.address}: its peer is unknown")
+            self.builder.skip(f"{resource.address}: its peer is unknown")
             return
         else:
             rules = [rule]
         for one in rules:
-            self.builder.add_rule(self.one(p, r, "security_group_id"), direction, one)
+            self.builder.add_rule(self.one(plan, resource, "security_group_id"), direction, one)
 
     def _acl_entry(
-        self, p: Plan, r: Resource, block: Any, egress: bool, number_key: str, action_key: str
+        self, plan: Plan, resource: Resource, block: Any, egress: bool, number_key: str, action_key: str
     ) -> dict[str, Any]:
-        protocol = protocol_name(self.one(p, r, "protocol", block) or "-1")
+        protocol = protocol_name(self.one(plan, resource, "protocol", block) or "-1")
         return {
-            "rule": rule_number(self.one(p, r, number_key, block) or 0),
+            "rule": rule_number(self.one(plan, resource, number_key, block) or 0),
             "protocol": protocol,
             "ports": port_range(
-                protocol, self.one(p, r, "from_port", block), self.one(p, r, "to_port", block)
+                protocol,
+                self.one(plan, resource, "from_port", block),
+                self.one(plan, resource, "to_port", block),
             ),
-            "destination" if egress else "source": self.one(p, r, "cidr_block", block)
-            or self.one(p, r, "ipv6_cidr_block", block),
-            "action": str(self.one(p, r, action_key, block) or "deny").lower(),
-            "origin": self.origin(p, r),
+            "destination" if egress else "source": self.one(plan, resource, "cidr_block", block)
+            or self.one(plan, resource, "ipv6_cidr_block", block),
+            "action": str(self.one(plan, resource, action_key, block) or "deny").lower(),
+            "origin": self.origin(plan, resource),
         }
 
-    def network_acl(self, p: Plan, r: Resource) -> None:
-        acl = ImportedNetworkAcl(r.id, self.one(p, r, "vpc_id"), self.origin(p, r))
+    def network_acl(self, plan: Plan, resource: Resource) -> None:
+        acl = ImportedNetworkAcl(resource.id, self.one(plan, resource, "vpc_id"), self.origin(plan, resource))
         for name, egress in (("ingress", False), ("egress", True)):
             entries = [
-                self._acl_entry(p, r, block, egress, "rule_no", "action") for block in self.blocks(r, name)
+                self._acl_entry(plan, resource, block, egress, "rule_no", "action")
+                for block in self.blocks(resource, name)
             ]
-            (acl.outbound if egress else acl.inbound).extend(sorted(entries, key=lambda e: e["rule"]))
-        self.builder.acls[r.id] = acl
-        for subnet in self.many(p, r, "subnet_ids"):
-            self.builder.acl_of[subnet] = r.id
+            (acl.outbound if egress else acl.inbound).extend(sorted(entries, key=lambda entry: entry["rule"]))
+        self.builder.acls[resource.id] = acl
+        for subnet in self.many(plan, resource, "subnet_ids"):
+            self.builder.acl_of[subnet] = resource.id
 
-    def network_acl_rule(self, p: Plan, r: Resource) -> None:
-        acl = self.builder.acls.get(self.one(p, r, "network_acl_id"))
+    def network_acl_rule(self, plan: Plan, resource: Resource) -> None:
+        acl = self.builder.acls.get(self.one(plan, resource, "network_acl_id"))
         if acl is None:
-            self.builder.skip(f"{r.address}: its network ACL is not part of this plan")
+            self.builder.skip(f"{resource.address}: its network ACL is not part of this plan")
             return
-        egress = bool(r.values.get("egress"))
+        egress = bool(resource.values.get("egress"))
         entries = acl.outbound if egress else acl.inbound
-        entries.append(self._acl_entry(p, r, None, egress, "rule_number", "rule_action"))
-        entries.sort(key=lambda e: e["rule"])
+        entries.append(self._acl_entry(plan, resource, None, egress, "rule_number", "rule_action"))
+        entries.sort(key=lambda entry: entry["rule"])
 
-    def network_acl_association(self, p: Plan, r: Resource) -> None:
-        subnet, acl = self.one(p, r, "subnet_id"), self.one(p, r, "network_acl_id")
+    def network_acl_association(self, plan: Plan, resource: Resource) -> None:
+        subnet, acl = self.one(plan, resource, "subnet_id"), self.one(plan, resource, "network_acl_id")
         if subnet and acl:
             self.builder.acl_of[subnet] = acl
 
-    def peering(self, p: Plan, r: Resource) -> None:
-        vpcs = [self.one(p, r, "vpc_id"), self.one(p, r, "peer_vpc_id")]
-        self.builder.peerings[r.id] = Link(r.id, self.origin(p, r), [vpc for vpc in vpcs if vpc])
+    def peering(self, plan: Plan, resource: Resource) -> None:
+        vpcs = [self.one(plan, resource, "vpc_id"), self.one(plan, resource, "peer_vpc_id")]
+        self.builder.peerings[resource.id] = Link(
+            resource.id, self.origin(plan, resource), [vpc for vpc in vpcs if vpc]
+        )
 
-    def transit_gateway(self, p: Plan, r: Resource) -> None:
-        self.builder.transit_gateways[r.id] = Link(r.id, self.origin(p, r))
+    def transit_gateway(self, plan: Plan, resource: Resource) -> None:
+        self.builder.transit_gateways[resource.id] = Link(resource.id, self.origin(plan, resource))
 
-    def transit_gateway_attachment(self, p: Plan, r: Resource) -> None:
-        tgw, vpc = self.one(p, r, "transit_gateway_id"), self.one(p, r, "vpc_id")
+    def transit_gateway_attachment(self, plan: Plan, resource: Resource) -> None:
+        tgw, vpc = self.one(plan, resource, "transit_gateway_id"), self.one(plan, resource, "vpc_id")
         if not tgw or not vpc:
             return
         if tgw not in self.builder.transit_gateways:
-            self.builder.assume(f"{r.address}: transit gateway {tgw} is not part of this plan")
-            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(p, r))
+            self.builder.assume(f"{resource.address}: transit gateway {tgw} is not part of this plan")
+            self.builder.transit_gateways[tgw] = Link(tgw, self.origin(plan, resource))
         self.builder.transit_gateways[tgw].vpcs.append(vpc)
 
-    def vpn_connection(self, p: Plan, r: Resource) -> None:
-        vgw = self.one(p, r, "vpn_gateway_id")
+    def vpn_connection(self, plan: Plan, resource: Resource) -> None:
+        vgw = self.one(plan, resource, "vpn_gateway_id")
         vpc = self.vpn_gateway_vpc.get(vgw) if vgw else None
         if vpc is None:
             self.builder.skip(
-                f"{r.address}: VPN not attached to a VPC of this plan through a virtual private gateway"
+                f"{resource.address}: VPN not attached to a VPC of this plan through a virtual private gateway"
             )
             return
-        local = r.values.get("local_ipv4_network_cidr")
-        self.vpns[r.id] = {
-            "id": r.id,
+        local = resource.values.get("local_ipv4_network_cidr")
+        self.vpns[resource.id] = {
+            "id": resource.id,
             "vpc": vpc,
             "_local": [local] if local and local != "0.0.0.0/0" else [],
-            "origin": self.origin(p, r),
+            "origin": self.origin(plan, resource),
         }
 
-    def vpn_connection_route(self, p: Plan, r: Resource) -> None:
-        vpn, cidr = self.one(p, r, "vpn_connection_id"), self.one(p, r, "destination_cidr_block")
+    def vpn_connection_route(self, plan: Plan, resource: Resource) -> None:
+        vpn, cidr = (
+            self.one(plan, resource, "vpn_connection_id"),
+            self.one(plan, resource, "destination_cidr_block"),
+        )
         if vpn and cidr:
             self.vpn_routes.setdefault(vpn, []).append(cidr)
 
-    def absent(self, r: Resource, name: str) -> bool:
+    def absent(self, resource: Resource, name: str) -> bool:
         """Not written at all (not merely unknown until apply): AWS's default applies."""
-        return r.values.get(name) in (None, "") and name not in r.expressions
+        return resource.values.get(name) in (None, "") and name not in resource.expressions
 
-    def _vpc_config(self, p: Plan, r: Resource, name: str, subnets: str, groups: str) -> Any:
+    def _vpc_config(self, plan: Plan, resource: Resource, name: str, subnets: str, groups: str) -> Any:
         """(subnets, security groups) of the first `name` block, or None when there is none."""
-        config = self.blocks(r, name)
+        config = self.blocks(resource, name)
         if not config:
             return None
-        return self.many(p, r, subnets, config[0]), self.many(p, r, groups, config[0])
+        return self.many(plan, resource, subnets, config[0]), self.many(plan, resource, groups, config[0])
 
-    def instance(self, p: Plan, r: Resource) -> None:
-        subnets = None if self.absent(r, "subnet_id") else [self.one(p, r, "subnet_id")]
-        groups = self.many(p, r, "vpc_security_group_ids")
+    def instance(self, plan: Plan, resource: Resource) -> None:
+        subnets = None if self.absent(resource, "subnet_id") else [self.one(plan, resource, "subnet_id")]
+        groups = self.many(plan, resource, "vpc_security_group_ids")
         if not groups:  # security_groups: names (default VPC) or ids; a group of the plan is known by address
-            groups = [g for g in self.many(p, r, "security_groups") if g in self.builder.security_groups]
+            groups = [
+                group
+                for group in self.many(plan, resource, "security_groups")
+                if group in self.builder.security_groups
+            ]
         self.builder.add_instance(
-            r.id, r.address, self.origin(p, r), subnets, groups, r.values.get("instance_type")
+            resource.id,
+            resource.address,
+            self.origin(plan, resource),
+            subnets,
+            groups,
+            resource.values.get("instance_type"),
         )
 
-    def db_subnet_group(self, p: Plan, r: Resource) -> None:
-        self.builder.add_db_subnet_group([r.id, r.values.get("name")], self.many(p, r, "subnet_ids"))
+    def db_subnet_group(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_db_subnet_group(
+            [resource.id, resource.values.get("name")], self.many(plan, resource, "subnet_ids")
+        )
 
-    def _database(self, p: Plan, r: Resource, cluster: bool) -> Database:
-        accessible = r.values.get("publicly_accessible")  # the provider's default is false: always known
+    def _database(self, plan: Plan, resource: Resource, cluster: bool) -> Database:
+        accessible = resource.values.get(
+            "publicly_accessible"
+        )  # the provider's default is false: always known
         return Database(
-            r.id, r.address, self.origin(p, r),
-            engine=self.one(p, r, "engine"),
-            port=self.one(p, r, "port"),
-            subnet_group=self.one(p, r, "db_subnet_group_name"),
-            security_groups=self.many(p, r, "vpc_security_group_ids"),
+            resource.id, resource.address, self.origin(plan, resource),
+            engine=self.one(plan, resource, "engine"),
+            port=self.one(plan, resource, "port"),
+            subnet_group=self.one(plan, resource, "db_subnet_group_name"),
+            security_groups=self.many(plan, resource, "vpc_security_group_ids"),
             publicly_accessible=None if accessible is None else bool(accessible),
-            retention=r.values.get("backup_retention_period"),
+            retention=resource.values.get("backup_retention_period"),
             cluster=cluster,
-            replica_of=self.one(p, r, "replicate_source_db"),
+            replica_of=self.one(plan, resource, "replicate_source_db"),
         )  # fmt: skip
 
-    def db_instance(self, p: Plan, r: Resource) -> None:
-        self.builder.add_database(self._database(p, r, cluster=False))
+    def db_instance(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_database(self._database(plan, resource, cluster=False))
 
-    def rds_cluster(self, p: Plan, r: Resource) -> None:
-        self.builder.add_database(self._database(p, r, cluster=True))
+    def rds_cluster(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_database(self._database(plan, resource, cluster=True))
 
-    def rds_cluster_instance(self, p: Plan, r: Resource) -> None:
-        accessible = r.values.get("publicly_accessible")
-        cluster = self.one(p, r, "cluster_identifier")
-        self.builder.add_cluster_member(r.address, cluster, None if accessible is None else bool(accessible))
+    def rds_cluster_instance(self, plan: Plan, resource: Resource) -> None:
+        accessible = resource.values.get("publicly_accessible")
+        cluster = self.one(plan, resource, "cluster_identifier")
+        self.builder.add_cluster_member(
+            resource.address, cluster, None if accessible is None else bool(accessible)
+        )
 
     # ---- DocumentDB, Neptune, ElastiCache: database-like, modelled as rds (model.SERVICES) ----------------
 
-    def _database_like(self, p: Plan, r: Resource, service: str, keys: tuple[str, str, str]) -> None:
+    def _database_like(
+        self, plan: Plan, resource: Resource, service: str, keys: tuple[str, str, str]
+    ) -> None:
         subnet_group, groups, retention = keys
         self.builder.add_database(Database(
-            r.id, r.address, self.origin(p, r),
-            engine=self.one(p, r, "engine") if service == "elasticache" else None,
-            port=self.one(p, r, "port"),
-            subnet_group=self.one(p, r, subnet_group),
-            security_groups=self.many(p, r, groups),
-            retention=r.values.get(retention),
+            resource.id, resource.address, self.origin(plan, resource),
+            engine=self.one(plan, resource, "engine") if service == "elasticache" else None,
+            port=self.one(plan, resource, "port"),
+            subnet_group=self.one(plan, resource, subnet_group),
+            security_groups=self.many(plan, resource, groups),
+            retention=resource.values.get(retention),
             cluster=True, service=service,
         ))  # fmt: skip
 
-    def docdb_cluster(self, p: Plan, r: Resource) -> None:
+    def docdb_cluster(self, plan: Plan, resource: Resource) -> None:
         self._database_like(
-            p, r, "docdb", ("db_subnet_group_name", "vpc_security_group_ids", "backup_retention_period")
+            plan,
+            resource,
+            "docdb",
+            ("db_subnet_group_name", "vpc_security_group_ids", "backup_retention_period"),
         )
 
-    def neptune_cluster(self, p: Plan, r: Resource) -> None:
-        self._database_like(p, r, "neptune", ("neptune_subnet_group_name", "vpc_security_group_ids",
+    def neptune_cluster(self, plan: Plan, resource: Resource) -> None:
+        self._database_like(plan, resource, "neptune", ("neptune_subnet_group_name", "vpc_security_group_ids",
                                                "backup_retention_period"))  # fmt: skip
 
-    def cache_replication_group(self, p: Plan, r: Resource) -> None:
+    def cache_replication_group(self, plan: Plan, resource: Resource) -> None:
         self._database_like(
-            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+            plan,
+            resource,
+            "elasticache",
+            ("subnet_group_name", "security_group_ids", "snapshot_retention_limit"),
         )
 
-    def cache_cluster(self, p: Plan, r: Resource) -> None:
-        if r.values.get("replication_group_id"):  # a node of a replication group: evaluated with it
-            self.builder.add_cluster_member(r.address, self.one(p, r, "replication_group_id"), None)
+    def cache_cluster(self, plan: Plan, resource: Resource) -> None:
+        if resource.values.get("replication_group_id"):  # a node of a replication group: evaluated with it
+            self.builder.add_cluster_member(
+                resource.address, self.one(plan, resource, "replication_group_id"), None
+            )
             return
         self._database_like(
-            p, r, "elasticache", ("subnet_group_name", "security_group_ids", "snapshot_retention_limit")
+            plan,
+            resource,
+            "elasticache",
+            ("subnet_group_name", "security_group_ids", "snapshot_retention_limit"),
         )
 
-    def ecs_cluster(self, p: Plan, r: Resource) -> None:
+    def ecs_cluster(self, plan: Plan, resource: Resource) -> None:
         self.builder.orchestrators.add("ecs")
 
-    def ecs_service(self, p: Plan, r: Resource) -> None:
+    def ecs_service(self, plan: Plan, resource: Resource) -> None:
         providers = [
-            block[0].get("capacity_provider") for block in self.blocks(r, "capacity_provider_strategy")
+            block[0].get("capacity_provider") for block in self.blocks(resource, "capacity_provider_strategy")
         ]
-        awsvpc = self._vpc_config(p, r, "network_configuration", "subnets", "security_groups")
-        launch = r.values.get("launch_type")
-        self.builder.add_ecs_service(r.id, r.address, self.origin(p, r), launch, providers, awsvpc)
-        for block in self.blocks(r, "load_balancer"):
-            self.builder.register_targets(r.id, [self.one(p, r, "target_group_arn", block)],
-                                    [self.one(p, r, "elb_name", block)], block[0].get("container_port"))  # fmt: skip
+        awsvpc = self._vpc_config(plan, resource, "network_configuration", "subnets", "security_groups")
+        launch = resource.values.get("launch_type")
+        self.builder.add_ecs_service(
+            resource.id, resource.address, self.origin(plan, resource), launch, providers, awsvpc
+        )
+        for block in self.blocks(resource, "load_balancer"):
+            self.builder.register_targets(resource.id, [self.one(plan, resource, "target_group_arn", block)],
+                                    [self.one(plan, resource, "elb_name", block)], block[0].get("container_port"))  # fmt: skip
 
     # ---- Auto Scaling groups and load balancers ------------------------------------------------------
 
-    def launch_template(self, p: Plan, r: Resource) -> None:
-        groups = self.many(p, r, "vpc_security_group_ids")
-        groups += [g for g in self.many(p, r, "security_group_names") if g in self.builder.security_groups]
-        interfaces = self.blocks(r, "network_interfaces")
+    def launch_template(self, plan: Plan, resource: Resource) -> None:
+        groups = self.many(plan, resource, "vpc_security_group_ids")
+        groups += [
+            group
+            for group in self.many(plan, resource, "security_group_names")
+            if group in self.builder.security_groups
+        ]
+        interfaces = self.blocks(resource, "network_interfaces")
         if not groups and interfaces:
-            groups = self.many(p, r, "security_groups", interfaces[0])
-        self.builder.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+            groups = self.many(plan, resource, "security_groups", interfaces[0])
+        self.builder.add_launch_template(
+            [resource.id, resource.values.get("name")], groups, resource.values.get("instance_type")
+        )
 
-    def launch_configuration(self, p: Plan, r: Resource) -> None:
-        groups = self.many(p, r, "security_groups")
-        self.builder.add_launch_template([r.id, r.values.get("name")], groups, r.values.get("instance_type"))
+    def launch_configuration(self, plan: Plan, resource: Resource) -> None:
+        groups = self.many(plan, resource, "security_groups")
+        self.builder.add_launch_template(
+            [resource.id, resource.values.get("name")], groups, resource.values.get("instance_type")
+        )
 
-    def auto_scaling_group(self, p: Plan, r: Resource) -> None:
-        subnets = None if self.absent(r, "vpc_zone_identifier") else self.many(p, r, "vpc_zone_identifier")
-        template = self.one(p, r, "launch_configuration")
-        specs = self.blocks(r, "launch_template")
-        for policy in self.blocks(r, "mixed_instances_policy"):
+    def auto_scaling_group(self, plan: Plan, resource: Resource) -> None:
+        subnets = (
+            None
+            if self.absent(resource, "vpc_zone_identifier")
+            else self.many(plan, resource, "vpc_zone_identifier")
+        )
+        template = self.one(plan, resource, "launch_configuration")
+        specs = self.blocks(resource, "launch_template")
+        for policy in self.blocks(resource, "mixed_instances_policy"):
             for launch in self.blocks(
-                Resource(r.address, r.kind, policy[0], r.module, policy[1]), "launch_template"
+                Resource(resource.address, resource.kind, policy[0], resource.module, policy[1]),
+                "launch_template",
             ):
-                inner = Resource(r.address, r.kind, launch[0], r.module, launch[1])
+                inner = Resource(resource.address, resource.kind, launch[0], resource.module, launch[1])
                 specs = specs or self.blocks(inner, "launch_template_specification")
         if specs:
-            template = self.one(p, r, "id", specs[0]) or self.one(p, r, "name", specs[0])
+            template = self.one(plan, resource, "id", specs[0]) or self.one(plan, resource, "name", specs[0])
             template = (
                 template
-                or self.one(p, r, "launch_template_id", specs[0])
-                or self.one(p, r, "launch_template_name", specs[0])
+                or self.one(plan, resource, "launch_template_id", specs[0])
+                or self.one(plan, resource, "launch_template_name", specs[0])
             )
         self.builder.add_auto_scaling_group(
-            r.id, r.address, self.origin(p, r), subnets, template,
-            self.many(p, r, "target_group_arns"), self.many(p, r, "load_balancers"),
+            resource.id, resource.address, self.origin(plan, resource), subnets, template,
+            self.many(plan, resource, "target_group_arns"), self.many(plan, resource, "load_balancers"),
         )  # fmt: skip
 
-    def auto_scaling_attachment(self, p: Plan, r: Resource) -> None:
-        group = self.one(p, r, "autoscaling_group_name")
-        target_group = self.one(p, r, "lb_target_group_arn") or self.one(p, r, "alb_target_group_arn")
+    def auto_scaling_attachment(self, plan: Plan, resource: Resource) -> None:
+        group = self.one(plan, resource, "autoscaling_group_name")
+        target_group = self.one(plan, resource, "lb_target_group_arn") or self.one(
+            plan, resource, "alb_target_group_arn"
+        )
         if group:
-            self.builder.register_targets(str(group), [target_group], [self.one(p, r, "elb")])
+            self.builder.register_targets(str(group), [target_group], [self.one(plan, resource, "elb")])
 
-    def elb_attachment(self, p: Plan, r: Resource) -> None:
-        balancer, instance = self.one(p, r, "elb"), self.one(p, r, "instance")
+    def elb_attachment(self, plan: Plan, resource: Resource) -> None:
+        balancer, instance = self.one(plan, resource, "elb"), self.one(plan, resource, "instance")
         if balancer and instance:
             self.builder.register_targets_of(str(balancer), [instance])
 
-    def load_balancer(self, p: Plan, r: Resource) -> None:
-        subnets = self.many(p, r, "subnets")
-        subnets += [self.one(p, r, "subnet_id", block) for block in self.blocks(r, "subnet_mapping")]
-        groups = self.many(p, r, "security_groups")
-        internet_facing = not r.values.get("internal")
-        self.builder.add_load_balancer(r.id, r.address, self.origin(p, r), subnets, groups, internet_facing)
-
-    def classic_load_balancer(self, p: Plan, r: Resource) -> None:
-        subnets = None if self.absent(r, "subnets") else self.many(p, r, "subnets")
-        internet_facing = not r.values.get("internal")
-        origin = self.origin(p, r)
-        groups = self.many(p, r, "security_groups")
+    def load_balancer(self, plan: Plan, resource: Resource) -> None:
+        subnets = self.many(plan, resource, "subnets")
+        subnets += [
+            self.one(plan, resource, "subnet_id", block) for block in self.blocks(resource, "subnet_mapping")
+        ]
+        groups = self.many(plan, resource, "security_groups")
+        internet_facing = not resource.values.get("internal")
         self.builder.add_load_balancer(
-            r.id, r.address, origin, subnets, groups, internet_facing, classic=True
+            resource.id, resource.address, self.origin(plan, resource), subnets, groups, internet_facing
         )
-        for block in self.blocks(r, "listener"):
-            port, instance_port = self.one(p, r, "lb_port", block), self.one(p, r, "instance_port", block)
-            self.builder.add_classic_listener(r.id, port, instance_port, origin)
-        self.builder.register_targets_of(r.id, self.many(p, r, "instances"))
 
-    def _action_groups(self, p: Plan, r: Resource, name: str) -> list[Any]:
+    def classic_load_balancer(self, plan: Plan, resource: Resource) -> None:
+        subnets = None if self.absent(resource, "subnets") else self.many(plan, resource, "subnets")
+        internet_facing = not resource.values.get("internal")
+        origin = self.origin(plan, resource)
+        groups = self.many(plan, resource, "security_groups")
+        self.builder.add_load_balancer(
+            resource.id, resource.address, origin, subnets, groups, internet_facing, classic=True
+        )
+        for block in self.blocks(resource, "listener"):
+            port, instance_port = (
+                self.one(plan, resource, "lb_port", block),
+                self.one(plan, resource, "instance_port", block),
+            )
+            self.builder.add_classic_listener(resource.id, port, instance_port, origin)
+        self.builder.register_targets_of(resource.id, self.many(plan, resource, "instances"))
+
+    def _action_groups(self, plan: Plan, resource: Resource, name: str) -> list[Any]:
         groups = []
-        for action in self.blocks(r, name):
-            groups.append(self.one(p, r, "target_group_arn", action))
-            inner = Resource(r.address, r.kind, action[0], r.module, action[1])
+        for action in self.blocks(resource, name):
+            groups.append(self.one(plan, resource, "target_group_arn", action))
+            inner = Resource(resource.address, resource.kind, action[0], resource.module, action[1])
             for forward in self.blocks(inner, "forward"):
-                forwarded = Resource(r.address, r.kind, forward[0], r.module, forward[1])
-                groups += [self.one(p, r, "arn", group) for group in self.blocks(forwarded, "target_group")]
+                forwarded = Resource(resource.address, resource.kind, forward[0], resource.module, forward[1])
+                groups += [
+                    self.one(plan, resource, "arn", group) for group in self.blocks(forwarded, "target_group")
+                ]
         return groups
 
-    def listener(self, p: Plan, r: Resource) -> None:
-        balancer = self.one(p, r, "load_balancer_arn")
-        self.listeners[r.id] = (balancer, r.values.get("port"))
-        self.builder.add_listener(balancer, r.values.get("port"), self._action_groups(p, r, "default_action"))
+    def listener(self, plan: Plan, resource: Resource) -> None:
+        balancer = self.one(plan, resource, "load_balancer_arn")
+        self.listeners[resource.id] = (balancer, resource.values.get("port"))
+        self.builder.add_listener(
+            balancer, resource.values.get("port"), self._action_groups(plan, resource, "default_action")
+        )
 
-    def listener_rule(self, p: Plan, r: Resource) -> None:
-        balancer, port = self.listeners.get(str(self.one(p, r, "listener_arn")), (None, None))
-        self.builder.add_listener(balancer, port, self._action_groups(p, r, "action"))
+    def listener_rule(self, plan: Plan, resource: Resource) -> None:
+        balancer, port = self.listeners.get(str(self.one(plan, resource, "listener_arn")), (None, None))
+        self.builder.add_listener(balancer, port, self._action_groups(plan, resource, "action"))
 
-    def target_group(self, p: Plan, r: Resource) -> None:
-        self.builder.add_target_group(r.id, r.values.get("port"), [])
+    def target_group(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_target_group(resource.id, resource.values.get("port"), [])
 
-    def target_group_attachment(self, p: Plan, r: Resource) -> None:
-        group, target = self.one(p, r, "target_group_arn"), self.one(p, r, "target_id")
+    def target_group_attachment(self, plan: Plan, resource: Resource) -> None:
+        group, target = self.one(plan, resource, "target_group_arn"), self.one(plan, resource, "target_id")
         if group and target:
-            self.builder.register_targets(str(target), [group], [], r.values.get("port"))
+            self.builder.register_targets(str(target), [group], [], resource.values.get("port"))
 
-    def eks_cluster(self, p: Plan, r: Resource) -> None:
-        subnets, groups = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids") or ([], [])
-        self.builder.add_eks_cluster(r.id, r.address, self.origin(p, r), subnets, groups)
+    def eks_cluster(self, plan: Plan, resource: Resource) -> None:
+        subnets, groups = self._vpc_config(
+            plan, resource, "vpc_config", "subnet_ids", "security_group_ids"
+        ) or ([], [])
+        self.builder.add_eks_cluster(
+            resource.id, resource.address, self.origin(plan, resource), subnets, groups
+        )
 
-    def eks_node_group(self, p: Plan, r: Resource) -> None:
-        self.builder.add_eks_nodegroup(list(r.values.get("instance_types") or []))
+    def eks_node_group(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_eks_nodegroup(list(resource.values.get("instance_types") or []))
 
-    def eks_fargate_profile(self, p: Plan, r: Resource) -> None:
+    def eks_fargate_profile(self, plan: Plan, resource: Resource) -> None:
         self.builder.add_eks_fargate_profile()
 
-    def lambda_function(self, p: Plan, r: Resource) -> None:
-        config = self._vpc_config(p, r, "vpc_config", "subnet_ids", "security_group_ids")
-        self.builder.add_lambda(r.id, r.address, self.origin(p, r), config)
+    def lambda_function(self, plan: Plan, resource: Resource) -> None:
+        config = self._vpc_config(plan, resource, "vpc_config", "subnet_ids", "security_group_ids")
+        self.builder.add_lambda(resource.id, resource.address, self.origin(plan, resource), config)
 
-    def backup_plan(self, p: Plan, r: Resource) -> None:
-        self.builder.add_backup_plan(r.address)
+    def backup_plan(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_backup_plan(resource.address)
 
-    def backup_selection(self, p: Plan, r: Resource) -> None:
+    def backup_selection(self, plan: Plan, resource: Resource) -> None:
         self.builder.add_backup_selection()
 
-    def lifecycle_policy(self, p: Plan, r: Resource) -> None:
-        self.builder.add_lifecycle_policy(r.address, r.values.get("state"))
+    def lifecycle_policy(self, plan: Plan, resource: Resource) -> None:
+        self.builder.add_lifecycle_policy(resource.address, resource.values.get("state"))
 
 
 def parse_plan(content: str | bytes | Any, file: str) -> Plan:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
-from tests.importers.test_model import comparable, plan
+from recommender.importers import import_source, to_proposal
+from tests.importers.test_model import HCL, REGION, in_order, plan
 
 WEB = """Resources:
   Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
@@ -70,34 +70,6 @@ WEB = """Resources:
                  PubliclyAccessible: false, BackupRetentionPeriod: 7}
 """
 
-WEB_PLAN = plan(
-    ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
-    ("aws_internet_gateway", "Igw", {"vpc_id": "Vpc"}),
-    ("aws_route_table", "PublicRt", {"vpc_id": "Vpc", "route": [{"cidr_block": "0.0.0.0/0", "gateway_id": "Igw"}]}),
-    ("aws_subnet", "Public", {"vpc_id": "Vpc", "cidr_block": "10.0.0.0/24"}),
-    ("aws_route_table_association", "PublicAssoc", {"subnet_id": "Public", "route_table_id": "PublicRt"}),
-    ("aws_subnet", "Private", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
-    ("aws_security_group", "LbSg", {"vpc_id": "Vpc",
-        "ingress": [{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]}],
-        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
-    ("aws_security_group", "AppSg", {"vpc_id": "Vpc",
-        "ingress": [{"protocol": "tcp", "from_port": 8080, "to_port": 8080, "security_groups": ["LbSg"]}],
-        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
-    ("aws_security_group", "DbSg", {"vpc_id": "Vpc",
-        "ingress": [{"protocol": "tcp", "from_port": 5432, "to_port": 5432, "security_groups": ["AppSg"]}],
-        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
-    ("aws_launch_template", "Lt", {"instance_type": "m7g.large", "vpc_security_group_ids": ["AppSg"]}),
-    ("aws_lb_target_group", "Tg", {"port": 8080, "protocol": "HTTP", "vpc_id": "Vpc"}),
-    ("aws_lb", "Alb", {"internal": False, "subnets": ["Public"], "security_groups": ["LbSg"]}),
-    ("aws_lb_listener", "Https", {"load_balancer_arn": "Alb", "port": 443,
-                                  "default_action": [{"type": "forward", "target_group_arn": "Tg"}]}),
-    ("aws_autoscaling_group", "Asg", {"vpc_zone_identifier": ["Private"], "target_group_arns": ["Tg"],
-                                      "launch_template": [{"id": "Lt", "version": "$Latest"}]}),
-    ("aws_db_subnet_group", "DbGroup", {"subnet_ids": ["Private"]}),
-    ("aws_db_instance", "Db", {"engine": "postgres", "db_subnet_group_name": "DbGroup", "vpc_security_group_ids": ["DbSg"],
-                               "publicly_accessible": False, "backup_retention_period": 7}),
-)  # fmt: skip
-
 
 def flows(result: dict[str, Any]) -> dict[tuple[str, str, int], Any]:
     return {(f["from"], f["to"], f["port"]): f["reachable"] for f in result["flows"]}
@@ -129,8 +101,8 @@ def test_a_target_port_the_instances_do_not_open_is_an_unreachable_flow(kb: Any)
 
 
 def test_the_same_web_tier_as_a_terraform_plan_gives_the_same_proposal() -> None:
-    from_cfn = comparable(to_proposal("cfn", WEB.replace("APP_PORT", "8080"), "web.yaml"))
-    from_terraform = comparable(to_proposal("terraform", WEB_PLAN, "plan.json"))
+    from_cfn = in_order(to_proposal("cfn", WEB.replace("APP_PORT", "8080"), "web.yaml"), REGION)
+    from_terraform = in_order(import_source("terraform", str(HCL / "web" / "plan.json")))
     # a template's route and association are resources of their own; the plan's route is a block
     assert from_cfn == from_terraform
 
@@ -197,24 +169,8 @@ def test_terraform_load_balancers_of_both_names_are_read(kind: str) -> None:
 
 
 def test_terraform_attachments_rules_classic_elbs_and_launch_configurations() -> None:
-    document = plan(
-        ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
-        ("aws_subnet", "Sn", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
-        ("aws_security_group", "Sg", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
-        ("aws_elb", "Classic", {"subnets": ["Sn"], "security_groups": ["Sg"],
-                                "listener": [{"lb_port": 80, "instance_port": 8080, "lb_protocol": "http"}]}),
-        ("aws_instance", "Web", {"instance_type": "t3.micro", "subnet_id": "Sn", "vpc_security_group_ids": ["Sg"]}),
-        ("aws_elb_attachment", "WebInElb", {"elb": "Classic", "instance": "Web"}),
-        ("aws_launch_configuration", "Config", {"instance_type": "t3.micro", "security_groups": ["Sg"]}),
-        ("aws_autoscaling_group", "Workers", {"vpc_zone_identifier": ["Sn"], "launch_configuration": "Config"}),
-        ("aws_lb", "Alb", {"subnets": ["Sn"], "security_groups": ["Sg"], "internal": True}),
-        ("aws_lb_target_group", "Api", {"port": 9000}),
-        ("aws_lb_listener", "Https", {"load_balancer_arn": "Alb", "port": 443, "default_action": [{"type": "fixed-response"}]}),
-        ("aws_lb_listener_rule", "ToApi", {"listener_arn": "Https", "action": [{"type": "forward", "target_group_arn": "Api"}]}),
-        ("aws_autoscaling_attachment", "WorkersInApi", {"autoscaling_group_name": "Workers", "lb_target_group_arn": "Api"}),
-        ("aws_lb_target_group_attachment", "WebInApi", {"target_group_arn": "Api", "target_id": "Web", "port": 9001}),
-    )  # fmt: skip
-    proposal = to_proposal("terraform", document, "plan.json")
+    """Targets registered by attachment resources and a listener rule (hcl/attachments/main.tf)."""
+    proposal = import_source("terraform", str(HCL / "attachments" / "plan.json"))
     found = {
         (f["from"].rsplit(".", 1)[-1], f["to"].rsplit(".", 1)[-1], f["port"])
         for f in proposal["topology"]["flows"]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
+from recommender.importers import import_source, to_proposal
 from tests.evaluation.conftest import TODAY
-from tests.importers.test_model import plan
+from tests.importers.test_model import HCL
 
 NETWORK = """Resources:
   Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
@@ -33,16 +33,6 @@ REPLICATION = ("AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::SubnetGr
 CACHE = ("AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::SubnetGroup", "VpcSecurityGroupIds")
 
 
-def tf(kind: str, group_kind: str, group_key: str, sg_key: str, **values: Any) -> dict[str, Any]:
-    return plan(
-        ("aws_vpc", "vpc", {"cidr_block": "10.0.0.0/16"}),
-        ("aws_subnet", "data", {"vpc_id": "vpc", "cidr_block": "10.0.2.0/24"}),
-        ("aws_security_group", "sg", {"vpc_id": "vpc", "ingress": [], "egress": []}),
-        (group_kind, "group", {"subnet_ids": ["data"], "name": "group"}),
-        (kind, "db", {group_key: "group", sg_key: ["sg"], **values}),
-    )
-
-
 # (case, kind, source, port, stateful, automated_backups (None: not set = on))
 CASES: list[tuple[str, str, Any, int, bool, bool | None]] = [
     ("DocumentDB defaults", "cfn", cfn(*DOCDB), 27017, True, None),
@@ -53,17 +43,12 @@ CASES: list[tuple[str, str, Any, int, bool, bool | None]] = [
      6379, True, None),
     ("ElastiCache Memcached", "cfn", cfn(*CACHE, Engine="memcached", CacheNodeType="cache.t4g.micro"), 11211,
      False, None),
-    ("aws_docdb_cluster", "terraform", tf("aws_docdb_cluster", "aws_docdb_subnet_group", "db_subnet_group_name",
-                                          "vpc_security_group_ids", backup_retention_period=0), 27017, True, False),
-    ("aws_neptune_cluster", "terraform", tf("aws_neptune_cluster", "aws_neptune_subnet_group",
-                                            "neptune_subnet_group_name", "vpc_security_group_ids",
-                                            backup_retention_period=1), 8182, True, None),
-    ("aws_elasticache_replication_group", "terraform", tf(
-        "aws_elasticache_replication_group", "aws_elasticache_subnet_group", "subnet_group_name",
-        "security_group_ids", engine="redis", port=6380, snapshot_retention_limit=3), 6380, True, None),
-    ("aws_elasticache_cluster", "terraform", tf(
-        "aws_elasticache_cluster", "aws_elasticache_subnet_group", "subnet_group_name", "security_group_ids",
-        engine="memcached"), 11211, False, None),
+    # the resources of hcl/database-like/plan.json (generated from its main.tf)
+    ("aws_docdb_cluster", "terraform", "aws_docdb_cluster.Doc", 27017, True, False),
+    ("aws_neptune_cluster", "terraform", "aws_neptune_cluster.Graph", 8182, True, None),
+    ("aws_elasticache_replication_group", "terraform", "aws_elasticache_replication_group.Redis", 6380, True,
+     None),
+    ("aws_elasticache_cluster", "terraform", "aws_elasticache_cluster.Memcached", 11211, False, None),
 ]  # fmt: skip
 
 
@@ -73,10 +58,11 @@ CASES: list[tuple[str, str, Any, int, bool, bool | None]] = [
 def test_database_like_services_are_imported(
     case: str, kind: str, source: Any, port: int, stateful: bool, backups: bool | None, kb: Any
 ) -> None:
-    proposal = to_proposal(kind, source, "t.yaml" if kind == "cfn" else "plan.json")
-    db = next(
-        r for r in proposal["topology"]["resources"] if r["id"].endswith("Db") or r["id"].endswith(".db")
-    )
+    if kind == "cfn":
+        proposal, db_id = to_proposal(kind, source, "t.yaml"), "Db"
+    else:
+        proposal, db_id = import_source(kind, str(HCL / "database-like" / "plan.json")), source
+    db = next(r for r in proposal["topology"]["resources"] if r["id"] == db_id)
     assert db["type"] == "rds" and db["port"] == port and db["stateful"] is stateful
     assert db.get("automated_backups") is backups
     assert db["publicly_accessible"] is False  # none of these services has a public endpoint

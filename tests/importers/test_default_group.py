@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
+from recommender.importers import import_source, to_proposal
 from tests.evaluation.conftest import TODAY, base
-from tests.importers.test_model import plan
+from tests.importers.test_model import HCL
 
 VPC = "  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\n"
 SUBNET = "  Net: {Type: AWS::EC2::Subnet, Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24}}\n"
@@ -25,22 +25,10 @@ def template(groups: str, *, vpc: bool = True) -> str:
     return head + f"  Web: {{Type: AWS::EC2::Instance, Properties: {{ImageId: ami-1, {where}: {groups}}}}}\n"
 
 
-def tf_plan(default: bool) -> dict[str, Any]:
-    return plan(
-        ("aws_vpc", "main", {"cidr_block": "10.0.0.0/16"}),
-        ("aws_subnet", "a", {"vpc_id": "main", "cidr_block": "10.0.1.0/24"}),
-        ("aws_default_security_group" if default else "aws_security_group", "sg",
-         {"vpc_id": "main", "ingress": [], "egress": []}),
-        ("aws_instance", "web", {"subnet_id": "a", "vpc_security_group_ids": ["sg"], "ami": "ami-1"}),
-    )  # fmt: skip
-
-
 CASES: list[tuple[str, str, Any, bool]] = [
     ("cfn", "GetAtt Vpc.DefaultSecurityGroup", template("[!GetAtt Vpc.DefaultSecurityGroup]"), True),
     ("cfn", "the name default in the default VPC", template("[default]", vpc=False), True),
     ("cfn", "a group of its own", template("[!Ref Own]"), False),
-    ("terraform", "aws_default_security_group", tf_plan(True), True),
-    ("terraform", "aws_security_group", tf_plan(False), False),
 ]
 
 
@@ -57,7 +45,19 @@ def test_imported_default_group(kind: str, case: str, source: Any, raised: bool,
     assert ("sg-default-in-use" in findings(proposal, kb)) is raised
     if raised:
         assert any(g.get("default") for g in proposal["topology"]["security_groups"])
-        assert "default security group" in "\n".join(proposal["import"]["assumptions"]) or kind == "terraform"
+        assert "default security group" in "\n".join(proposal["import"]["assumptions"])
+
+
+def test_a_terraform_plan_that_adopts_the_default_group(kb: Any) -> None:
+    """hcl/default-group: Web on aws_default_security_group, Api on a group of its own."""
+    proposal = import_source("terraform", str(HCL / "default-group" / "plan.json"))
+    assert [g["id"] for g in proposal["topology"]["security_groups"] if g.get("default")] == [
+        "aws_default_security_group.Default"
+    ]
+    result = evaluate(load_proposal(proposal, finding_ids=kb.findings), kb, today=TODAY)
+    assert {f["resource"] for f in result["findings"] if f["id"] == "sg-default-in-use"} == {
+        "aws_instance.Web"
+    }
 
 
 def in_proposal(change: Any) -> dict[str, Any]:

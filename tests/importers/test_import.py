@@ -16,7 +16,7 @@ from recommender.importers import import_source, import_sources, to_proposal
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
-PLANS = HERE / "plans"
+PEERING_NACL_PLAN = HERE / "hcl" / "peering-nacl" / "plan.json"  # generated from its main.tf
 CROSS_REGION = {"DataVpcId": "DataVpc", "AppSecurityGroupId": "AppSg", "PeeringId": "ToWest"}
 
 
@@ -230,13 +230,13 @@ def test_unknown_source_kind_is_refused() -> None:
 
 
 def test_terraform_plan_resolves_unknown_ids_through_references() -> None:
-    proposal = import_source("terraform", str(PLANS / "peering-nacl.json"))
+    proposal = import_source("terraform", str(PEERING_NACL_PLAN))
     topology = strip_origins(proposal["topology"])
     assert by_id(topology["subnets"])["aws_subnet.data.1"]["vpc"] == "aws_vpc.data"
     groups = by_id(topology["security_groups"])
-    assert groups["aws_security_group.db"]["inbound"] == [
-        {"protocol": "tcp", "ports": "5432", "source": "aws_security_group.app"},
+    assert groups["aws_security_group.db"]["inbound"] == [  # the plan lists the rules by address
         {"protocol": "tcp", "ports": "5432", "source": "0.0.0.0/0"},
+        {"protocol": "tcp", "ports": "5432", "source": "aws_security_group.app"},
     ]
     assert groups["aws_security_group.db"]["outbound"] == []  # Terraform drops AWS's default egress rule
     # the ACL references aws_subnet.data[0] only: the whole resource Terraform lists beside it is not taken
@@ -257,7 +257,7 @@ def test_terraform_plan_resolves_unknown_ids_through_references() -> None:
         "ebs_snapshots",
         "rds_automated_backups",
     ]  # DLM in a child module
-    lines = (PLANS / "peering-nacl.json").read_text().splitlines()
+    lines = PEERING_NACL_PLAN.read_text().splitlines()
     origin = by_id(proposal["topology"]["resources"])["aws_db_instance.orders"]["origin"]
     assert '"address": "aws_db_instance.orders"' in lines[origin["line"] - 1]
     assert "aws_s3_bucket.logs: resource type aws_s3_bucket not mapped" in proposal["import"]["skipped"]
@@ -306,7 +306,7 @@ def test_finding_locations_point_into_the_template(kb: Any) -> None:
         (lambda: cfn("peering-chain.yaml"), False, ["not transitive"]),
         (lambda: cfn("overlap.yaml"), False, ["overlap"]),
         (lambda: cfn("transit.json"), True, []),
-        (lambda: import_source("terraform", str(PLANS / "peering-nacl.json")), False, ["no routes"]),
+        (lambda: import_source("terraform", str(PEERING_NACL_PLAN)), False, ["no routes"]),
         (
             lambda: import_sources("cfn", [str(TEMPLATES / "region-east.yaml"), str(TEMPLATES / "region-west.yaml")],
                                    ["us-east-1", "eu-west-1"], CROSS_REGION),
@@ -324,7 +324,7 @@ def test_reachability_of_derived_flows(proposal: Any, reachable: bool, words: li
 
 
 def test_network_acl_without_return_ports_blocks_the_flow(kb: Any) -> None:
-    proposal = import_source("terraform", str(PLANS / "peering-nacl.json"))
+    proposal = import_source("terraform", str(PEERING_NACL_PLAN))
     proposal["topology"]["peerings"][0]["routes"] = True  # fix the routes: the ACL is what remains
     (flow,) = evaluated(proposal, kb)["flows"]
     assert flow["reachable"] is False

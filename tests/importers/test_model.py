@@ -4,14 +4,21 @@ retention) are applied in one place, and said so in `import.assumptions`."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
+from recommender.importers import import_source, import_sources, to_proposal
 from recommender.importers.model import DEFAULT_SUBNET, DEFAULT_VPC
+
+HCL = (
+    Path(__file__).resolve().parent / "hcl"
+)  # Terraform plans generated from HCL (scripts/generate-tf-plans)
+REGION = "eu-central-1"  # the provider's region in hcl/provider.tf
 
 
 def plan(*resources: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
@@ -45,6 +52,17 @@ def comparable(proposal: dict[str, Any]) -> dict[str, Any]:
     return clean({"topology": proposal["topology"], "choices": proposal.get("choices", {})})
 
 
+def in_order(proposal: dict[str, Any], region: str | None = None) -> dict[str, Any]:
+    """comparable(), with each list of the topology in one order (a plan lists resources by address, a
+    template in the order they are written); region: set on the VPCs (a template does not say it)."""
+    result = comparable(proposal)
+    if region:
+        result["topology"]["vpcs"] = [{**vpc, "region": region} for vpc in result["topology"]["vpcs"]]
+    for key, items in result["topology"].items():
+        result["topology"][key] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return result
+
+
 def skipped(proposal: dict[str, Any]) -> str:
     return "\n".join(proposal["import"]["skipped"])
 
@@ -65,14 +83,6 @@ DEFAULT_VPC_TEMPLATE = """Resources:
     Type: AWS::RDS::DBInstance
     Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 7, VPCSecurityGroups: [!Ref Web]}
 """
-DEFAULT_VPC_PLAN = plan(
-    ("aws_security_group", "Web", {
-        "ingress": [{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}],
-        "egress": [{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]}),
-    ("aws_instance", "App", {"instance_type": "t3.micro", "vpc_security_group_ids": ["Web"]}),
-    ("aws_db_instance", "Db", {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 7,
-                               "vpc_security_group_ids": ["Web"]}),
-)  # fmt: skip
 
 VPC_TEMPLATE = """Resources:
   Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
@@ -101,41 +111,14 @@ VPC_TEMPLATE = """Resources:
   Selection: {Type: AWS::Backup::BackupSelection, Properties: {}}
   Snapshots: {Type: AWS::DLM::LifecyclePolicy, Properties: {State: ENABLED}}
 """
-VPC_PLAN = plan(
-    ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
-    ("aws_internet_gateway", "Igw", {"vpc_id": "Vpc"}),
-    ("aws_subnet", "A", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
-    ("aws_subnet", "B", {"vpc_id": "Vpc", "cidr_block": "10.0.2.0/24"}),
-    ("aws_security_group", "Sg", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
-    ("aws_db_subnet_group", "Group", {"subnet_ids": ["A", "B"]}),
-    ("aws_rds_cluster", "Cluster", {"engine": "aurora-postgresql", "db_subnet_group_name": "Group",
-                                    "vpc_security_group_ids": ["Sg"], "backup_retention_period": 7}),
-    ("aws_rds_cluster_instance", "Member", {"cluster_identifier": "Cluster", "engine": "aurora-postgresql",
-                                            "publicly_accessible": False}),
-    ("aws_rds_cluster_instance", "Stray", {"cluster_identifier": "other-cluster", "engine": "aurora-mysql"}),
-    ("aws_ecs_service", "Svc", {"capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT"}],
-                                "network_configuration": [{"subnets": ["A"], "security_groups": ["Sg"]}]}),
-    ("aws_eks_cluster", "Eks", {"vpc_config": [{"subnet_ids": ["B"], "security_group_ids": ["Sg"]}]}),
-    ("aws_eks_node_group", "Nodes", {"instance_types": ["m5.large"]}),
-    ("aws_lambda_function", "Fn", {"vpc_config": [{"subnet_ids": ["A"], "security_group_ids": ["Sg"]}]}),
-    ("aws_lambda_function", "Outside", {}),
-    ("aws_backup_plan", "Plan", {}),
-    ("aws_backup_selection", "Selection", {}),
-    ("aws_dlm_lifecycle_policy", "Snapshots", {"state": "ENABLED"}),
-)  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("template", "plan_document"), [(DEFAULT_VPC_TEMPLATE, DEFAULT_VPC_PLAN), (VPC_TEMPLATE, VPC_PLAN)]
-)
-def test_a_template_and_a_plan_of_the_same_infrastructure_give_the_same_proposal(
-    template: str, plan_document: dict[str, Any]
-) -> None:
-    from_cfn = to_proposal("cfn", template, "stack.yaml")
-    from_terraform = to_proposal("terraform", plan_document, "plan.json")
-    assert comparable(from_cfn) == comparable(from_terraform)
-    load_proposal(from_cfn)  # the importer's own output is a valid proposal
-    load_proposal(from_terraform)
+def test_a_template_and_a_plan_of_the_same_infrastructure_give_the_same_proposal() -> None:
+    """The same for Terraform plans generated from HCL: tests/importers/test_generated_plans.py (every case
+    under tests/importers/hcl); here the two proposals are also valid ones."""
+    for case in ("default-vpc", "services"):
+        load_proposal(import_sources("cfn", [str(HCL / case / "template.yaml")]))
+        load_proposal(import_source("terraform", str(HCL / case / "plan.json")))
 
 
 def test_what_each_resource_kind_becomes() -> None:
@@ -226,9 +209,9 @@ def test_aurora_is_private_unless_an_instance_says_otherwise() -> None:
 
 
 def test_terraform_sends_its_providers_default_so_publicly_accessible_is_always_known() -> None:
-    document = plan(("aws_db_instance", "Db", {"engine": "mysql", "publicly_accessible": False}))
-    proposal = to_proposal("terraform", document, "plan.json")
-    assert proposal["topology"]["resources"][0]["publicly_accessible"] is False
+    proposal = import_source("terraform", str(HCL / "default-vpc" / "plan.json"))  # Db does not set it
+    database = next(r for r in proposal["topology"]["resources"] if r["id"] == "aws_db_instance.Db")
+    assert database["publicly_accessible"] is False
     assert "PubliclyAccessible not set" not in assumptions(proposal)
 
 
@@ -271,28 +254,17 @@ def test_a_database_without_backups_is_a_finding_even_when_another_has_them(sour
   Kept: {Type: AWS::RDS::DBInstance, Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 7}}
   Lost: {Type: AWS::RDS::DBInstance, Properties: {Engine: mysql, PubliclyAccessible: false, BackupRetentionPeriod: 0}}
 """
-        proposal = to_proposal("cfn", text, "stack.yaml")
-    else:
-        document = plan(
-            (
-                "aws_db_instance",
-                "Kept",
-                {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 7},
-            ),
-            (
-                "aws_db_instance",
-                "Lost",
-                {"engine": "mysql", "publicly_accessible": False, "backup_retention_period": 0},
-            ),
-        )
-        proposal = to_proposal("terraform", document, "plan.json")
+        proposal, lost = to_proposal("cfn", text, "stack.yaml"), "Lost"
+    else:  # Db keeps 7 days, NoBackups sets 0
+        proposal = import_source("terraform", str(HCL / "default-vpc" / "plan.json"))
+        lost = "aws_db_instance.NoBackups"
     assert proposal["choices"]["backup"] == ["rds_automated_backups"]
     missing = {
         f["resource"]
         for f in evaluate(load_proposal(proposal), kb)["findings"]
         if f["id"] == "backup-missing"
     }
-    assert {name.rsplit(".", 1)[-1] for name in missing} == {"Lost"}
+    assert missing == {lost}
 
 
 NETWORK_TEMPLATE = """Resources:
@@ -326,41 +298,15 @@ NETWORK_TEMPLATE = """Resources:
   Cluster: {Type: AWS::ECS::Cluster}
   Profile: {Type: AWS::EKS::FargateProfile, Properties: {}}
 """
-NETWORK_PLAN = plan(
-    ("aws_vpc", "Vpc", {"cidr_block": "10.0.0.0/16"}),
-    ("aws_vpc", "Other", {"cidr_block": "10.1.0.0/16"}),
-    ("aws_internet_gateway", "Igw", {}),
-    ("aws_internet_gateway_attachment", "IgwAttach", {"vpc_id": "Vpc", "internet_gateway_id": "Igw"}),
-    ("aws_subnet", "Sn", {"vpc_id": "Vpc", "cidr_block": "10.0.1.0/24"}),
-    ("aws_subnet", "OtherSn", {"vpc_id": "Other", "cidr_block": "10.1.1.0/24"}),
-    ("aws_route_table", "Rt", {"vpc_id": "Vpc", "route": []}),
-    ("aws_route", "ToWorld", {"route_table_id": "Rt", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "Igw"}),
-    ("aws_route", "ToOther", {"route_table_id": "Rt", "destination_cidr_block": "10.1.0.0/16", "transit_gateway_id": "Tgw"}),
-    ("aws_route_table_association", "Assoc", {"subnet_id": "Sn", "route_table_id": "Rt"}),
-    ("aws_route_table", "OtherRt", {"vpc_id": "Other", "route": []}),
-    ("aws_main_route_table_association", "OtherMain", {"vpc_id": "Other", "route_table_id": "OtherRt"}),
-    ("aws_route", "Back", {"route_table_id": "OtherRt", "destination_cidr_block": "10.0.0.0/16", "transit_gateway_id": "Tgw"}),
-    ("aws_ec2_transit_gateway", "Tgw", {}),
-    ("aws_ec2_transit_gateway_vpc_attachment", "AttA", {"transit_gateway_id": "Tgw", "vpc_id": "Vpc"}),
-    ("aws_ec2_transit_gateway_vpc_attachment", "AttB", {"transit_gateway_id": "Tgw", "vpc_id": "Other"}),
-    ("aws_vpn_connection", "Vpn", {"vpn_gateway_id": "Vgw", "customer_gateway_id": "Cgw", "type": "ipsec.1"}),
-    ("aws_vpn_gateway", "Vgw", {}),
-    ("aws_vpn_gateway_attachment", "VgwAttach", {"vpc_id": "Vpc", "vpn_gateway_id": "Vgw"}),
-    ("aws_customer_gateway", "Cgw", {"type": "ipsec.1", "ip_address": "203.0.113.1", "bgp_asn": "65000"}),
-    ("aws_vpn_connection_route", "VpnRoute", {"vpn_connection_id": "Vpn", "destination_cidr_block": "192.168.0.0/16"}),
-    ("aws_network_acl", "Acl", {"vpc_id": "Vpc", "ingress": [], "egress": []}),
-    ("aws_network_acl_rule", "AclIn", {"network_acl_id": "Acl", "rule_number": 100, "protocol": "6", "rule_action": "allow",
-                                       "egress": False, "cidr_block": "0.0.0.0/0", "from_port": 443, "to_port": 443}),
-    ("aws_network_acl_association", "AclAssoc", {"subnet_id": "Sn", "network_acl_id": "Acl"}),
-    ("aws_ecs_cluster", "Cluster", {}),
-    ("aws_eks_fargate_profile", "Profile", {}),
-)  # fmt: skip
 
 
 def test_network_links_acls_and_vpns_read_the_same_from_a_template_and_a_plan() -> None:
     from_cfn = to_proposal("cfn", NETWORK_TEMPLATE, "stack.yaml")
-    from_terraform = to_proposal("terraform", NETWORK_PLAN, "plan.json")
-    assert comparable(from_cfn) == comparable(from_terraform)
+    from_terraform = import_source("terraform", str(HCL / "network-links" / "plan.json"))
+    from_generated_case = import_sources("cfn", [str(HCL / "network-links" / "template.yaml")])
+    assert comparable(from_cfn) == comparable(from_generated_case)  # the template of the generated plan
+    # the same as the plan's but for the order (a plan lists resources by address) and the region
+    assert in_order(from_generated_case, REGION) == in_order(from_terraform)
     topology = comparable(from_cfn)["topology"]
     assert topology["transit_gateways"] == [{"id": "Tgw", "attachments": ["Vpc", "Other"], "routes": True}]
     assert topology["vpns"] == [{"id": "Vpn", "vpc": "Vpc", "on_premises_cidr": "192.168.0.0/16"}]

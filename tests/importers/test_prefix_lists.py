@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
+from recommender.importers import import_source, to_proposal
 from tests.evaluation.conftest import TODAY
-from tests.importers.test_model import plan
+from tests.importers.test_model import HCL
 
 HALVES = ["0.0.0.0/1", "128.0.0.0/1"]
 
@@ -36,28 +36,10 @@ def cfn(peer: str, *, standalone: bool = False) -> str:
     )
 
 
-def tf(peer: str, *, entries: bool = True, standalone: bool = False) -> dict[str, Any]:
-    items: list[tuple[str, str, dict[str, Any]]] = [("aws_vpc", "vpc", {"cidr_block": "10.0.0.0/16"})]
-    if entries:
-        items.append(("aws_ec2_managed_prefix_list", "admins",
-                      {"name": "admins", "entry": [{"cidr": c} for c in HALVES]}))  # fmt: skip
-    rule = {"protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_ids": [peer]}
-    if standalone:
-        items.append(("aws_security_group", "sg", {"vpc_id": "vpc", "ingress": [], "egress": []}))
-        items.append(("aws_vpc_security_group_ingress_rule", "in", {
-            "security_group_id": "sg", "ip_protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_id": peer}))  # fmt: skip
-    else:
-        items.append(("aws_security_group", "sg", {"vpc_id": "vpc", "ingress": [rule], "egress": []}))
-    return plan(*items)
-
-
 CASES: list[tuple[str, str, Any, list[str] | None]] = [
     ("a list of the template", "cfn", cfn("!Ref Admins"), HALVES),
     ("a list of the template, standalone rule", "cfn", cfn("!GetAtt Admins.PrefixListId", standalone=True), HALVES),
     ("an existing list", "cfn", cfn("pl-0abc1234"), None),
-    ("aws_ec2_managed_prefix_list", "terraform", tf("admins"), HALVES),
-    ("aws_vpc_security_group_ingress_rule", "terraform", tf("admins", standalone=True), HALVES),
-    ("an AWS-managed list", "terraform", tf("pl-63a5400a", entries=False), None),
 ]  # fmt: skip
 
 
@@ -74,3 +56,19 @@ def test_prefix_list_peers(case: str, kind: str, source: Any, cidrs: list[str] |
     result = evaluate(load_proposal(proposal, finding_ids=kb.findings), kb, today=TODAY)
     admin = [f for f in result["findings"] if f["id"] == "sg-open-admin-port"]
     assert admin and "0.0.0.0/1 + 128.0.0.0/1 (together 0.0.0.0/0)" in admin[0]["message"]
+
+
+def test_prefix_list_peers_in_a_terraform_plan(kb: Any) -> None:
+    """hcl/prefix-lists: aws_ec2_managed_prefix_list used inline (with an AWS-managed list beside it) and by
+    aws_vpc_security_group_ingress_rule."""
+    proposal = import_source("terraform", str(HCL / "prefix-lists" / "plan.json"))
+    groups = {g["id"]: g for g in proposal["topology"]["security_groups"]}
+    for group in ("aws_security_group.Sg", "aws_security_group.Standalone"):
+        assert sorted((r["ports"], r["source"]) for r in groups[group]["inbound"]) == [
+            ("22", c) for c in HALVES
+        ]
+    assert any("prefix list pl-6ea54007" in a and "left out" in a for a in proposal["import"]["assumptions"])
+    result = evaluate(load_proposal(proposal, finding_ids=kb.findings), kb, today=TODAY)
+    admin = {f["resource"]: f for f in result["findings"] if f["id"] == "sg-open-admin-port"}
+    assert set(admin) == {"aws_security_group.Sg", "aws_security_group.Standalone"}
+    assert "0.0.0.0/1 + 128.0.0.0/1 (together 0.0.0.0/0)" in admin["aws_security_group.Sg"]["message"]

@@ -10,7 +10,8 @@ import pytest
 from recommender.cli import main
 from recommender.errors import InputError
 from recommender.evaluation import evaluate, load_proposal
-from recommender.importers import to_proposal
+from recommender.importers import import_source, to_proposal
+from tests.importers.test_model import HCL, comparable
 
 VPC = "  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}\n"
 SSH_OPEN = """Resources:
@@ -99,12 +100,15 @@ def test_a_plan_of_an_unexpected_shape_is_refused(document: str, message: str) -
 
 
 def test_a_utf16_plan_from_powershell_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    plan = '{"planned_values": {"root_module": {"resources": [{"address": "aws_vpc.a", "type": "aws_vpc", ' \
-           '"values": {"cidr_block": "10.0.0.0/16"}}]}}}'  # fmt: skip
+    """A generated plan (hcl/network-links) as PowerShell's `terraform show -json > plan.json` writes it."""
+    utf8 = HCL / "network-links" / "plan.json"
     path = tmp_path / "plan.json"
-    path.write_bytes(b"\xff\xfe" + plan.encode("utf-16-le"))
+    path.write_bytes(b"\xff\xfe" + utf8.read_text().encode("utf-16-le"))
     assert main(["import", "terraform", str(path), "--format", "json"]) == 0
     assert '"cidr":"10.0.0.0/16"' in capsys.readouterr().out.replace(" ", "")
+    assert comparable(import_source("terraform", str(path))) == comparable(
+        import_source("terraform", str(utf8))
+    )
 
 
 def test_cli_exit_codes_2_for_bad_input_and_3_for_a_bug(
