@@ -150,7 +150,7 @@ def _start_request() -> None:
 def _finish_request(response: Response) -> Response:
     digest = current_kb().digest
     req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
-    response.headers[REQUEST_ID_HEADER] = request_id()
+    rid = response.headers[REQUEST_ID_HEADER] = request_id()
     response.headers["X-Knowledge-Digest"] = digest
     duration = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = req.url_rule.rule if req.url_rule is not None else "unmatched"
@@ -166,7 +166,14 @@ def _finish_request(response: Response) -> Response:
         # the record made here, not by access_log.info(), which walks the stack for the caller's file and line
         access_log.handle(
             access_log.makeRecord(
-                access_log.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+                access_log.name,
+                logging.INFO,
+                __file__,
+                0,
+                "request",
+                (),
+                None,
+                extra={"fields": fields, "request_id": rid},
             )
         )
     return response
