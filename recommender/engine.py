@@ -254,7 +254,7 @@ def _weigh_prices(
         return
     _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
     key = (rule.id, weight, *[(name, monthly) for _, monthly, name in estimates])
-    weighed = cost.memo(cache, key, _price_impacts, rule, estimates, cheapest_name, cheapest, weight)
+    weighed = cost.memo(cache, key, price_impacts, rule, estimates, cheapest_name, cheapest, weight)
     for (item, _, _), (impact, reason) in zip(estimates, weighed, strict=True):
         if not impact:
             continue
@@ -263,7 +263,7 @@ def _weigh_prices(
         fired.add(rule.id)
 
 
-def _price_impacts(
+def price_impacts(
     rule: Rule, estimates: list[tuple[ScoredOption, float, str]], cheapest_name: str, cheapest: float,
     weight: float,
 ) -> list[tuple[float, str]]:  # fmt: skip

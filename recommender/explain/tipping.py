@@ -34,7 +34,15 @@ from marshmallow import fields, validate
 from recommender import cost
 from recommender.conditions import is_number
 from recommender.cost import ESTIMATE_INPUTS
-from recommender.engine import DomainOutcome, complete_facts, ec2_host, priority_weights, score_domain
+from recommender.engine import (
+    DomainOutcome,
+    ScoredOption,
+    complete_facts,
+    ec2_host,
+    price_impacts,
+    priority_weights,
+    score_domain,
+)
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
     ALWAYS_DEFAULTED,
@@ -552,7 +560,7 @@ class Search:
         # per change: the instance family's suggested type (EC2 prices) and earlier domains' winners
         self._hosts: dict[tuple[str, str], Any] = {}
         self._flips: dict[tuple[str, str, str], _Flip | None] = {}  # per domain and change key
-        self._family_outcomes: dict[tuple[str, str], DomainOutcome] = {}
+        self._scored: dict[tuple[str, str, str], _Scored] = {}  # per change key and domain
         self._winners: dict[tuple[str, str, str], str | None] = {}
         self._unmet = False
 
@@ -618,29 +626,52 @@ class Search:
         return path in inputs or headroom or path in priorities or bool(lever.excludes.get(path))
 
     def _rescore(self, change: Change, baseline: _Baseline) -> _Flip | None:
-        facts, _ = self.changed_facts(change)
-        host = self._host(change) if baseline.domain.id != "instance_family" else None
-        winners = self._earlier_winners(change, baseline.domain)
-        if winners:  # the earlier winners it reads, decided again on the changed facts (as decide does)
-            facts = dict(facts)
-            for earlier, decided in winners.items():
-                if decided is not None:
-                    facts[f"decision.{earlier}"] = decided
-                else:
-                    facts.pop(f"decision.{earlier}", None)
-        if baseline.domain.id == "instance_family":
-            outcome = self._family_under(change)
-        else:
-            outcome = score_domain(baseline.domain, facts, self.kb, host)
-        winner = outcome.winner
-        # a later domain that reads this one's winner under the same change finds it here
-        self._winners[(*self._change_key(change), baseline.domain.id)] = winner.option.id if winner else None
-        if winner is None or (baseline.winner is not None and winner.option.id == baseline.lever.option_ids[
-                baseline.winner]):  # fmt: skip
+        scored = self._score_under(change, baseline.domain.id)
+        ids = baseline.lever.option_ids
+        if scored.winner is None or (baseline.winner is not None and scored.winner == ids[baseline.winner]):
             return None
-        margin = round(winner.score - outcome.ranked[1].score, 2) if len(outcome.ranked) > 1 else None
-        before = {baseline.lever.option_ids[n] for n in baseline.excluded}
-        return _Flip(winner.option.id, margin, frozenset(i.option.id for i in outcome.excluded) - before)
+        return _Flip(scored.winner, scored.margin, scored.excluded)
+
+    def _score_under(self, change: Change, domain_id: str) -> _Scored:
+        """The domain scored exactly with the change applied, once per change (a later domain reading its
+        winner, and the EC2 prices of the launch type, share it): every option totalled from the outcome's
+        rule contributions, with the rules the change touches and the computed rules worked out again
+        (_Baseline.exact), or score_domain where that cannot say."""
+        key = (*self._change_key(change), domain_id)
+        if key not in self._scored:
+            baseline = self._baseline(domain_id)
+            domain = baseline.domain
+            host = self._host(change) if domain.computed_rules and domain_id != "instance_family" else None
+            winners = self._earlier_winners(change, domain)  # the earlier winners it reads, decided again
+            moved = {f"decision.{e}": w for e, w in winners.items() if self.facts.get(f"decision.{e}") != w}
+            scored = None
+            if not self._outcome(domain_id).unmet:
+                update, facts = self._update(change, baseline, moved)
+                if facts is self.facts:
+                    facts = _Overlay(self.facts, change.field, _as_fact(change.value))
+                scored = baseline.exact(update, facts, self.kb, host)
+            if scored is None:
+                facts = dict(self.changed_facts(change)[0])
+                for fact, decided in moved.items():
+                    if decided is not None:
+                        facts[fact] = decided
+                    else:
+                        facts.pop(fact, None)
+                outcome = score_domain(domain, facts, self.kb, host)
+                winner = outcome.winner
+                ranked = outcome.ranked
+                margin = round(ranked[0].score - ranked[1].score, 2) if len(ranked) > 1 else None
+                before = {baseline.lever.option_ids[n] for n in baseline.excluded}
+                scored = _Scored(
+                    winner.option.id if winner else None,
+                    margin,
+                    frozenset(i.option.id for i in outcome.excluded) - before,
+                    winner.size if winner else None,
+                )
+            self._scored[key] = scored
+            # a later domain that reads this one's winner under the same change finds it here
+            self._winners[key] = scored.winner
+        return self._scored[key]
 
     def _scored_anew(self, change: Change, domain: Domain, lever: Levers, unmet: bool | None = None) -> bool:
         """Whether the change is scored from scratch rather than rule by rule: options ranked again for
@@ -671,23 +702,14 @@ class Search:
         outcome = self._outcome("instance_family")
         if change is None or not moves:
             host = ec2_host({"instance_family": outcome})
-        elif outcome.unmet or self._rescored(change.field, family, flever):  # sizes or prices move: anew
-            host = ec2_host({"instance_family": self._family_under(change)})
+        elif outcome.unmet or self._rescored(change.field, family, flever):  # sizes or prices move: exactly
+            host = self._score_under(change, "instance_family").size
         else:  # sizes stay: the suggested type is the new winner's (rule by rule, as its own search does)
             winner = self._winner_under(change, "instance_family")
             sizes = {item.option.id: item.size for item in (*outcome.ranked, *outcome.excluded)}
             host = sizes.get(winner) if winner else None
         self._hosts[key] = host
         return host
-
-    def _family_under(self, change: Change) -> DomainOutcome:
-        """The instance family scored anew with the change applied, once per change (its own search and
-        the EC2 prices of the launch type share it)."""
-        key = self._change_key(change)
-        if key not in self._family_outcomes:
-            facts = self.changed_facts(change)[0]
-            self._family_outcomes[key] = score_domain(self.kb.domains["instance_family"], facts, self.kb)
-        return self._family_outcomes[key]
 
     def _earlier_winners(self, change: Change, domain: Domain) -> dict[str, str | None]:
         """The winners of the earlier domains the domain's rules read (and those these read), in decision
@@ -770,12 +792,34 @@ class Search:
         return TippingPoint(change, current, flip.winner, flip.margin, tuple(sorted(flip.excluded)))
 
     def _flip(self, change: Change, baseline: _Baseline, lever: Levers, exact: bool) -> _Flip | None:
+        update, facts = self._update(change, baseline)
+        if not update.rules:
+            return None
+        flip = baseline.flip(update, facts, exact)
+        if flip is _ALL_EXCLUDED:
+            return self._rescore(change, baseline) if exact else flip
+        return flip
+
+    def _update(
+        self, change: Change, baseline: _Baseline, moved: Mapping[str, str | None] | None = None
+    ) -> tuple[_Update, Mapping[str, Any]]:
+        """The rules the change touches, and the facts to evaluate them on (the profile's own when none is
+        evaluated again); `moved`: earlier winners (decision.<domain> facts) the change moves."""
         # The changed facts are worked out only when a rule must be evaluated on them, or when the
         # change moves derived facts.
+        lever = baseline.lever
         facts: Mapping[str, Any] | None = None
         changed: Iterable[str] = (change.field,)
-        if change.field in AFFECTS:
+        if change.field in AFFECTS or moved:
             facts, changed = self.changed_facts(change)
+            if moved:
+                facts = dict(facts)
+                for fact, decided in moved.items():
+                    if decided is not None:
+                        facts[fact] = decided
+                    else:
+                        facts.pop(fact, None)
+                changed = (*changed, *moved)
         toggled: set[int] = set()  # rules that now hold where they did not, or the reverse
         reread: set[int] = set()  # other rules reading a changed fact: evaluated again
         for fact in changed:
@@ -792,17 +836,10 @@ class Search:
             priority = change.field.split(".", 1)[1]
             reweighed = lever.priority_readers.get(priority, _NONE)
             weights = {**weights, priority: self.kb.priority_weights[change.value]}
-        rules = reweighed.union(toggled, reread)
-        if not rules:
-            return None
         if facts is None:
             facts = _Overlay(self.facts, change.field, _as_fact(change.value)) if reread else self.facts
-        flip = baseline.flip(
-            _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts, exact
-        )
-        if flip is _ALL_EXCLUDED:
-            return self._rescore(change, baseline) if exact else flip
-        return flip
+        rules = reweighed.union(toggled, reread)
+        return _Update(rules, frozenset(toggled), frozenset(reread), reweighed, weights), facts
 
     def changed_facts(self, change: Change) -> tuple[Mapping[str, Any], frozenset[str]]:
         """The completed facts of the profile with `change` applied, and which facts differ."""
@@ -925,6 +962,16 @@ class _Flip:
 _ALL_EXCLUDED = _Flip("", None, frozenset())  # what an incremental estimate says when no option is left
 
 
+class _Scored(NamedTuple):
+    """A domain scored under a change: its winner (None: no option left), the winner's lead over the
+    runner-up, the options excluded, and the winner's suggested size (instance families: EC2 hosts)."""
+
+    winner: str | None
+    margin: float | None
+    excluded: frozenset[str]
+    size: Any
+
+
 class _Baseline:
     """The engine's outcome as per-rule contributions, so that a change re-evaluates only the rules it
     touches. Scores are first estimated from the totals; the options that could rank first or second are
@@ -969,6 +1016,13 @@ class _Baseline:
         self.best_other = max((self.raw[n] for n in self.order[1:]), default=_OUT)  # unbounded
         self._hits: dict[int, frozenset[int]] = {}
         self._holding: dict[str, frozenset[int]] = {}
+        # The outcome's options by position, with their suggested sizes (for exact).
+        self.items: list[ScoredOption] = [None] * len(lever.option_ids)  # type: ignore[list-item]
+        for item in (*outcome.ranked, *outcome.excluded):
+            self.items[position[item.option.id]] = item
+        self.sizes = [item.size for item in self.items]
+        self._cond_raw: list[float] | None = None
+        self._cond_excl: list[int] | None = None
 
     def score(self, option: int) -> float:
         """Bounded score, also of an excluded option (had it not been)."""
@@ -1116,6 +1170,120 @@ class _Baseline:
             return None
         margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
         return _Flip(ranked[0][-1], margin, excluded)
+
+    def exact(
+        self, update: _Update, facts: Mapping[str, Any], kb: KnowledgeBase, host: Any
+    ) -> _Scored | None:
+        """The domain scored under the change exactly, every option totalled, with its computed rules
+        (suggested sizes, the exclusion of families without one, price impacts relative to the cheapest
+        ranked option) worked out again on `facts` as score_domain does; only the condition rules in
+        `update` are evaluated again. None where score_domain must decide (options ranked again because
+        none is left, or a policy's required choices)."""
+        domain = self.domain
+        if domain.required:
+            return None
+        if self._cond_raw is None:
+            self._split_computed()
+        assert self._cond_raw is not None and self._cond_excl is not None
+        raw, excl = self._cond_raw.copy(), self._cond_excl.copy()
+        rules, targets, known = domain.rules, self.lever.targets, self._hits
+        for i in update.rules:
+            before = known[i] if i in known else self.hits(i)
+            if i in update.toggled:
+                hits = _NONE if before else targets[i]
+            elif i in update.reread:
+                hits = self.evaluate(i, facts)
+            else:
+                hits = before
+            rule = rules[i]
+            if rule.exclude:
+                if hits != before:
+                    for n in before - hits:
+                        excl[n] -= 1
+                    for n in hits - before:
+                        excl[n] += 1
+                continue
+            old = self.rule_impact[i]
+            impact = round(rule.score * update.weights[rule.priority], 2) if i in update.reweighed else old
+            if impact == old and hits == before:
+                continue
+            for n in before:
+                raw[n] -= old
+            for n in hits:
+                raw[n] += impact
+        sizes = self.sizes
+        if domain.id == "instance_family":
+            sizes = cost.family_sizes(domain.options, facts, domain.cache)
+        alive = [n for n, count in enumerate(excl) if not count]
+        for rule in domain.computed_rules:
+            if rule.computes == "size_in_region":
+                alive = [n for n in alive if sizes[n] is not None]
+            else:
+                self._price(rule, alive, sizes, raw, facts, update.weights[rule.priority], kb, host)
+        if not alive:
+            return None  # score_domain ranks again what unmet requirements alone ruled out
+        low, high = self.low, self.high
+        options, ids = domain.options, self.lever.option_ids
+        ranked = []
+        for n in alive:
+            size = sizes[n]
+            if size is None:
+                price = math.inf if options[n].sizes else 0.0
+            else:
+                price = size.usd_per_hour if size.usd_per_hour is not None else math.inf
+            score = min(max(round(raw[n], 2), low), high)
+            ranked.append((-score, price, size.vcpus if size else 0, ids[n], n))
+        ranked.sort()
+        margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
+        living = {n for *_, n in ranked}
+        excluded = frozenset(ids[n] for n in range(len(ids)) if n not in living and n not in self.excluded)
+        return _Scored(ranked[0][3], margin, excluded, sizes[ranked[0][4]])
+
+    def _split_computed(self) -> None:
+        """The outcome's scores without the computed rules' terms, and its exclusions by condition rules
+        (what the computed rules are worked out again on)."""
+        raw, excl = [0.0] * len(self.items), [0] * len(self.items)
+        base = self.domain.base
+        for n, item in enumerate(self.items):
+            raw[n] = base + sum(impact for rule, impact in item.impacts if rule.computes is None)
+            excl[n] = sum(1 for rule in item.exclusions if rule.computes is None)
+        self._cond_raw, self._cond_excl = raw, excl
+
+    def _price(
+        self, rule: Rule, alive: list[int], sizes: list[Any], raw: list[float], facts: Mapping[str, Any],
+        weight: float, kb: KnowledgeBase, host: Any,
+    ) -> None:  # fmt: skip
+        """Add a relative_price rule's impacts to `raw` as score_domain weighs them (engine._weigh_prices,
+        with the same shared cache of weighed estimates)."""
+        assert kb.prices is not None
+        domain, items = self.domain, self.items
+        estimates: list[tuple[ScoredOption, float, str]] = []
+        positions: list[int] = []
+        if domain.id == "instance_family":
+            if facts["workload.os"] != "linux":
+                return
+            hours = facts["workload.count"] * kb.prices.hours_per_month
+            for n in alive:
+                size = sizes[n]
+                if size and size.usd_per_hour:
+                    estimates.append((items[n], size.usd_per_hour * hours, size.name))
+                    positions.append(n)
+        else:
+            table = cost.estimate_table(domain.id, facts, kb, host)
+            for n in alive:
+                found = cost.estimate(domain.id, items[n].option.id, facts, kb, host, table)
+                if found and found["monthly_usd"]:
+                    estimates.append((items[n], found["monthly_usd"], items[n].option.name))
+                    positions.append(n)
+        if not estimates:
+            return
+        _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
+        key = (rule.id, weight, *[(name, monthly) for _, monthly, name in estimates])
+        weighed = cost.memo(
+            domain.cache, key, price_impacts, rule, estimates, cheapest_name, cheapest, weight
+        )
+        for n, (impact, _) in zip(positions, weighed, strict=True):
+            raw[n] += impact
 
     def _exclusions_moved(
         self,
