@@ -561,6 +561,9 @@ class Search:
         self._hosts: dict[tuple[str, str], Any] = {}
         self._flips: dict[tuple[str, str, str], _Flip | None] = {}  # per domain and change key
         self._scored: dict[tuple[str, str, str], _Scored] = {}  # per change key and domain
+        self.domains = frozenset(profile.domains)
+        self._family_fields: frozenset[str] | None = None  # the instance family's changeable fields
+        self._decision_fields_of: dict[str, frozenset[str]] = {}
         self._winners: dict[tuple[str, str, str], str | None] = {}
         self._unmet = False
 
@@ -689,12 +692,14 @@ class Search:
     def _host(self, change: Change | None) -> Any:
         """The instance family's suggested type with the change applied (what EC2 hosts are priced with);
         None: without a change."""
-        if "instance_family" not in self.profile.domains:
+        if "instance_family" not in self.domains:
             return None
         family = self.kb.domains["instance_family"]
         flever = levers(family, self.kb)
+        if self._family_fields is None:
+            self._family_fields = frozenset(changeable_fields(flever))
         moves = change is not None and (
-            self._moves_computed(change.field, family, flever) or change.field in changeable_fields(flever)
+            self._moves_computed(change.field, family, flever) or change.field in self._family_fields
         )
         key = self._change_key(change) if change is not None and moves else ("", "")
         if key in self._hosts:
@@ -721,7 +726,7 @@ class Search:
         for earlier in reversed(order):
             if earlier in read:
                 read.update(decisions_read(self.kb.domains[earlier]))
-        return {e: self._winner_under(change, e) for e in order if e in read and e in self.profile.domains}
+        return {e: self._winner_under(change, e) for e in order if e in read and e in self.domains}
 
     def _winner_under(self, change: Change, domain_id: str) -> str | None:
         """A domain's winner with the change applied: rule by rule from its outcome where that is exact,
@@ -755,11 +760,14 @@ class Search:
 
     def _decision_fields(self, domain: Domain) -> frozenset[str]:
         """The fields whose changes may move an earlier winner the domain's rules read."""
-        return frozenset(
-            path
-            for earlier in decisions_read(domain)
-            for path in changeable_fields(levers(self.kb.domains[earlier], self.kb))
-        )
+        fields = self._decision_fields_of.get(domain.id)
+        if fields is None:
+            fields = self._decision_fields_of[domain.id] = frozenset(
+                path
+                for earlier in decisions_read(domain)
+                for path in changeable_fields(levers(self.kb.domains[earlier], self.kb))
+            )
+        return fields
 
     def _moves_decision(self, change: Change, domain: Domain) -> bool:
         """Whether the change moves an earlier winner the domain's rules read (then it is scored anew)."""
