@@ -647,12 +647,10 @@ class Search:
             host = self._host(change) if domain.computed_rules and domain_id != "instance_family" else None
             winners = self._earlier_winners(change, domain)  # the earlier winners it reads, decided again
             moved = {f"decision.{e}": w for e, w in winners.items() if self.facts.get(f"decision.{e}") != w}
-            scored = None
-            if not self._outcome(domain_id).unmet:
-                update, facts = self._update(change, baseline, moved)
-                if facts is self.facts:
-                    facts = _Overlay(self.facts, change.field, _as_fact(change.value))
-                scored = baseline.exact(update, facts, self.kb, host)
+            update, facts = self._update(change, baseline, moved)
+            if facts is self.facts:
+                facts = _Overlay(self.facts, change.field, _as_fact(change.value))
+            scored = baseline.exact(update, facts, self.kb, host)
             if scored is None:
                 facts = dict(self.changed_facts(change)[0])
                 for fact, decided in moved.items():
@@ -1195,6 +1193,7 @@ class _Baseline:
         assert self._cond_raw is not None and self._cond_excl is not None
         raw, excl = self._cond_raw.copy(), self._cond_excl.copy()
         rules, targets, known = domain.rules, self.lever.targets, self._hits
+        excluding: dict[int, frozenset[int]] = {}  # exclusion rules that change -> the options they exclude
         for i in update.rules:
             before = known[i] if i in known else self.hits(i)
             if i in update.toggled:
@@ -1206,6 +1205,7 @@ class _Baseline:
             rule = rules[i]
             if rule.exclude:
                 if hits != before:
+                    excluding[i] = hits
                     for n in before - hits:
                         excl[n] -= 1
                     for n in hits - before:
@@ -1228,12 +1228,19 @@ class _Baseline:
                 alive = [n for n in alive if sizes[n] is not None]
             else:
                 self._price(rule, alive, sizes, raw, facts, update.weights[rule.priority], kb, host)
-        if not alive:
-            return None  # score_domain ranks again what unmet requirements alone ruled out
         low, high = self.low, self.high
         options, ids = domain.options, self.lever.option_ids
+        if not alive:
+            return self._revive(raw, excluding, sizes)
+        # Only the options within the tolerance of the second best unbounded score can rank first or
+        # second (as in flip); they are ranked as score_domain ranks them, by their rounded totals.
+        second = sorted([raw[n] for n in alive], reverse=True)[:2][-1]
+        floor = min(max(second, low), high) - _TOLERANCE
+        floor = floor if floor > low else _LOWEST
         ranked = []
         for n in alive:
+            if raw[n] < floor:
+                continue
             size = sizes[n]
             if size is None:
                 price = math.inf if options[n].sizes else 0.0
@@ -1243,7 +1250,45 @@ class _Baseline:
             ranked.append((-score, price, size.vcpus if size else 0, ids[n], n))
         ranked.sort()
         margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
-        living = {n for *_, n in ranked}
+        living = set(alive)
+        excluded = frozenset(ids[n] for n in range(len(ids)) if n not in living and n not in self.excluded)
+        return _Scored(ranked[0][3], margin, excluded, sizes[ranked[0][4]])
+
+    def _revive(self, raw: list[float], excluding: Mapping[int, frozenset[int]], sizes: list[Any]) -> _Scored:
+        """No option is left: the options that only unmet requirements ruled out, those that miss the
+        fewest, ranked again as score_domain does (engine._revive)."""
+        rules, ids = self.domain.rules, self.lever.option_ids
+        unsized = next((r for r in self.domain.computed_rules if r.computes == "size_in_region"), None)
+        exclusions: list[list[Rule]] = [[] for _ in ids]
+        for i, rule in enumerate(rules):
+            if rule.exclude:
+                for n in excluding[i] if i in excluding else self.hits(i):
+                    exclusions[n].append(rule)
+        for n, size in enumerate(sizes):
+            if not exclusions[n] and size is None and unsized is not None:
+                exclusions[n].append(unsized)
+        candidates = [n for n in range(len(ids)) if all(rule.unmet for rule in exclusions[n])]
+        if not candidates:
+            return _Scored(
+                None, None, frozenset(ids[n] for n in range(len(ids)) if n not in self.excluded), None
+            )
+        fewest = min(len(exclusions[n]) for n in candidates)
+        low, high, options = self.low, self.high, self.domain.options
+        closest = []
+        for n in candidates:
+            if len(exclusions[n]) == fewest:
+                size = sizes[n]
+                if size is None:
+                    price = math.inf if options[n].sizes else 0.0
+                else:
+                    price = size.usd_per_hour if size.usd_per_hour is not None else math.inf
+                score = min(max(round(raw[n], 2), low), high)
+                closest.append((-score, price, size.vcpus if size else 0, ids[n], n))
+        closest.sort()
+        missed = {rule.id for rule in exclusions[closest[0][4]]}
+        ranked = [key for key in closest if {rule.id for rule in exclusions[key[4]]} == missed]
+        margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
+        living = {key[4] for key in ranked}
         excluded = frozenset(ids[n] for n in range(len(ids)) if n not in living and n not in self.excluded)
         return _Scored(ranked[0][3], margin, excluded, sizes[ranked[0][4]])
 
