@@ -574,8 +574,12 @@ class Search:
         self._unmet = bool(outcome.unmet)  # options ranked again for unmet requirements: score changes anew
         moving = self._decision_fields(outcome.domain)  # fields that may move an earlier winner it reads
         for path in changeable_fields(lever):
-            exact = self._unmet or self._rescored(path, outcome.domain, lever) or path in moving
-            if not exact and not baseline.reachable(path):
+            rescored = self._rescored(path, outcome.domain, lever)
+            exact = self._unmet or rescored or path in moving
+            bounded = not (
+                self._unmet or path in moving or (rescored and self._unbounded(path, outcome.domain))
+            )
+            if bounded and not baseline.reachable(path, priced=rescored):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
@@ -616,6 +620,17 @@ class Search:
         if domain.id != "instance_family":
             return True
         return self._moves_computed(path, domain, lever)
+
+    def _unbounded(self, path: str, domain: Domain) -> bool:
+        """Whether changes of a field that move computed rules can move scores beyond what reachable bounds:
+        a policy's required choices, or the instance family's suggested sizes (which may exclude or let
+        back in any family)."""
+        if domain.required:
+            return True
+        headroom = path == "workload.dataset_gib" or (
+            path == "workload.kind" and bool(self.facts.get("workload.dataset_gib"))
+        )
+        return domain.id == "instance_family" and (path in COMPUTED_INPUTS or headroom)
 
     def _moves_computed(self, path: str, domain: Domain, lever: Levers) -> bool:
         """Whether a change of the field may move a computed rule of the domain directly: an input of its
@@ -1066,19 +1081,40 @@ class _Baseline:
             )
         return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
 
-    def reachable(self, path: str) -> bool:
+    def reachable(self, path: str, priced: bool = False) -> bool:
         """Whether a change of the field could change the winner at all: its exclusion rules may rule out
-        the winner, or its rules may move some rival (ranked, or let back in) far enough."""
+        the winner, or its rules may move some rival (ranked, or let back in) far enough. priced: the
+        change may move the price rules' terms (not the suggested sizes): they are then taken out of every
+        score, and the winner's counted at the lowest they can reach (every term is between the rule's
+        limit at its weight and 0)."""
         excludes = self.lever.excludes.get(path, _NONE)
         if self.winner is None or self.winner in excludes:
             return True
-        rival = max((self.raw[n] for n in excludes.intersection(self.exclusions)), default=self.best_other)
-        rival = max(rival, self.best_other)
+        raw, best_other, floor = self.raw, self.best_other, 0.0
+        if priced:
+            if self._cond_raw is None:
+                self._split_computed()
+            assert self._cond_raw is not None
+            raw = self._cond_raw
+            best_other = max((raw[n] for n in self.order[1:]), default=_OUT)
+            floor = self._price_floor(path)
+        rival = max((raw[n] for n in excludes.intersection(self.exclusions)), default=best_other)
+        rival = max(rival, best_other)
         if rival == _OUT:
             return False
-        return (
-            self.score(self.winner) <= min(max(rival, self.low), self.high) + self._swing(path) + _TOLERANCE
-        )
+        winner = min(max(raw[self.winner] + floor, self.low), self.high)
+        return winner <= min(max(rival, self.low), self.high) + self._swing(path) + _TOLERANCE
+
+    def _price_floor(self, path: str) -> float:
+        """The lowest the price rules can take an option's score under a change of the field (within a
+        hundredth of rounding): each rule's limit at its weight, the highest weight for its own priority."""
+        floor = 0.0
+        for rule in self.domain.computed_rules:
+            if rule.computes == "relative_price":
+                priority = f"priorities.{rule.priority}"
+                weight = self.highest_weight if path == priority else self.weights[rule.priority]
+                floor += rule.limit * weight - 0.01
+        return floor
 
     def _swing(self, path: str) -> float:
         """The most a change of the field can lower the winner's score plus raise a rival's: each moved
