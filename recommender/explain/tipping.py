@@ -573,13 +573,13 @@ class Search:
         found: list[TippingPoint] = []
         self._unmet = bool(outcome.unmet)  # options ranked again for unmet requirements: score changes anew
         moving = self._decision_fields(outcome.domain)  # fields that may move an earlier winner it reads
+        decisions = tuple(f"decision.{earlier}" for earlier in decisions_read(outcome.domain))
         for path in changeable_fields(lever):
             rescored = self._rescored(path, outcome.domain, lever)
             exact = self._unmet or rescored or path in moving
-            bounded = not (
-                self._unmet or path in moving or (rescored and self._unbounded(path, outcome.domain))
-            )
-            if bounded and not baseline.reachable(path, priced=rescored):
+            bounded = not (self._unmet or (rescored and self._unbounded(path, outcome.domain)))
+            decided = decisions if path in moving else ()  # the earlier winners it may move, read as facts
+            if bounded and not baseline.reachable(path, priced=rescored, decided=decided):
                 continue
             changes = field_changes(lever, path, self.facts, self.profile.sections)
             if not changes:
@@ -1081,13 +1081,16 @@ class _Baseline:
             )
         return self.lever.targets[i] if condition.evaluate(facts, _NO_ATTRIBUTES) else _NONE
 
-    def reachable(self, path: str, priced: bool = False) -> bool:
+    def reachable(self, path: str, priced: bool = False, decided: tuple[str, ...] = ()) -> bool:
         """Whether a change of the field could change the winner at all: its exclusion rules may rule out
         the winner, or its rules may move some rival (ranked, or let back in) far enough. priced: the
         change may move the price rules' terms (not the suggested sizes): they are then taken out of every
         score, and the winner's counted at the lowest they can reach (every term is between the rule's
-        limit at its weight and 0)."""
-        excludes = self.lever.excludes.get(path, _NONE)
+        limit at its weight and 0). decided: earlier winners (decision.<domain> facts) the change may move,
+        whose readers move too."""
+        excludes = self.lever.excludes.get(path, _NONE).union(
+            *(self.lever.excludes.get(fact, _NONE) for fact in decided)
+        )
         if self.winner is None or self.winner in excludes:
             return True
         raw, best_other, floor = self.raw, self.best_other, 0.0
@@ -1103,7 +1106,17 @@ class _Baseline:
         if rival == _OUT:
             return False
         winner = min(max(raw[self.winner] + floor, self.low), self.high)
-        return winner <= min(max(rival, self.low), self.high) + self._swing(path) + _TOLERANCE
+        swing = self._swing(path) + sum(self._readers_swing(fact, path) for fact in decided)
+        return winner <= min(max(rival, self.low), self.high) + swing + _TOLERANCE
+
+    def _readers_swing(self, fact: str, path: str) -> float:
+        """The most the rules reading `fact` can lower the winner's score plus raise a rival's when a change
+        of the field moves the fact: their impacts at the profile's weights, at the highest weight when the
+        field is a priority (within half a hundredth of rounding each)."""
+        by_tag, slack = self.lever.spread.get(fact, ((), 0.0))
+        if path.startswith("priorities."):
+            return sum(total for _, total in by_tag) * max(self.highest_weight, 1.0) + slack
+        return sum(self.weights[tag] * total for tag, total in by_tag) + slack
 
     def _price_floor(self, path: str) -> float:
         """The lowest the price rules can take an option's score under a change of the field (within a
