@@ -1,6 +1,6 @@
 """The tipping-point search against brute force on generated full profiles (the test does a few; this many).
 
-Run: .venv/bin/python bench/brute_tipping.py [--count N] [--seed S]
+Run: .venv/bin/python bench/brute_tipping.py [--count N] [--seed S] [--datasets]
 Each profile's explain=changes answer is compared with the plain search of
 tests/explain/test_tipping_search.py (every candidate change applied to the document and recommended from
 scratch). Prints the profiles that differ; exit 1 if any does. Slow (about a second a profile).
@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.explain_bytes import with_datasets  # noqa: E402
 from bench.profiles import profiles as generated_profiles  # noqa: E402
 from recommender.knowledge import load_knowledge  # noqa: E402
 from tests.explain.test_tipping_search import fast_search, plain_search  # noqa: E402
@@ -25,11 +26,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--datasets", action="store_true", help="give each a data set (explain_bytes)")
     args = parser.parse_args()
     kb = load_knowledge()
     start = time.perf_counter()
     differing = 0
-    for n, document in enumerate(generated_profiles(args.count, seed=args.seed)):
+    documents = generated_profiles(args.count, seed=args.seed)
+    if args.datasets:
+        documents = with_datasets(documents)
+    for n, document in enumerate(documents):
         fast, plain = fast_search(document, kb), plain_search(document, kb)
         if fast != plain:
             differing += 1

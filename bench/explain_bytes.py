@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python bench/explain_bytes.py save FILE   (before a change)
      .venv/bin/python bench/explain_bytes.py check FILE  (after it: prints the differing profiles, exit 1)
-The set: the public scenarios, 300 generated full profiles and the same 300 with some sections left out
-(seeded), so that partial profiles are covered too. FILE holds one line per profile: its answer's bytes.
+The set: the public scenarios, 300 generated full profiles, 300 with some sections left out (seeded), so
+that partial profiles are covered too, and 100 with a data set (workload.dataset_gib: memory sized with
+the headroom of an in-memory cache). FILE holds one line per profile: its answer's bytes.
 """
 
 from __future__ import annotations
@@ -34,7 +35,22 @@ def documents() -> list[dict[str, Any]]:
     for document in generated_profiles(300, seed=29):
         dropped = rng.sample(SECTIONS, rng.randint(1, 3))
         partial.append({k: v for k, v in document.items() if k not in dropped})
-    return [*(s["profile"] for s in scenarios), *full, *partial]
+    return [
+        *(s["profile"] for s in scenarios),
+        *full,
+        *partial,
+        *with_datasets(generated_profiles(100, seed=31)),
+    ]
+
+
+def with_datasets(documents: list[dict[str, Any]], seed: int = 3) -> list[dict[str, Any]]:
+    """The profiles with a data set each, half of them in-memory caches (whose memory is sized for it)."""
+    rng = random.Random(seed)
+    for document in documents:
+        document["workload"]["dataset_gib"] = rng.choice([1, 6, 20, 100, 300])
+        if rng.random() < 0.5:
+            document["workload"]["kind"] = "in_memory_cache"
+    return documents
 
 
 def main() -> int:

@@ -42,6 +42,7 @@ from recommender.engine import (
     price_impacts,
     priority_weights,
     score_domain,
+    size_memory,
 )
 from recommender.knowledge import Domain, KnowledgeBase, Rule
 from recommender.profile import (
@@ -882,12 +883,12 @@ class Search:
         do (a test checks every candidate change against a profile rebuilt from the changed document)."""
         if change.field.startswith("network.source.") or change.field == "network.vpc_count":
             derive_network(self._changed_section(change), facts, [])
-        elif change.field in ("workload.vcpus", "workload.memory_gib") and (
-            facts.get("workload.kind") not in self.kb.memory_headroom  # headroom: complete_facts sizes memory
-        ):
-            facts["workload.memory_per_vcpu"] = memory_per_vcpu(
-                facts["workload.memory_gib"], facts["workload.vcpus"]
-            )
+        elif change.field.startswith("workload."):  # the memory given, then sized for a data set
+            memory = facts["workload.memory_gib"] = self.profile.facts["workload.memory_gib"]
+            if change.field == "workload.memory_gib":
+                memory = facts["workload.memory_gib"] = change.value
+            facts["workload.memory_per_vcpu"] = memory_per_vcpu(memory, facts["workload.vcpus"])
+            size_memory(facts, self.kb)
         else:
             facts = self._rebuilt(change)
         return facts
