@@ -163,12 +163,13 @@ class Levers:
     weighed: Mapping[str, float]  # priority -> sum of |score| of the rules it weighs
 
 
-_LEVERS: dict[tuple[str, str], Levers] = {}
+_LEVERS: dict[tuple[str, str | None, str], Levers] = {}
 
 
 def levers(domain: Domain, kb: KnowledgeBase) -> Levers:
     """The domain's levers, computed once per knowledge base (keyed by its digest)."""
-    key = (kb.digest, domain.id)
+    # an organisation policy adds rules to the domains and keeps the knowledge base's digest: its own key
+    key = (kb.digest, kb.policy.digest if kb.policy is not None else None, domain.id)
     if key not in _LEVERS:
         if len(_LEVERS) > 64:
             _LEVERS.clear()
