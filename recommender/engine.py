@@ -253,7 +253,7 @@ def _weigh_prices(
         return
     _, cheapest, cheapest_name = min(estimates, key=lambda e: (e[1], e[0].option.id))
     key = (rule.id, weight, *[(name, monthly) for _, monthly, name in estimates])
-    weighed = cost.memo(cache, key, _price_impacts, rule, estimates, cheapest_name, cheapest, weight)
+    weighed = cost.memo(cache, key, price_impacts, rule, estimates, cheapest_name, cheapest, weight)
     for (item, _, _), (impact, reason) in zip(estimates, weighed, strict=True):
         if not impact:
             continue
@@ -262,7 +262,7 @@ def _weigh_prices(
         fired.add(rule.id)
 
 
-def _price_impacts(
+def price_impacts(
     rule: Rule, estimates: list[tuple[ScoredOption, float, str]], cheapest_name: str, cheapest: float,
     weight: float,
 ) -> list[tuple[float, str]]:  # fmt: skip
@@ -578,15 +578,9 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
     assumptions: list[dict[str, Any]] = []
     if kb.policy is not None:
         policy_facts(profile, kb.policy, facts, assumptions)
-    headroom = kb.memory_headroom.get(facts.get("workload.kind", ""))
-    if headroom is not None and facts["workload.dataset_gib"]:  # the data plus what the software sets aside
-        data, memory = facts["workload.dataset_gib"], facts["workload.memory_gib"]
-        sized = round(data / (1 - headroom.percent / 100), 2)
-        if sized > memory:
-            facts["workload.memory_gib"] = sized
-            facts["workload.memory_per_vcpu"] = memory_per_vcpu(sized, facts["workload.vcpus"])
-            reason = f"{data:g} GiB of data with {headroom.percent:g}% headroom: {headroom.reason}"
-            assumptions.append({"field": "workload.memory_gib", "value": sized, "reason": reason})
+    sized = size_memory(facts, kb)
+    if sized is not None:
+        assumptions.append(sized)
     if "network" in profile.sections:
         engine = facts.get("network.target.engine")
         if "network.target.port" not in facts:
@@ -605,6 +599,22 @@ def complete_facts(profile: Profile, kb: KnowledgeBase) -> tuple[dict[str, Any],
             cidr = next((c for label in labels if (c := cidr_in_label(label))), None)
             facts[f"network.{side}.cidr"] = cidr or f"<{side} CIDR>"
     return facts, assumptions
+
+
+def size_memory(facts: dict[str, Any], kb: KnowledgeBase) -> dict[str, Any] | None:
+    """Memory for a cache's data set: the data plus what the software sets aside (the kind's headroom), where
+    that is more than the memory given (facts updated; the assumption to list is returned)."""
+    headroom = kb.memory_headroom.get(facts.get("workload.kind", ""))
+    if headroom is None or not facts["workload.dataset_gib"]:
+        return None
+    data, memory = facts["workload.dataset_gib"], facts["workload.memory_gib"]
+    sized = round(data / (1 - headroom.percent / 100), 2)
+    if sized <= memory:
+        return None
+    facts["workload.memory_gib"] = sized
+    facts["workload.memory_per_vcpu"] = memory_per_vcpu(sized, facts["workload.vcpus"])
+    reason = f"{data:g} GiB of data with {headroom.percent:g}% headroom: {headroom.reason}"
+    return {"field": "workload.memory_gib", "value": sized, "reason": reason}
 
 
 def policy_facts(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from recommender.engine import DomainOutcome, rule_weight
-from recommender.explain.tipping import rule_hits
+from recommender.explain.scorer import rule_hits
 from recommender.knowledge import KnowledgeBase, Rule
 
 

@@ -225,3 +225,16 @@ def test_the_readme_example_is_a_valid_policy(kb: KnowledgeBase, tmp_path: Path)
     block = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
     policy = load_policy(write_policy(tmp_path, block), kb)
     assert policy.name == "acme-platform" and policy.overrides["backup-missing"].suppress
+
+
+def test_tipping_points_under_a_policy_do_not_depend_on_what_was_answered_before(kb: KnowledgeBase) -> None:
+    """A policy adds rules to the domains and keeps the knowledge base's digest: the search must not reuse
+    what it worked out for the knowledge base without the policy (or the reverse)."""
+    from recommender.explain import levers as levers_module
+
+    with_policy = apply_policy(kb, load_policy(EXAMPLE, kb))
+    levers_module._LEVERS.clear()
+    first = to_json(recommend(PROFILE, with_policy, explain="changes"))
+    levers_module._LEVERS.clear()
+    recommend(PROFILE, kb, explain="changes")
+    assert to_json(recommend(PROFILE, with_policy, explain="changes")) == first
