@@ -18,12 +18,10 @@ ACCEPTED_TYPES = JSON_TYPES | YAML_TYPES
 def read_body_bytes() -> bytes:
     """The raw body, refused with 413 when its declared or actual length exceeds the limit."""
     limit: int = current_app.config["RECOMMENDER_MAX_BODY_BYTES"]
-    too_large = ApiProblem(413, f"The request body is larger than the limit of {limit} bytes.")
-    if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    data = request.stream.read(limit + 1)
-    if len(data) > limit:
-        raise too_large
+    declared = request.content_length
+    data = b"" if declared is not None and declared > limit else request.stream.read(limit + 1)
+    if len(data) > limit or (declared is not None and declared > limit):
+        raise ApiProblem(413, f"The request body is larger than the limit of {limit} bytes.")
     return data
 
 

@@ -1,9 +1,11 @@
 """Compressed responses (Flask-Compress): zstd, Brotli or gzip, whichever the client accepts first in that
 order; a client that sends no Accept-Encoding gets the same bytes as before, uncompressed.
 
-A full recommendation is ~70 KB of JSON and ~8 KB compressed; the page's scripts and styles shrink about as
-much. Compression costs CPU only for the clients that ask for it: zstd at level 3 is the cheapest of the three
-per byte saved, so it goes first; Brotli (level 4) and gzip (level 6) serve the clients without zstd.
+A full recommendation is ~70 KB of JSON and ~9 KB compressed; the page's scripts and styles shrink about as
+much. Compression costs CPU only for the clients that ask for it, so the levels are the fast ones (for a
+70 KB answer, measured: zstd level 3 190 µs, 12% of the size; Brotli 1 175 µs, 13%; gzip 1 390 µs, 14%,
+where gzip's default level 6 took 990 µs for 12%, more than working out the answer): zstd goes first,
+Brotli and gzip serve the clients without it (nginx's default gzip level is 1 for the same reason).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ MEDIA_TYPES = [
 def init_compression(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["zstd", "br", "gzip"])
     app.config.setdefault("COMPRESS_MIMETYPES", MEDIA_TYPES)
+    app.config.setdefault("COMPRESS_ZSTD_LEVEL", 3)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
+    app.config.setdefault("COMPRESS_LEVEL", 1)  # gzip
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)  # smaller bodies gain less than the header costs
     app.config["COMPRESS_REGISTER"] = False  # its hook is called by `compressed` below
     compress = Compress(app)

@@ -211,12 +211,18 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# what json.loads(text, object_pairs_hook=..., parse_constant=...) would build anew for every document
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+
+
 def load_json(text: str | bytes) -> Any:
     """Parse JSON strictly: no NaN/Infinity, no duplicate keys, bounded depth."""
     if isinstance(text, bytes):
         text = _decode(text)
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except DocumentError:
         raise
     except json.JSONDecodeError as exc:
