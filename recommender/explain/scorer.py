@@ -145,6 +145,17 @@ class Baseline:
             self._holding[fact] = frozenset(i for i in self.lever.tabled[fact] if rules[i].id in fired)
         return self._holding[fact]
 
+    def hits_under(
+        self, i: int, update: Update, facts: Mapping[str, Any]
+    ) -> tuple[frozenset[int], frozenset[int]]:
+        """The options rule `i` applies to in the engine's outcome, and once `update` is made under `facts`."""
+        before = self._hits[i] if i in self._hits else self.hits(i)
+        if i in update.toggled:
+            return before, NONE if before else self.lever.targets[i]
+        if i in update.reread:
+            return before, self.evaluate(i, facts)
+        return before, before
+
     def hits(self, i: int) -> frozenset[int]:
         """The options rule `i` applies to in the engine's outcome."""
         if i not in self._hits:
@@ -238,25 +249,14 @@ class Baseline:
         """The new winner once `update` is made under `facts`, or None if the winner stays.
 
         With exact=False this only says whether a flip is plausible (the winner may then be a guess)."""
-        rules, targets, rule_impact, known = (
-            self.domain.rules,
-            self.lever.targets,
-            self.rule_impact,
-            self._hits,
-        )
+        rules, rule_impact = self.domain.rules, self.rule_impact
         # Estimated unbounded scores after the change; excluded options stay at _OUT (one let back in is
         # estimated on its own).
         scores, alive = self.ranked_raw.copy(), self.ranked
         changed: dict[int, tuple[float, frozenset[int]]] = {}  # rule -> new impact and options it applies to
         exclusions: list[tuple[frozenset[int], frozenset[int]]] = []  # exclusion rules that change
         for i in update.rules:
-            before = known[i] if i in known else self.hits(i)
-            if i in update.toggled:
-                hits = NONE if before else targets[i]
-            elif i in update.reread:
-                hits = self.evaluate(i, facts)
-            else:
-                hits = before
+            before, hits = self.hits_under(i, update, facts)
             rule = rules[i]
             if rule.exclude:
                 if hits != before:
@@ -328,16 +328,10 @@ class Baseline:
             self._split_computed()
         assert self._cond_raw is not None and self._cond_excl is not None
         raw, excl = self._cond_raw.copy(), self._cond_excl.copy()
-        rules, targets, known = domain.rules, self.lever.targets, self._hits
+        rules = domain.rules
         excluding: dict[int, frozenset[int]] = {}  # exclusion rules that change -> the options they exclude
         for i in update.rules:
-            before = known[i] if i in known else self.hits(i)
-            if i in update.toggled:
-                hits = NONE if before else targets[i]
-            elif i in update.reread:
-                hits = self.evaluate(i, facts)
-            else:
-                hits = before
+            before, hits = self.hits_under(i, update, facts)
             rule = rules[i]
             if rule.exclude:
                 if hits != before:
