@@ -43,6 +43,9 @@ def init_compression(app: Flask) -> None:
             # several µs more a request than getlist)
             response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Accept-Encoding"])
             return response
+        if response.status_code == 206:  # a byte range of the uncompressed file: compressing it breaks it
+            response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Accept-Encoding"])
+            return response
         if response.direct_passthrough and response.mimetype in MEDIA_TYPES:
             # the page's files are small: read into memory, they get a Content-Length and any of the three
             # encodings (Flask-Compress's streaming path has no gzip and leaves the file open until collected)

@@ -76,3 +76,14 @@ def test_a_small_problem_answer_is_not_worth_compressing(client: FlaskClient) ->
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
     assert "Content-Encoding" not in response.headers
+
+
+def test_a_byte_range_of_a_file_is_sent_as_it_is(client: FlaskClient) -> None:
+    with client.get("/portal/assets/app.js") as full:
+        whole = full.get_data()
+    with client.get(
+        "/portal/assets/app.js", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-4999"}
+    ) as partial:
+        assert partial.status_code == 206
+        assert "Content-Encoding" not in partial.headers
+        assert partial.get_data() == whole[:5000]
