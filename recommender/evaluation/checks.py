@@ -175,10 +175,10 @@ def _world_by_union(
     probes: list[tuple[str, int]] = [("all", 0), ("tcp", -1)]
     probes += [("tcp", p) for p in sorted(set(db_ports) | set(data.admin_ports))]
     for world in data.world_cidrs:
-        single = [r for r in group.inbound if r.cidr is not None and r.cidr == world]
-        parts = [r for r in group.inbound if r.cidr is not None and r.cidr != world and within(r.cidr, world)]
+        parts = [r for r in group.inbound if r.cidr is not None and within(r.cidr, world) and r.cidr != world]
         if not covers((r.cidr for r in parts if r.cidr is not None), world):
             continue
+        single = [r for r in group.inbound if r.cidr is not None and r.cidr == world]
         seen: list[tuple[TrafficRule, ...]] = []
         for protocol, port in probes:
 

@@ -564,12 +564,19 @@ def overlaps(a: Network, b: Network) -> bool:
 
 def within(inner: Network, outer: Network) -> bool:
     """True when every address of `inner` is in `outer`."""
-    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+    if inner.version != outer.version or inner.prefixlen < outer.prefixlen:  # a larger range is never inside
+        return False
+    return outer.prefixlen == 0 or inner.subnet_of(outer)  # type: ignore[arg-type]  # (/0 holds them all)
 
 
 def covers(cidrs: Iterable[Network], whole: Network) -> bool:
     """True when the ranges together hold every address of `whole` (0.0.0.0/1 + 128.0.0.0/1 cover 0.0.0.0/0)."""
     inside = [c for c in cidrs if within(c, whole)]
+    # ranges that add up to fewer addresses than `whole` cannot cover it (most groups): nothing to merge
+    if sum(1 << (c.max_prefixlen - c.prefixlen) for c in inside) < 1 << (
+        whole.max_prefixlen - whole.prefixlen
+    ):
+        return False
     return any(c == whole for c in ipaddress.collapse_addresses(inside))  # type: ignore[type-var]
 
 
