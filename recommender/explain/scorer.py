@@ -371,13 +371,7 @@ class Baseline:
         for n in alive:
             if raw[n] < floor:
                 continue
-            size = sizes[n]
-            if size is None:
-                price = math.inf if options[n].sizes else 0.0
-            else:
-                price = size.usd_per_hour if size.usd_per_hour is not None else math.inf
-            score = min(max(round(raw[n], 2), low), high)
-            ranked.append((-score, price, size.vcpus if size else 0, ids[n], n))
+            ranked.append(_rank_key(raw[n], sizes[n], options[n], ids[n], n, low, high))
         ranked.sort()
         margin = round(ranked[1][0] - ranked[0][0], 2) if len(ranked) > 1 else None
         living = set(alive)
@@ -407,13 +401,7 @@ class Baseline:
         closest = []
         for n in candidates:
             if len(exclusions[n]) == fewest:
-                size = sizes[n]
-                if size is None:
-                    price = math.inf if options[n].sizes else 0.0
-                else:
-                    price = size.usd_per_hour if size.usd_per_hour is not None else math.inf
-                score = min(max(round(raw[n], 2), low), high)
-                closest.append((-score, price, size.vcpus if size else 0, ids[n], n))
+                closest.append(_rank_key(raw[n], sizes[n], options[n], ids[n], n, low, high))
         closest.sort()
         missed = {rule.id for rule in exclusions[closest[0][4]]}
         ranked = [key for key in closest if {rule.id for rule in exclusions[key[4]]} == missed]
@@ -501,3 +489,15 @@ def rule_hits(rule: Rule, facts: Mapping[str, Any], attributes: Mapping[str, Map
     if rule.condition.uses_option:
         return [option_id for option_id in rule.targets if rule.condition(facts, attributes[option_id])]
     return list(rule.targets) if rule.condition(facts) else []
+
+
+def _rank_key(
+    total: float, size: Any, option: Any, option_id: str, n: int, low: float, high: float
+) -> tuple[float, float, int, str, int]:
+    """Where option `n` goes in score_domain's order (engine._rank_order) with this unbounded total and size:
+    higher score first, then the cheaper, the smaller, the id."""
+    if size is None:
+        price = math.inf if option.sizes else 0.0
+    else:
+        price = size.usd_per_hour if size.usd_per_hour is not None else math.inf
+    return (-min(max(round(total, 2), low), high), price, size.vcpus if size else 0, option_id, n)
