@@ -37,20 +37,32 @@ def init_compression(app: Flask) -> None:
     app.config["COMPRESS_REGISTER"] = False  # its hook is called by `compressed` below
     compress = Compress(app)
 
+    encodings = list(app.config["COMPRESS_ALGORITHM"])
+
+    def uncompressed(response: Response) -> Response:
+        # (werkzeug's response.vary, and headers.get, which raises inside when the header is absent, cost
+        # several µs more a request than getlist)
+        response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Accept-Encoding"])
+        return response
+
     def compressed(response: Response) -> Response:
-        if not request.environ.get("HTTP_ACCEPT_ENCODING"):  # most API clients: nothing to negotiate
-            # (werkzeug's response.vary and headers.get, which raises inside when the header is absent, cost
-            # several µs more a request than getlist)
-            response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Accept-Encoding"])
-            return response
-        if response.status_code == 206:  # a byte range of the uncompressed file: compressing it breaks it
-            response.headers["Vary"] = ", ".join([*response.headers.getlist("Vary"), "Accept-Encoding"])
-            return response
+        header = request.environ.get("HTTP_ACCEPT_ENCODING")
+        if not header:  # most API clients: nothing to negotiate
+            return uncompressed(response)
+        # werkzeug weighs the quality values (RFC 9110: q=0 refuses, `*` stands for the rest); Flask-Compress
+        # 1.25 may pick an encoding refused with q=0, so it is shown only the one chosen here
+        chosen = request.accept_encodings.best_match(encodings)
+        if chosen is None or response.status_code == 206:  # (compressing a byte range would break it)
+            return uncompressed(response)
         if response.direct_passthrough and response.mimetype in MEDIA_TYPES:
             # the page's files are small: read into memory, they get a Content-Length and any of the three
             # encodings (Flask-Compress's streaming path has no gzip and leaves the file open until collected)
             response.direct_passthrough = False
             response.make_sequence()  # the file is closed once the response is sent
-        return compress.after_request(response)
+        request.environ["HTTP_ACCEPT_ENCODING"] = chosen
+        try:
+            return compress.after_request(response)
+        finally:
+            request.environ["HTTP_ACCEPT_ENCODING"] = header
 
     app.after_request(compressed)

@@ -53,9 +53,22 @@ def test_a_browser_gets_zstd_the_cheapest_to_make(recommend: Callable[..., Any])
     assert response.headers["Content-Encoding"] == "zstd"
 
 
-def test_quality_values_are_honoured(recommend: Callable[..., Any]) -> None:
-    response = recommend(**{"Accept-Encoding": "zstd;q=0.1, gzip;q=1.0"})
-    assert response.headers["Content-Encoding"] == "gzip"
+@pytest.mark.parametrize(
+    ("header", "encoding"),
+    [
+        ("zstd;q=0.1, gzip;q=1.0", "gzip"),
+        ("zstd;q=0, br;q=0", None),  # refused, every one it names
+        ("gzip;q=0", None),
+        ("br;q=0, *", "zstd"),  # anything but Brotli
+        ("identity", None),
+    ],
+)
+def test_quality_values_are_honoured(
+    recommend: Callable[..., Any], header: str, encoding: str | None
+) -> None:
+    response = recommend(**{"Accept-Encoding": header})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert "Accept-Encoding" in response.headers["Vary"]
 
 
 @pytest.mark.parametrize("path", ["/", "/openapi.json", "/portal/assets/app.js", "/portal/assets/portal.css"])
