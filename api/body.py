@@ -19,10 +19,11 @@ def read_body_bytes() -> bytes:
     """The raw body, refused with 413 when its declared or actual length exceeds the limit."""
     limit: int = current_app.config["RECOMMENDER_MAX_BODY_BYTES"]
     declared = request.content_length
-    data = b"" if declared is not None and declared > limit else request.stream.read(limit + 1)
-    if len(data) > limit or (declared is not None and declared > limit):
-        raise ApiProblem(413, f"The request body is larger than the limit of {limit} bytes.")
-    return data
+    if declared is None or declared <= limit:
+        data = request.stream.read(limit + 1)
+        if len(data) <= limit:
+            return data
+    raise ApiProblem(413, f"The request body is larger than the limit of {limit} bytes.")
 
 
 def read_document() -> Any:

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from api.state import current_kb
 
 REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")  # how WSGI passes the header
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 LOGGER_NAME = "recommender"
 METRICS_EXTENSION = "recommender_metrics"
@@ -142,7 +143,7 @@ access_log = logging.getLogger(LOGGER_NAME + ".access")
 
 def _start_request() -> None:
     g.started = time.perf_counter()
-    given = request.environ.get("HTTP_X_REQUEST_ID", "")  # (headers.get raises inside when it is absent)
+    given = request.environ.get(REQUEST_ID_ENVIRON, "")  # (headers.get raises inside when it is absent)
     trusted = current_app.config["RECOMMENDER_TRUST_REQUEST_ID"]
     g.request_id = given if trusted and VALID_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
@@ -150,7 +151,8 @@ def _start_request() -> None:
 def _finish_request(response: Response) -> Response:
     digest = current_kb().digest
     req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
-    rid = response.headers[REQUEST_ID_HEADER] = request_id()
+    rid = request_id()
+    response.headers[REQUEST_ID_HEADER] = rid
     response.headers["X-Knowledge-Digest"] = digest
     duration = time.perf_counter() - g.get("started", time.perf_counter())
     endpoint = req.url_rule.rule if req.url_rule is not None else "unmatched"

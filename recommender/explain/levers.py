@@ -274,7 +274,7 @@ def _build_levers(domain: Domain) -> Levers:
         lists=lists,
         numbers=numbers,
         readers={k: tuple(v) for k, v in readers.items()},
-        option_ids=tuple(option.id for option in domain.options),
+        option_ids=domain.option_ids,
         position=position,
         targets=tuple(frozenset(position[o] for o in rule.targets) for rule in domain.rules),
         priority_readers={k: frozenset(v) for k, v in by_priority.items()},

@@ -188,7 +188,7 @@ def test_the_account_and_the_same_infrastructure_as_a_template_give_the_same_pro
     account: dict[str, Any],
 ) -> None:
     from recommender.importers import to_proposal
-    from tests.importers.test_model import comparable
+    from tests.importers.test_model import comparable, with_names
 
     names = {
         account["app_vpc"]: "AppVpc", account["data_vpc"]: "DataVpc", account["app_subnet"]: "AppSubnet",
@@ -196,13 +196,6 @@ def test_the_account_and_the_same_infrastructure_as_a_template_give_the_same_pro
         account["peering"]: "Peering", account["app_sg"]: "AppSg", account["db_sg"]: "DbSg",
         account["instance"]: "Instance",
     }  # fmt: skip
-
-    def renamed(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: renamed(v) for k, v in value.items() if k != "account"}
-        if isinstance(value, list):
-            return [renamed(v) for v in value]
-        return names.get(value, value)
 
     def kept(proposal: dict[str, Any]) -> dict[str, Any]:
         """What both describe: the account also has moto's default VPC, default groups and default ACLs."""
@@ -215,7 +208,7 @@ def test_the_account_and_the_same_infrastructure_as_a_template_give_the_same_pro
             for key in ("vpcs", "subnets", "security_groups", "peerings", "resources")
         } | {"flows": topology["flows"], "choices": proposal["choices"]}
 
-    from_account = kept(comparable(renamed(import_aws(account["session"], REGION))))
+    from_account = kept(comparable(with_names(import_aws(account["session"], REGION), names)))
     from_template = kept(
         comparable(to_proposal("cfn", ACCOUNT_AS_TEMPLATE.replace("AWS::Region", REGION), "t.yaml"))
     )

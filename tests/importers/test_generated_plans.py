@@ -14,7 +14,7 @@ import pytest
 
 from recommender.evaluation import load_proposal
 from recommender.importers import import_aws, import_source, import_sources
-from tests.importers.test_model import HCL, REGION, in_order
+from tests.importers.test_model import HCL, REGION, in_order, with_names
 
 CASES = sorted(p.parent.name for p in HCL.glob("*/template.yaml"))
 ALL_EGRESS = {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0"}
@@ -190,13 +190,6 @@ def test_the_live_account_agrees_with_the_generated_plan(
 ) -> None:
     account, names = rds_account
 
-    def renamed(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: renamed(v) for k, v in value.items() if k != "account"}
-        if isinstance(value, list):
-            return [renamed(v) for v in value]
-        return names.get(value, value)
-
     def kept(proposal: dict[str, Any]) -> dict[str, Any]:
         """What both describe: the account also has moto's default VPC, and each VPC's default group,
         main route table and default network ACL."""
@@ -207,7 +200,7 @@ def test_the_live_account_agrees_with_the_generated_plan(
             for key in ("vpcs", "subnets", "security_groups", "resources")
         } | {"choices": proposal["choices"]}
 
-    from_account = kept(in_order(renamed(account)))
+    from_account = kept(in_order(with_names(account, names)))
     from_plan = kept(in_order(plan_of("rds")))
     # a live replica has its source's engine and port; the plan, like a template, does not state them
     replica = next(r for r in from_account["resources"] if r["id"] == "Replica")

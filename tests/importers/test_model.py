@@ -52,6 +52,16 @@ def comparable(proposal: dict[str, Any]) -> dict[str, Any]:
     return clean({"topology": proposal["topology"], "choices": proposal.get("choices", {})})
 
 
+def with_names(value: Any, names: dict[str, str]) -> Any:
+    """A live account's proposal with its AWS ids (vpc-..., sg-...) replaced by the names a template or a plan
+    gives the same elements, and the `account` fields dropped."""
+    if isinstance(value, dict):
+        return {k: with_names(v, names) for k, v in value.items() if k != "account"}
+    if isinstance(value, list):
+        return [with_names(v, names) for v in value]
+    return names.get(value, value)
+
+
 def in_order(proposal: dict[str, Any], region: str | None = None) -> dict[str, Any]:
     """comparable(), with each list of the topology in one order (a plan lists resources by address, a
     template in the order they are written); region: set on the VPCs (a template does not say it)."""
