@@ -9,9 +9,16 @@ when asked for, so `recommender recommend` starts fast.
 """
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from recommender import engine
+from recommender.compiled import checkout_build
+
+_build = checkout_build(Path(__file__).parent)
+if _build is not None:  # a source checkout's compiled modules, built from these very sources
+    __path__.insert(0, str(_build))
+
+from recommender import engine  # (imported after the compiled modules are on the package's path)
 from recommender.errors import (
     DocumentError,
     InputError,
@@ -24,8 +31,11 @@ from recommender.knowledge import KnowledgeBase, load_knowledge
 from recommender.profile import Profile, load_profile
 
 EXPLAIN_LEVELS = ("changes", "full")
+# what answers in this process: "compiled" (mypyc, recommender/compiled.py) or "interpreted"
+ENGINE_BUILD = "interpreted" if (engine.__file__ or "").endswith(".py") else "compiled"
 
 __all__ = [
+    "ENGINE_BUILD",
     "EXPLAIN_LEVELS",
     "DocumentError",
     "InputError",

@@ -186,24 +186,23 @@ def is_number(value: Any) -> TypeGuard[int | float]:
 
 
 def make_leaf(path: str, op: str, value: Any) -> Evaluator:
-    missing = None
     if op == "eq":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else v == value
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else v == value
     if op == "ne":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else v != value
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else v != value
     if op == "in":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else v in value
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else v in value
     if op == "not_in":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else v not in value
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else v not in value
     if op in _COMPARE:
         cmp = _COMPARE[op]
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else cmp(v, value)
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else cmp(v, value)
     if op == "contains":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else value in v
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else value in v
     if op == "contains_any":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else not value.isdisjoint(v)
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else not value.isdisjoint(v)
     if op == "subset_of":
-        return lambda f, a: missing if (v := f.get(path, _ABSENT)) is _ABSENT else value.issuperset(v)
+        return lambda f, a: None if (v := f.get(path, _ABSENT)) is _ABSENT else value.issuperset(v)
     raise AssertionError(op)
 
 

@@ -62,7 +62,8 @@ def cheapest_size(option: Option, facts: Mapping[str, Any]) -> Size | None:
     return found
 
 
-def usd(value: float) -> float:
+def usd(value: Any) -> Any:
+    """Rounded to cents. Typed Any so that mypyc keeps an int an int: a free item is written 0, not 0.0."""
     return round(value, 2)
 
 
@@ -84,7 +85,7 @@ def _no_os_price(os_name: str, what: str) -> Estimate:
     )
 
 
-def _item(item: str, monthly: float, unit_price: str) -> dict[str, Any]:
+def _item(item: str, monthly: Any, unit_price: str) -> dict[str, Any]:
     return {"item": item, "monthly_usd": usd(monthly), "unit_price": unit_price}
 
 
