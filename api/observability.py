@@ -7,7 +7,6 @@ counts of the worker that answered.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -16,6 +15,7 @@ import time
 import uuid
 from typing import Any
 
+import orjson
 from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
@@ -91,9 +91,14 @@ def request_id() -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; the request id of the current request on every line."""
 
+    _second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second[0]:
+            self._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
         line: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": f"{self._second[1]}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -102,13 +107,7 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return _LINE_ENCODER.encode(line)
-
-
-_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
-
-
-JsonFormatter.converter = time.gmtime
+        return orjson.dumps(line, default=str).decode()
 
 
 class StderrHandler(logging.StreamHandler):

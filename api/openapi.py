@@ -542,6 +542,12 @@ RESPONSE_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "status": {"type": "string"},
             "knowledge_base": _ref("KnowledgeBaseIdentity"),
+            "engine": {
+                "type": "string",
+                "enum": ["compiled", "interpreted"],
+                "description": "Readiness only: whether the engine's hot modules run compiled (mypyc) or "
+                "interpreted (docs/performance.md).",
+            },
         },
     },
 }

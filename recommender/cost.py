@@ -92,12 +92,8 @@ def _item(item: str, monthly: Any, unit_price: str) -> dict[str, Any]:
 def _basis(prices: PriceBook, facts: Mapping[str, Any], what: str, as_of: str | None = None) -> str:
     region = facts["region"]
     where = prices.region if region == prices.region else f"{prices.region} (prices for {region} differ)"
-    return (f"On-Demand list prices, {where}, as of {as_of or _services_as_of(prices)}; "
+    return (f"On-Demand list prices, {where}, as of {as_of or prices.services_as_of}; "
             f"{prices.hours_per_month:g} h/month; {what}")  # fmt: skip
-
-
-def _services_as_of(prices: PriceBook) -> str:
-    return max(p.as_of for p in prices.services.values())
 
 
 def _hourly(prices: PriceBook, price_id: str, quantity: float, label: str) -> dict[str, Any]:

@@ -121,6 +121,11 @@ class PriceBook:
     def usd(self, price_id: str) -> float:
         return self.services[price_id].usd
 
+    @functools.cached_property
+    def services_as_of(self) -> str:
+        """The date of the latest service price."""
+        return max(p.as_of for p in self.services.values())
+
 
 @dataclass(frozen=True)
 class Achieves:

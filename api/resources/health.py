@@ -9,6 +9,7 @@ from api.openapi import json_response
 from api.problems import problem_response
 from api.resources.recommendations import json_body
 from api.state import EXTENSION, current_kb
+from recommender import ENGINE_BUILD
 
 blp = Blueprint("health", __name__, description="Liveness and readiness.")
 
@@ -31,4 +32,4 @@ def readyz() -> Response:
     holder = current_app.extensions.get(EXTENSION)
     if holder is None:
         return problem_response(503, "The knowledge base is not loaded.")
-    return json_body({"status": "ready", "knowledge_base": current_kb().identity})
+    return json_body({"status": "ready", "knowledge_base": current_kb().identity, "engine": ENGINE_BUILD})

@@ -52,6 +52,8 @@ def json_body(document: Any, status: int = 200) -> Response:
 
 def query_options(allowed: tuple[str, ...]) -> dict[str, str]:
     """Query parameters, refusing unknown ones (a silently ignored parameter would mislead)."""
+    if not request.environ.get("QUERY_STRING"):  # most requests: nothing to parse
+        return {}
     unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         raise ApiProblem(
@@ -79,8 +81,13 @@ def recommend_one(document: Any, kb: KnowledgeBase, explain: str | None) -> dict
     return result
 
 
+PLAIN_ACCEPTS = frozenset({None, "", "*/*", "application/json"})
+
+
 def wants_markdown() -> bool:
     """`Accept: text/markdown` (preferred over JSON) asks for the Architecture Decision Record."""
+    if request.environ.get("HTTP_ACCEPT") in PLAIN_ACCEPTS:  # most requests: nothing to parse
+        return False
     best = request.accept_mimetypes.best_match(
         ["application/json", "text/markdown"], default="application/json"
     )
