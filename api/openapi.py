@@ -20,7 +20,7 @@ from api.body import JSON_TYPES, YAML_TYPES
 from api.problems import PROBLEM_MEDIA_TYPE
 from recommender.evaluation import ProposalSchema
 from recommender.knowledge import SEVERITIES
-from recommender.profile import ProfileSchema
+from recommender.profile_schema import ProfileSchema
 from recommender.schema_fields import Label
 
 OPENAPI_VERSION = "3.0.3"

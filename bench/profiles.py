@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from recommender.profile import BACKUP_SCOPES, DATABASE_ENGINES, WORKLOAD_KINDS
+from recommender.profile_schema import BACKUP_SCOPES, DATABASE_ENGINES, WORKLOAD_KINDS
 
 
 def full_profile(rng: random.Random, index: int) -> dict[str, Any]:

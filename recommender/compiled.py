@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-MODULES = ("engine", "cost", "plan", "conditions")
+MODULES = ("engine", "cost", "plan", "conditions", "profile", "loader")
 STAMP = "SOURCES.sha256"
 
 

@@ -34,7 +34,8 @@ from recommender.conditions import (
 )
 from recommender.documents import LineDict, load_trusted_yaml
 from recommender.errors import DocumentError, KnowledgeError, Problem
-from recommender.profile import DATABASE_ENGINES, SECTION_DOMAINS, WORKLOAD_KINDS, FactType, fact_types
+from recommender.profile import SECTION_DOMAINS, FactType, fact_types
+from recommender.profile_schema import DATABASE_ENGINES, WORKLOAD_KINDS
 from recommender.text import placeholders
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge"

@@ -47,7 +47,8 @@ from recommender.knowledge import (
     _listed,
     _rule,
 )
-from recommender.profile import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, REGION_CODES, FactType, fact_types
+from recommender.profile import FactType, fact_types
+from recommender.profile_schema import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, REGION_CODES
 
 POLICY_SUFFIXES = (".yaml", ".yml", ".json")
 VIOLATION = "policy-violation"  # the finding id of a proposal that breaks a disallowed or required choice

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 from marshmallow import Schema, fields, validate
 
-from recommender.profile import ProfileSchema
+from recommender.profile_schema import ProfileSchema
 from recommender.schema_fields import Label, StrictBoolean
 
 LABELS = st.sampled_from(["vpc-a", "vpc-b", "us-east-1", "eu-west-1", "111111111111", "subnet-1"])

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from api.openapi import json_schema, problem_responses
 from api.resources.recommendations import query_options
 from recommender.evaluation import ProposalSchema
-from recommender.profile import ProfileSchema
+from recommender.profile_schema import ProfileSchema
 from recommender.serialize import to_json
 
 blp = Blueprint("schemas", __name__, url_prefix="/v1/schemas", description="JSON Schemas of the inputs.")

@@ -30,13 +30,9 @@ from recommender.evaluation.proposal_schema import (
     parse_cidr,
     parse_ports,
 )
+from recommender.loader import PLAIN_TYPES, NotFast, compile_loader
 from recommender.profile import Profile, build_profile
-from recommender.schema_fields import (
-    PLAIN_TYPES,
-    NotFast,
-    compile_loader,
-    flatten_errors,
-)
+from recommender.schema_fields import flatten_errors
 
 # --------------------------------------------------------------------------------------------------------
 # The frozen proposal

@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from recommender.profile import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, ProfileSchema
+from recommender.profile_schema import DATABASE_ENGINES, PROPOSAL_RESOURCE_TYPES, ProfileSchema
 from recommender.schema_fields import Label, StrictBoolean, StrictInteger, StrictSchema
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

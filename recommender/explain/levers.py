@@ -25,7 +25,8 @@ from marshmallow import fields, validate
 
 from recommender.conditions import is_number
 from recommender.knowledge import Domain, KnowledgeBase, Rule
-from recommender.profile import ALWAYS_DEFAULTED, DERIVED_FACTS, FactType, ProfileSchema, fact_types
+from recommender.profile import ALWAYS_DEFAULTED, DERIVED_FACTS, FactType, fact_types
+from recommender.profile_schema import ProfileSchema
 
 PRIORITY_LEVELS = range(0, 6)
 # Input fields behind each derived (or completed) fact a rule may read.

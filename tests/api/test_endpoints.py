@@ -12,6 +12,7 @@ import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
+from recommender import ENGINE_BUILD
 from recommender.engine import recommend
 from recommender.knowledge import KnowledgeBase
 from recommender.serialize import to_json
@@ -279,7 +280,11 @@ def test_health_and_readiness(client: FlaskClient, kb: KnowledgeBase) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json == {"status": "ready", "knowledge_base": {"version": kb.version, "digest": kb.digest}}
+    assert ready.json == {
+        "status": "ready",
+        "knowledge_base": {"version": kb.version, "digest": kb.digest},
+        "engine": ENGINE_BUILD,
+    }
 
 
 def test_metrics_count_requests_and_decisions(client: FlaskClient) -> None:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recommender.errors import ProfileError
-from recommender.profile import BACKUP_SCOPES, DATABASE_ENGINES, WORKLOAD_KINDS, ProfileSchema, load_profile
+from recommender.profile import load_profile
+from recommender.profile_schema import BACKUP_SCOPES, DATABASE_ENGINES, WORKLOAD_KINDS, ProfileSchema
 
 FULL = {
     "name": "loader",
