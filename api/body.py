@@ -19,7 +19,9 @@ def read_body_bytes() -> bytes:
     """The raw body, refused with 413 when its declared or actual length exceeds the limit."""
     limit: int = current_app.config["RECOMMENDER_MAX_BODY_BYTES"]
     declared = request.content_length
-    if declared is None or declared <= limit:
+    if declared is not None and declared <= limit:  # read what was declared (PEP 3333), without a wrapper
+        return request.environ["wsgi.input"].read(declared)
+    if declared is None:  # chunked: werkzeug's stream knows where it ends
         data = request.stream.read(limit + 1)
         if len(data) <= limit:
             return data
