@@ -1,21 +1,28 @@
 # The recommender's HTTP API under gunicorn. Build:  docker build -t recommender .
 # Run:  docker run --rm -p 8080:8080 --read-only --tmpfs /tmp recommender
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+# the same Python with gcc and its headers, to compile the engine's hot modules (recommender/compiled.py)
+ARG BUILD_IMAGE=python:3.11.14-bookworm
 
-# --- build: a wheel of this project (knowledge/ inside) and a venv with the runtime dependencies only ---
-FROM ${PYTHON_IMAGE} AS build
+# --- build: a wheel of this project (knowledge/ inside, the hot modules compiled with mypyc) and a venv with
+# the runtime dependencies only; mypy and setuptools stay in /opt/build, which the image does not keep ---
+FROM ${BUILD_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY requirements.txt ./
+COPY requirements.txt requirements-build.txt ./
 RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt
-COPY pyproject.toml README.md ./
+    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt \
+    && python -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir -r requirements.txt -r requirements-build.txt
+COPY pyproject.toml setup.py README.md ./
 COPY recommender ./recommender
 COPY api ./api
 COPY knowledge ./knowledge
-RUN /opt/venv/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
+RUN RECOMMENDER_COMPILE=1 /opt/build/bin/pip wheel --no-cache-dir --no-build-isolation --no-deps \
+        --wheel-dir /wheels . \
     && /opt/venv/bin/pip install --no-cache-dir --no-deps /wheels/*.whl \
-    && /opt/venv/bin/recommender kb validate
+    && /opt/venv/bin/recommender kb validate \
+    && /opt/venv/bin/python -P -c "import recommender; assert recommender.ENGINE_BUILD == 'compiled'"
 
 # --- runtime: the venv, a non-root user, nothing else ---
 FROM ${PYTHON_IMAGE}
