@@ -26,6 +26,7 @@ from typing import Any
 
 from bench import load
 from bench.profiles import profiles
+from recommender import ENGINE_BUILD
 
 ROOT = load.ROOT
 MEASURE_RSS = (
@@ -248,7 +249,7 @@ def machine() -> list[str]:
                   if line.startswith("model name")), platform.processor())  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return [f"nproc {os.cpu_count()}, CPU {model}, Python {platform.python_version()}, "
-            f"commit {commit.stdout.strip() or '?'}"]  # fmt: skip
+            f"commit {commit.stdout.strip() or '?'}, engine {ENGINE_BUILD} (recommender/compiled.py)"]  # fmt: skip
 
 
 def table(rows: Iterable[Row]) -> str:
