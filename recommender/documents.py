@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import orjson
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -219,9 +218,6 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_re
 def load_json(text: str | bytes) -> Any:
     """Parse JSON strictly: no NaN/Infinity, no duplicate keys, bounded depth."""
     if isinstance(text, bytes):
-        value = _load_plain_json(text)
-        if value is not _UNSURE:
-            return value
         text = _decode(text)
     try:
         if text.startswith("\ufeff"):  # as json.loads says it
@@ -240,38 +236,6 @@ def load_json(text: str | bytes) -> Any:
         raise DocumentError(f"document nested deeper than {MAX_DEPTH} levels")
     _reject_lone_surrogates(text, value)
     return value
-
-
-_UNSURE = object()
-_JSON_STRING = re.compile(rb'"(?:[^"\\\\]|\\\\.)*"')
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
-
-
-def _load_plain_json(data: bytes) -> Any:
-    """orjson's parse of a document where it is sure to equal the strict parse below, else _UNSURE: no BOM, no
-    escape (a surrogate), no run of 19 digits (orjson reads integers beyond 64 bits as floats), nesting too
-    shallow to check, and no duplicate key (every colon outside a string separates a key, so the text has as
-    many as the parsed mappings hold). orjson refuses NaN and invalid UTF-8: the strict parser names the error."""
-    if (
-        data.startswith(codecs.BOM_UTF8)
-        or b"\\" in data
-        or data.count(b"{") + data.count(b"[") > MAX_DEPTH
-        or _LONG_NUMBER.search(data)
-    ):
-        return _UNSURE
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return _UNSURE
-    keys, stack = 0, [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            keys += len(node)
-            stack.extend(child for child in node.values() if isinstance(child, dict | list))
-        elif isinstance(node, list):
-            stack.extend(child for child in node if isinstance(child, dict | list))
-    return value if keys == _JSON_STRING.sub(b"", data).count(b":") else _UNSURE
 
 
 # An escape of a UTF-16 surrogate (\ud800-\udfff); paired ones decode to one character, a lone one cannot be text.

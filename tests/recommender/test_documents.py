@@ -52,13 +52,13 @@ def test_the_fast_loader_for_own_files_refuses_the_same(text: str) -> None:
         ("[" * 100000 + "]" * 100000, "nested deeper than 64 levels"),
     ],
 )
-@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "bytes"])  # bytes: orjson first (API bodies)
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "bytes"])  # bytes: as API bodies come
 def test_json_refusals_name_the_problem(text: str, message: str, as_bytes: bool) -> None:
     with pytest.raises(DocumentError, match=message):
         load_json(text.encode() if as_bytes else text)
 
 
-JSON_VALUES = st.recursive(  # with integers beyond 64 bits, which orjson would read as floats
+JSON_VALUES = st.recursive(  # with integers beyond 64 bits (a fast parser might read them as floats)
     st.none()
     | st.booleans()
     | st.integers()
