@@ -27,6 +27,19 @@ def dockerfile_wheel_command() -> str:
     return next(line for line in text.splitlines() if "pip wheel" in line)
 
 
+def test_the_build_context_admits_everything_the_dockerfile_copies() -> None:
+    admitted = {
+        line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line[:1] == "!"
+    }
+    copied = {
+        source.rstrip("/")
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+        for source in line.split()[1:-1]
+    }
+    assert copied and copied <= admitted, copied - admitted
+
+
 @pytest.mark.slow
 def test_the_images_wheel_holds_the_compiled_modules_and_answers_the_same(tmp_path: Path) -> None:
     command = dockerfile_wheel_command()
