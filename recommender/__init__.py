@@ -14,9 +14,10 @@ from typing import Any
 
 from recommender.compiled import checkout_build
 
-_build = checkout_build(Path(__file__).parent)
-if _build is not None:  # a source checkout's compiled modules, built from these very sources
-    __path__.insert(0, str(_build))
+# a source checkout's compiled modules, built from these very sources (subpackages add theirs: explain)
+COMPILED_BUILD = checkout_build(Path(__file__).parent)
+if COMPILED_BUILD is not None:
+    __path__.insert(0, str(COMPILED_BUILD))
 
 from recommender import engine  # (imported after the compiled modules are on the package's path)
 from recommender.errors import (

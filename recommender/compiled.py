@@ -14,7 +14,17 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-MODULES = ("engine", "cost", "plan", "conditions", "profile", "loader")
+MODULES = (
+    "engine",
+    "cost",
+    "plan",
+    "conditions",
+    "profile",
+    "loader",
+    "explain/scorer",
+    "explain/levers",
+    "explain/tipping",
+)
 STAMP = "SOURCES.sha256"
 
 
