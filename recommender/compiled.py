@@ -1,4 +1,4 @@
-"""The engine's hot modules compiled with mypyc (docs/performance.md, "The compiled core").
+"""The engine's hot modules compiled with mypyc (docs/performance.md, "The framework floor").
 
 A wheel built with RECOMMENDER_COMPILE=1 (the container image's) holds each compiled module beside its source
 and Python imports the compiled one. A source checkout keeps them in build/compiled/ (`scripts/compile`, which

@@ -27,7 +27,25 @@ FULL = {
     },
     "backup": {"scope": list(BACKUP_SCOPES[:2]), "rpo_minutes": 5, "cross_region": True},
 }
-ODD_VALUES = [None, "x", "", 0, 1, -1, 4.5, 10**9, True, False, [], ["files"], {}, {"x": 1}, "web"]
+ODD_VALUES = [
+    None,
+    "x",
+    "",
+    0,
+    1,
+    -1,
+    4.5,
+    10**9,
+    10**400,
+    float("inf"),
+    True,
+    False,
+    [],
+    ["files"],
+    {},
+    {"x": 1},
+    "web",
+]
 
 
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
