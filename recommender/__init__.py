@@ -9,15 +9,12 @@ when asked for, so `recommender recommend` starts fast.
 """
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from recommender.compiled import checkout_build
+from recommender.compiled import CHECKOUT_BUILD
 
-# a source checkout's compiled modules, built from these very sources (subpackages add theirs: explain)
-COMPILED_BUILD = checkout_build(Path(__file__).parent)
-if COMPILED_BUILD is not None:
-    __path__.insert(0, str(COMPILED_BUILD))
+if CHECKOUT_BUILD is not None:  # a source checkout's compiled modules, built from these very sources
+    __path__.insert(0, str(CHECKOUT_BUILD))
 
 from recommender import engine  # (imported after the compiled modules are on the package's path)
 from recommender.errors import (

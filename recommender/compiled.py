@@ -5,6 +5,7 @@ and Python imports the compiled one. A source checkout keeps them in build/compi
 setup runs) with the digest of the sources they were built from, and uses them only while every source of the
 package is unchanged: edit one and the interpreted modules run until the next `scripts/compile`.
 RECOMMENDER_PURE=1 runs the interpreted modules of a checkout regardless. Both give the same bytes (tested).
+Subpackages with compiled modules (explain, evaluation) put CHECKOUT_BUILD's folder of theirs on their path.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ MODULES = (
     "explain/scorer",
     "explain/levers",
     "explain/tipping",
+    "evaluation/proposal",
+    "evaluation/reachability",
+    "evaluation/checks",
+    "evaluation/evaluate",
+    "evaluation/choices",
 )
 STAMP = "SOURCES.sha256"
 
@@ -43,3 +49,7 @@ def checkout_build(package: Path, environ: Mapping[str, str] = os.environ) -> Pa
     if environ.get("RECOMMENDER_PURE") == "1" or not (build / STAMP).is_file():
         return None
     return build if (build / STAMP).read_text().strip() == sources_digest(package) else None
+
+
+# this checkout's build in use, worked out once (the package and its subpackages put it on their paths)
+CHECKOUT_BUILD = checkout_build(Path(__file__).parent)

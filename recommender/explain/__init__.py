@@ -7,10 +7,10 @@ render_adr(document, profile)  a markdown Architecture Decision Record
 
 from __future__ import annotations
 
-from recommender import COMPILED_BUILD
+from recommender.compiled import CHECKOUT_BUILD
 
-if COMPILED_BUILD is not None:  # the search's compiled modules (recommender/compiled.py)
-    __path__.insert(0, str(COMPILED_BUILD / "explain"))
+if CHECKOUT_BUILD is not None:  # the search's compiled modules (recommender/compiled.py)
+    __path__.insert(0, str(CHECKOUT_BUILD / "explain"))
 
 from collections.abc import Mapping
 from typing import Any

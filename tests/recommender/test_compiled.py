@@ -1,5 +1,5 @@
-"""The compiled core (recommender/compiled.py): used only when built from the very sources, and answering with
-the same bytes as the interpreted modules."""
+"""The compiled core (recommender/compiled.py): used only when built from the very sources, and answering and
+evaluating with the same bytes as the interpreted modules."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from pathlib import Path
 from recommender.compiled import STAMP, checkout_build, sources_digest
 from tests.conftest import ROOT
 
-# Answers to generated profiles (plain, explained, with a data set) as one digest, and the engine that gave them.
+# Answers to generated profiles (plain, explained, with a data set) and evaluations of generated proposals as
+# one digest, and the engine that gave them.
 ANSWERS = """
-import hashlib, random
+import datetime, hashlib, random
 import recommender
+from bench.bench_evaluate import make_proposal
 from bench.profiles import profiles
+from recommender.evaluation import evaluate, load_proposal
 from recommender.serialize import to_json
 kb = recommender.load_knowledge()
 digest = hashlib.sha256()
@@ -24,6 +27,9 @@ for index, profile in enumerate(profiles(120, seed=23)):
         profile["workload"]["dataset_gib"] = random.Random(index).choice([0.5, 12, 300])
     explain = "changes" if index % 4 == 0 else None
     digest.update(to_json(recommender.recommend(profile, kb, explain=explain)))
+for index in range(60):
+    proposal = load_proposal(make_proposal(index), finding_ids=kb.findings)
+    digest.update(to_json(evaluate(proposal, kb, today=datetime.date(2026, 1, 1))))
 print(recommender.ENGINE_BUILD, digest.hexdigest())
 """
 
