@@ -11,9 +11,10 @@ import pytest
 from recommender.errors import InputError
 from recommender.importers import import_aws
 from recommender.importers.aws import default_session
+from tests.importers.test_model import mocked_aws
 
-boto3 = pytest.importorskip("boto3")
-moto = pytest.importorskip("moto")
+pytest.importorskip("boto3")
+pytest.importorskip("moto")
 
 REGION = "eu-central-1"
 
@@ -21,11 +22,7 @@ REGION = "eu-central-1"
 @pytest.fixture(scope="module")
 def account() -> Iterator[dict[str, Any]]:
     """Two VPCs peered with routes on both sides; an app server; a public MySQL without backups."""
-    with pytest.MonkeyPatch.context() as monkeypatch, moto.mock_aws():
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            monkeypatch.setenv(name, "testing")
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
-        session = boto3.Session(region_name=REGION)
+    with mocked_aws(REGION) as session:
         ec2, rds = session.client("ec2"), session.client("rds")
         app_vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
         data_vpc = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]

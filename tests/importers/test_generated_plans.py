@@ -14,7 +14,7 @@ import pytest
 
 from recommender.evaluation import load_proposal
 from recommender.importers import import_aws, import_source, import_sources
-from tests.importers.test_model import HCL, REGION, in_order, with_names
+from tests.importers.test_model import HCL, REGION, in_order, mocked_aws, with_names
 
 CASES = sorted(p.parent.name for p in HCL.glob("*/template.yaml"))
 ALL_EGRESS = {"protocol": "all", "ports": "all", "destination": "0.0.0.0/0"}
@@ -140,13 +140,7 @@ def test_a_read_replica_names_its_source_by_identifier() -> None:
 def rds_account() -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
     """hcl/rds/main.tf created in moto's mock of AWS through the API: (the imported account, its ids ->
     the plan's names)."""
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
-    with pytest.MonkeyPatch.context() as monkeypatch, moto.mock_aws():
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            monkeypatch.setenv(name, "testing")
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
-        session = boto3.Session(region_name=REGION)
+    with mocked_aws(REGION) as session:
         ec2, rds = session.client("ec2"), session.client("rds")
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]

@@ -4,8 +4,10 @@ retention) are applied in one place, and said so in `import.assumptions`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,18 @@ HCL = (
     Path(__file__).resolve().parent / "hcl"
 )  # Terraform plans generated from HCL (scripts/generate-tf-plans)
 REGION = "eu-central-1"  # the provider's region in hcl/provider.tf
+
+
+@contextlib.contextmanager
+def mocked_aws(region: str) -> Iterator[Any]:
+    """A boto3 session in `region` on moto's mock of AWS: throwaway credentials, no profile, no network."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with pytest.MonkeyPatch.context() as monkeypatch, moto.mock_aws():
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "testing")
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        yield boto3.Session(region_name=region)
 
 
 def plan(*resources: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
