@@ -11,10 +11,9 @@ when asked for, so `recommender recommend` starts fast.
 from collections.abc import Mapping
 from typing import Any
 
-from recommender.compiled import CHECKOUT_BUILD
+from recommender.compiled import use_checkout_build
 
-if CHECKOUT_BUILD is not None:  # a source checkout's compiled modules, built from these very sources
-    __path__.insert(0, str(CHECKOUT_BUILD))
+use_checkout_build(__path__)  # a source checkout's compiled modules, built from these very sources
 
 from recommender import engine  # (imported after the compiled modules are on the package's path)
 from recommender.errors import (

@@ -5,14 +5,14 @@ and Python imports the compiled one. A source checkout keeps them in build/compi
 setup runs) with the digest of the sources they were built from, and uses them only while every source of the
 package is unchanged: edit one and the interpreted modules run until the next `scripts/compile`.
 RECOMMENDER_PURE=1 runs the interpreted modules of a checkout regardless. Both give the same bytes (tested).
-Subpackages with compiled modules (explain, evaluation) put CHECKOUT_BUILD's folder of theirs on their path.
+Subpackages with compiled modules (explain, evaluation) call use_checkout_build too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableSequence
 from pathlib import Path
 
 MODULES = (
@@ -53,3 +53,9 @@ def checkout_build(package: Path, environ: Mapping[str, str] = os.environ) -> Pa
 
 # this checkout's build in use, worked out once (the package and its subpackages put it on their paths)
 CHECKOUT_BUILD = checkout_build(Path(__file__).parent)
+
+
+def use_checkout_build(path: MutableSequence[str], subpackage: str = "") -> None:
+    """Put the checkout's compiled modules of the package (or of a subpackage) first on its `__path__`."""
+    if CHECKOUT_BUILD is not None:
+        path.insert(0, str(CHECKOUT_BUILD / subpackage))

@@ -1,10 +1,9 @@
 """Evaluating architecture proposals (shared/spec/proposal.md): choice review, security findings,
 reachability of flows, acknowledgements and the verdict. The CLI verb is in recommender/cli/evaluate.py."""
 
-from recommender.compiled import CHECKOUT_BUILD
+from recommender.compiled import use_checkout_build
 
-if CHECKOUT_BUILD is not None:  # the evaluation's compiled modules (recommender/compiled.py)
-    __path__.insert(0, str(CHECKOUT_BUILD / "evaluation"))
+use_checkout_build(__path__, "evaluation")  # the evaluation's compiled modules (recommender/compiled.py)
 
 from recommender.evaluation.evaluate import BatchSummary, evaluate, evaluate_many
 from recommender.evaluation.proposal import Proposal, ProposalSchema, load_proposal

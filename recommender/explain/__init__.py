@@ -7,10 +7,9 @@ render_adr(document, profile)  a markdown Architecture Decision Record
 
 from __future__ import annotations
 
-from recommender.compiled import CHECKOUT_BUILD
+from recommender.compiled import use_checkout_build
 
-if CHECKOUT_BUILD is not None:  # the search's compiled modules (recommender/compiled.py)
-    __path__.insert(0, str(CHECKOUT_BUILD / "explain"))
+use_checkout_build(__path__, "explain")  # the search's compiled modules (recommender/compiled.py)
 
 from collections.abc import Mapping
 from typing import Any
