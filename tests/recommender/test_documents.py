@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from recommender.documents import load_json, load_trusted_yaml, load_yaml
 from recommender.errors import DocumentError
@@ -56,40 +52,6 @@ def test_the_fast_loader_for_own_files_refuses_the_same(text: str) -> None:
 def test_json_refusals_name_the_problem(text: str, message: str, as_bytes: bool) -> None:
     with pytest.raises(DocumentError, match=message):
         load_json(text.encode() if as_bytes else text)
-
-
-JSON_VALUES = st.recursive(  # with integers beyond 64 bits (a fast parser might read them as floats)
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=2**63)
-    | st.floats(allow_nan=False)
-    | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
-    ),
-    max_leaves=30,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(JSON_VALUES, st.booleans(), st.data())
-def test_bytes_parse_exactly_as_text(value: object, duplicate: bool, data: st.DataObject) -> None:
-    """The same values, types (an int stays an int, however long) and refusals as the strict parser's."""
-    text = json.dumps(value, ensure_ascii=data.draw(st.booleans()))
-    if duplicate and text.startswith("{") and len(text) > 2:  # repeat the first member
-        first = text[1:].split(", ", 1)[0]
-        text = "{" + first + ", " + text[1:]
-    try:
-        expected: object = load_json(text)
-    except DocumentError as error:
-        expected = str(error)
-    try:
-        actual: object = load_json(text.encode())
-    except DocumentError as error:
-        actual = str(error)
-    assert actual == expected and type(actual) is type(expected)
-    assert json.dumps(actual) == json.dumps(expected)  # ints stay ints
 
 
 def test_paired_surrogates_and_dates_are_ordinary_values() -> None:
